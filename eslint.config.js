@@ -1,0 +1,30 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*'] }],
+    },
+  },
+  {
+    files: ['src/flows/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['rxjs/internal/*', '../streams/*', '../adapters/*', '../../streams/*', '../../adapters/*'] },
+      ],
+    },
+  },
+  {
+    files: ['src/streams/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '../adapters/*', '../../adapters/*'] }],
+    },
+  },
+);

@@ -1,0 +1,87 @@
+/**
+ * Error classes of mazepa. Every one has a `name`, the id of the task or flow at fault where one
+ * applies, and a `cause`.
+ */
+
+/** Options common to mazepa's error classes. */
+export interface MazepaErrorOptions {
+  /** The underlying error. */
+  readonly cause?: unknown;
+  /** The id of the task at fault, if one is. */
+  readonly taskId?: string | undefined;
+  /** The id of the flow at fault, if one is. */
+  readonly flowId?: string | undefined;
+}
+
+/**
+ * The base class of every error mazepa throws on its own account.
+ *
+ * @example
+ * ```ts
+ * import { execute, MazepaError } from 'mazepa';
+ * try { await execute(flow); } catch (e) { if (e instanceof MazepaError) console.error(e.taskId); }
+ * ```
+ */
+export class MazepaError extends Error {
+  override name = 'MazepaError';
+  /** The id of the task at fault, where one applies. */
+  readonly taskId: string | undefined;
+  /** The id of the flow at fault, where one applies. */
+  readonly flowId: string | undefined;
+
+  constructor(message: string, options: MazepaErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.taskId = options.taskId;
+    this.flowId = options.flowId;
+  }
+}
+
+/**
+ * Thrown (as a rejection of `execute`, or an error of `execution`) when a task failed after its
+ * retries and no flow caught it. `cause` is the task's own error, with the remote stack where
+ * the task ran remotely.
+ *
+ * @example
+ * ```ts
+ * import { execute, MazepaExecutionFailure } from 'mazepa';
+ * await execute(flow).catch((e: MazepaExecutionFailure) => console.error(e.taskId, e.cause));
+ * ```
+ */
+export class MazepaExecutionFailure extends MazepaError {
+  override name = 'MazepaExecutionFailure';
+  /** The id of the execution that failed. */
+  readonly executionId: string | undefined;
+
+  constructor(message: string, options: MazepaErrorOptions & { executionId?: string } = {}) {
+    super(message, options);
+    this.executionId = options.executionId;
+  }
+}
+
+/**
+ * A task attempt ran longer than its `runtimeLimitMs`. Retried like a transient error.
+ *
+ * @example
+ * ```ts
+ * import { taskableOperation } from 'mazepa';
+ * const slow = taskableOperation(async function slow() {}, { runtimeLimitMs: 5_000 });
+ * ```
+ */
+export class MazepaTimeoutError extends MazepaError {
+  override name = 'MazepaTimeoutError';
+}
+
+/**
+ * Throw this from a task for a failure that may go away on a later attempt (a rate limit, a
+ * dropped connection). Transient errors are retried up to 40 times with backoff, whatever the
+ * operation's `maxRetry`.
+ *
+ * @example
+ * ```ts
+ * import { TransientError } from 'mazepa';
+ * throw new TransientError('storage said 429', { cause: err });
+ * ```
+ */
+export class TransientError extends MazepaError {
+  override name = 'TransientError';
+}

@@ -1,0 +1,85 @@
+import { registerOperation } from './registry.js';
+import { Task, checkCount, checkPositive, type TaskRunOptions } from './task.js';
+
+/** Options of {@link taskableOperation}. */
+export interface TaskableOperationOptions extends TaskRunOptions {
+  /** The name workers look the operation up by. @default fn.name */
+  readonly operationName?: string;
+}
+
+/** A function that can also make tasks of itself; see {@link taskableOperation}. */
+export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) => R) & {
+  /** A task that calls the function with these arguments. */
+  makeTask(...args: A): Task<Awaited<R>, A>;
+  /** The operation's name. */
+  readonly operationName: string;
+  /** Its retry, timeout and routing settings. */
+  readonly options: TaskRunOptions;
+};
+
+/**
+ * Makes a function an operation: it still runs when called, and `.makeTask(...args)` makes a
+ * task of it (typed by its parameters). The operation registers itself under its name, so
+ * remote workers that import the module can run its tasks.
+ *
+ * @param fn - the function; its `name` is the default operation name
+ * @param options - operation name, retries, runtime limit, worker type
+ * @returns the same function, with `makeTask` and `operationName`
+ * @example
+ * ```ts
+ * import { execute, taskableOperation } from 'mazepa';
+ * const greet = taskableOperation(function greet(name: string) { return `Hello ${name}!`; });
+ * greet('Ada'); // still a normal call
+ * const summary = await execute(greet.makeTask('Albert'));
+ * ```
+ */
+export function taskableOperation<A extends readonly unknown[], R>(
+  fn: (...args: A) => R,
+  options: TaskableOperationOptions = {},
+): TaskableOperation<A, R> {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`taskableOperation: fn must be a function, received ${typeof fn}`);
+  }
+  const operationName = options.operationName ?? fn.name;
+  if (typeof operationName !== 'string' || operationName === '') {
+    throw new TypeError(
+      "taskableOperation: the function has no name; pass option 'operationName'",
+    );
+  }
+  const runOptions = checkRunOptions('taskableOperation', options);
+  registerOperation({ kind: 'function', name: operationName, fn, options: runOptions });
+  const operation = ((...args: A) => fn(...args)) as TaskableOperation<A, R>;
+  Object.defineProperties(operation, {
+    name: { value: fn.name },
+    operationName: { value: operationName, enumerable: true },
+    options: { value: runOptions, enumerable: true },
+    makeTask: {
+      value: (...args: A) =>
+        new Task<Awaited<R>, A>({
+          fn: fn as (...args: A) => Awaited<R>,
+          args,
+          operationName,
+          ...runOptions,
+        }),
+    },
+  });
+  return operation;
+}
+
+/** Validates the retry, timeout and routing options once. @internal */
+export function checkRunOptions(owner: string, options: TaskRunOptions): TaskRunOptions {
+  const out: { -readonly [K in keyof TaskRunOptions]: TaskRunOptions[K] } = {};
+  if (options.maxRetry !== undefined) out.maxRetry = checkCount(owner, 'maxRetry', options.maxRetry);
+  if (options.runtimeLimitMs !== undefined) {
+    out.runtimeLimitMs = checkPositive(owner, 'runtimeLimitMs', options.runtimeLimitMs);
+  }
+  if (options.workerType !== undefined) {
+    if (typeof options.workerType !== 'string' || options.workerType === '') {
+      throw new TypeError(
+        `${owner}: option 'workerType' must be a non-empty string, received ${String(options.workerType)}`,
+      );
+    }
+    out.workerType = options.workerType;
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+// The public API of mazepa. Everything not listed here is internal.
+
+// Tasks and operations
+export { Task, type TaskInit, type TaskOutcome, type TaskRunOptions, type TaskStatus } from './flows/task.js';
+export {
+  taskableOperation,
+  type TaskableOperation,
+  type TaskableOperationOptions,
+} from './flows/taskable-operation.js';
+export {
+  taskableOperationCls,
+  type OperationClass,
+  type TaskableClass,
+  type TaskableInstance,
+} from './flows/taskable-operation-cls.js';
+export { taskContext, type TaskContext } from './flows/task-context.js';
+export type { SerializedError } from './flows/serialized-error.js';
+
+// Flows and dependencies
+export {
+  Flow,
+  type FlowGenerator,
+  type FlowInit,
+  type FlowOutcome,
+  type FlowStatus,
+  type Startable,
+  type Yieldable,
+} from './flows/flow.js';
+export { Dependency, type DependencyTarget } from './flows/dependency.js';
+export { flowSchema, type FlowSchema, type FlowSchemaOptions } from './flows/flow-schema.js';
+export {
+  flowSchemaCls,
+  type FlowSchemaClass,
+  type FlowSchemaClassOf,
+  type FlowSchemaInstance,
+} from './flows/flow-schema-cls.js';
+export { concurrentFlow, sequentialFlow, type Stage } from './flows/stages.js';
+export { observableFlow, type ObservableFlowOptions } from './flows/observable-flow.js';
+
+// Values that travel
+export {
+  CodecError,
+  decodeFromString,
+  decodeValue,
+  encodeToString,
+  encodeValue,
+  registerClass,
+  type Encoded,
+} from './flows/codec/index.js';
+
+// Execution
+export { execute, execution, type ExecutionTarget } from './execute.js';
+export type { ExecuteOptions } from './streams/execute-options.js';
+export type {
+  ExecutionEvent,
+  ExecutionEventType,
+  ExecutionSummary,
+  OperationCounts,
+} from './streams/execution-event.js';
+export {
+  progress,
+  type OperationProgress,
+  type ProgressOptions,
+  type ProgressSnapshot,
+} from './streams/progress.js';
+export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/retry-policy.js';
+
+// Queues
+export type { ExecutionQueue, OutcomeReport } from './streams/execution-queue.js';
+export {
+  LocalExecutionQueue,
+  type LocalExecutionQueueOptions,
+} from './adapters/local/local-execution-queue.js';
+
+// Errors
+export {
+  MazepaError,
+  MazepaExecutionFailure,
+  MazepaTimeoutError,
+  TransientError,
+  type MazepaErrorOptions,
+} from './flows/errors.js';

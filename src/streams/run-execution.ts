@@ -1,0 +1,118 @@
+import { Observable, from } from 'rxjs';
+import { MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
+import type { Flow } from '../flows/flow.js';
+import type { Task } from '../flows/task.js';
+import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
+import type { ExecutionQueue } from './execution-queue.js';
+import type { ResolvedOptions } from './execute-options.js';
+import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
+
+/**
+ * The execution pipeline: flows are pulled into batches that go to the queue's sink, and the
+ * queue's outcome stream drives the flows that wait. Cold: each subscription is one run;
+ * unsubscribing cancels it.
+ *
+ * @internal the public entry points are `execution` and `execute`
+ */
+export function runExecution(
+  root: Flow<unknown>,
+  options: ResolvedOptions,
+  queue: ExecutionQueue,
+): Observable<ExecutionEvent> {
+  const { executionId, scheduler, signal } = options;
+  return new Observable<ExecutionEvent>((subscriber) => {
+    const startedAt = scheduler.now();
+    let done = false;
+    const fail = (error: Error): void => {
+      if (done) return;
+      done = true;
+      subscriber.error(error);
+    };
+    const driver = createFlowDriver(root, {
+      ...options,
+      push: (batch: Task[]) => {
+        let pushed: Promise<void>;
+        try {
+          pushed = queue.pushTasks(batch);
+        } catch (error) {
+          pushed = Promise.reject(error);
+        }
+        subscriber.add(from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(queue, batch, error)) }));
+      },
+      emit: (event) => {
+        if (!done) subscriber.next(event);
+      },
+      finish: (error, origin) => {
+        if (done) return;
+        if (error !== undefined) return fail(executionFailure(executionId, error, origin));
+        const summary = summarize(executionId, driver.stats.operations, scheduler.now() - startedAt);
+        subscriber.next({ type: 'execution_completed', executionId, summary });
+        done = true;
+        subscriber.complete();
+      },
+    });
+    subscriber.add(() => driver.dispose());
+    if (signal !== undefined) {
+      const onAbort = (): void =>
+        fail(new MazepaError(`Execution ${executionId} was cancelled`, { cause: signal.reason }));
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      subscriber.add(() => signal.removeEventListener('abort', onAbort));
+    }
+    subscriber.next({ type: 'execution_started', executionId, queue: queue.name });
+    subscriber.add(
+      queue.outcomes(executionId).subscribe({
+        next: (report) => driver.applyOutcome(report),
+        error: (error: unknown) =>
+          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
+        complete: () =>
+          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`)),
+      }),
+    );
+    if (!done) driver.start();
+  });
+}
+
+function executionFailure(executionId: string, error: Error, origin: FailureOrigin | undefined): MazepaExecutionFailure {
+  const what =
+    origin?.taskId !== undefined
+      ? `task ${origin.taskId} (operation '${origin.operationName}') failed`
+      : origin?.flowId !== undefined
+        ? `flow '${origin.flowName}' (${origin.flowId}) failed`
+        : 'failed';
+  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}: ${error.name}: ${error.message}`, {
+    cause: error,
+    executionId,
+    taskId: origin?.taskId,
+    flowId: origin?.flowId,
+  });
+}
+
+function pushFailure(queue: ExecutionQueue, batch: readonly Task[], error: unknown): MazepaError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new MazepaError(
+    `Queue '${queue.name}' refused a batch of ${batch.length} task(s) (first: ${batch[0]?.id}): ${message}`,
+    { cause: error, taskId: batch[0]?.id },
+  );
+}
+
+/** @internal */
+export function summarize(
+  executionId: string,
+  operations: ReadonlyMap<string, OperationCounts>,
+  durationMs: number,
+): ExecutionSummary {
+  const totals = { succeeded: 0, failed: 0, skipped: 0, retried: 0 };
+  const perOperation: Record<string, OperationCounts> = {};
+  for (const [name, counts] of operations) {
+    perOperation[name] = { ...counts };
+    totals.succeeded += counts.succeeded;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
+    totals.retried += counts.retried;
+  }
+  return { executionId, ...totals, operations: perOperation, durationMs };
+}

@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { Task, taskableOperation, taskableOperationCls } from 'mazepa';
+
+const resize = taskableOperation(function resizeChunk(_chunk: { x: number; y: number }, _scale: number) {});
+
+describe('task ids', () => {
+  it('should be the same for the same operation and arguments, whatever the key order', () => {
+    const a = resize.makeTask({ x: 1, y: 2 }, 2);
+    const b = resize.makeTask({ y: 2, x: 1 }, 2);
+    expect(a.id).toBe(b.id);
+    expect(a.id).toMatch(/^resizeChunk-[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('should differ for different arguments and different operations', () => {
+    const other = taskableOperation(function otherChunk(_chunk: { x: number; y: number }, _scale: number) {});
+    const ids = new Set([
+      resize.makeTask({ x: 1, y: 2 }, 2).id,
+      resize.makeTask({ x: 1, y: 2 }, 3).id,
+      resize.makeTask({ x: 2, y: 1 }, 2).id,
+      other.makeTask({ x: 1, y: 2 }, 2).id,
+    ]);
+    expect(ids.size).toBe(4);
+  });
+
+  it('should tell apart values JSON cannot (undefined, NaN, dates)', () => {
+    const t = taskableOperation(function anyArg(_v: unknown) {});
+    const ids = new Set([t.makeTask(undefined).id, t.makeTask(null).id, t.makeTask(NaN).id, t.makeTask(new Date(0)).id, t.makeTask(0).id]);
+    expect(ids.size).toBe(5);
+  });
+
+  it('should include the constructor arguments of class operations', () => {
+    const Scale = taskableOperationCls(
+      class ScaleOp {
+        constructor(readonly factor: number) {}
+        call(x: number) {
+          return x * this.factor;
+        }
+      },
+    );
+    expect(new Scale(2).makeTask(5).id).toBe(new Scale(2).makeTask(5).id);
+    expect(new Scale(2).makeTask(5).id).not.toBe(new Scale(3).makeTask(5).id);
+  });
+
+  it('should fall back to a random id for arguments that cannot be encoded, and say why', () => {
+    const withCallback = taskableOperation(function withCallback(_cb: () => void) {});
+    const a = withCallback.makeTask(() => {});
+    const b = withCallback.makeTask(() => {});
+    expect(a.id).not.toBe(b.id);
+    expect(a.unencodable).toContain('args[0] is a function');
+  });
+
+  it('should be the same in another process', () => {
+    const here = new Task({ fn: function sameEverywhere(_a: unknown, _b: unknown) {}, args: [{ x: 1, tags: ['a'] }, 7] }).id;
+    const script = `
+      import { Task } from './src/index.ts';
+      console.log(new Task({ fn: function sameEverywhere() {}, args: [{ tags: ['a'], x: 1 }, 7] }).id);
+    `;
+    const there = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    }).trim();
+    expect(there).toBe(here);
+  });
+});
