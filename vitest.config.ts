@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^mazepa$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^mazepa\/sqs$/, replacement: fileURLToPath(new URL('./src/sqs.ts', import.meta.url)) },
       {
         find: /^mazepa\/testing$/,
         replacement: fileURLToPath(new URL('./src/testing.ts', import.meta.url)),

@@ -130,6 +130,40 @@ describe('execute', () => {
     expect(summary.failed).toBe(1);
   });
 
+  it('should throw a failure at the next wait even when it happened while the flow ran on', async () => {
+    const boom = taskableOperation(function failsEarly(): void {
+      throw new Error('early failure');
+    });
+    const fine = taskableOperation(function fineLater(_i: number) {});
+    const caught: string[] = [];
+    const flow = new Flow(function* () {
+      yield boom.makeTask();
+      // The failure arrives while the flow is still yielding; the next wait reports it.
+      for (let i = 0; i < 3; i++) yield fine.makeTask(i);
+      try {
+        yield new Dependency();
+      } catch (error) {
+        caught.push((error as Error).message);
+      }
+    });
+    await execute(flow, quiet);
+    expect(caught).toEqual(['early failure']);
+  });
+
+  it('should fail a flow that ends without waiting on a task that failed', async () => {
+    const boom = taskableOperation(function failsUnwatched(): void {
+      throw new Error('nobody waited');
+    });
+    const failure = await execute(
+      new Flow(function* () {
+        yield boom.makeTask();
+      }),
+      quiet,
+    ).catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(MazepaExecutionFailure);
+    expect((failure as Error).message).toContain('nobody waited');
+  });
+
   it('should reject with MazepaExecutionFailure whose cause is the task error', async () => {
     const boom = taskableOperation(function failingStep(): void {
       throw new TypeError('no such chunk');

@@ -4,20 +4,13 @@ import { serializeError } from '../flows/serialized-error.js';
 import { runInTaskContext, type TaskContext } from '../flows/task-context.js';
 import type { TaskOutcome } from '../flows/task.js';
 
-/** What an attempt needs besides the function. @internal */
-export interface AttemptSpec {
-  readonly taskId: string;
+/** What an attempt runs: a task, or what a worker rebuilt of one. @internal */
+export interface AttemptTarget {
+  readonly id: string;
   readonly attempt: number;
   readonly runtimeLimitMs: number | undefined;
-  readonly call: () => unknown;
-}
-
-/** A running attempt. @internal */
-export interface Attempt {
-  /** True once the outcome was handed over (at once, for a synchronous function). */
-  readonly settled: boolean;
-  /** Abandons the attempt: its signal fires and it settles as failed. */
-  cancel(reason: unknown): void;
+  readonly fn: (...args: any[]) => unknown;
+  readonly args: readonly unknown[];
 }
 
 /**
@@ -50,23 +43,47 @@ class AttemptContext implements TaskContext {
   }
 }
 
+function call(this: AttemptTarget): unknown {
+  return this.fn(...this.args);
+}
+
 /**
- * Runs one attempt of a task in this process, in its task context, and hands its outcome to
- * `onSettled`: synchronously for a synchronous function, else when the promise settles, the
- * runtime limit passes (on `scheduler`: the task's signal fires and the outcome is a
- * `MazepaTimeoutError`) or the attempt is cancelled, whichever comes first. A synchronous
- * function cannot be interrupted in-process.
+ * Runs one attempt of a task in this process, in its task context. A synchronous function's
+ * outcome is returned at once. For an async one, `undefined` is returned and the outcome goes to
+ * `onSettled` when the promise settles, the runtime limit passes (on `scheduler`: the task's
+ * signal fires and the outcome is a `MazepaTimeoutError`), or `cancelSignal` aborts, whichever
+ * comes first. A synchronous function cannot be interrupted in-process.
  *
  * @internal
  */
 export function runAttempt(
-  spec: AttemptSpec,
+  target: AttemptTarget,
   scheduler: SchedulerLike,
   onSettled: (outcome: TaskOutcome) => void,
   cancelSignal?: AbortSignal,
-): Attempt {
+): TaskOutcome | undefined {
   const start = scheduler.now();
-  const context = new AttemptContext(spec.taskId, spec.attempt);
+  const context = new AttemptContext(target.id, target.attempt);
+  let result: unknown;
+  try {
+    result = runInTaskContext(context, call.bind(target));
+  } catch (error) {
+    return { error: serializeError(error), executionSecs: (scheduler.now() - start) / 1000 };
+  }
+  if (!isThenable(result)) return { returnValue: result, executionSecs: (scheduler.now() - start) / 1000 };
+  settleLater(target, result, context, start, scheduler, onSettled, cancelSignal);
+  return undefined;
+}
+
+function settleLater(
+  target: AttemptTarget,
+  result: PromiseLike<unknown>,
+  context: AttemptContext,
+  start: number,
+  scheduler: SchedulerLike,
+  onSettled: (outcome: TaskOutcome) => void,
+  cancelSignal: AbortSignal | undefined,
+): void {
   const secs = (): number => (scheduler.now() - start) / 1000;
   let settled = false;
   let limit: Subscription | undefined;
@@ -81,49 +98,23 @@ export function runAttempt(
     context.abort(error);
     settle({ error: serializeError(error), executionSecs: secs() });
   };
-  const cancel = (reason: unknown): void =>
-    fail(new MazepaError(`Task ${spec.taskId} was cancelled`, { taskId: spec.taskId, cause: reason }));
-  const onCancel = (): void => cancel(cancelSignal?.reason);
-  const attempt: Attempt = {
-    get settled() {
-      return settled;
-    },
-    cancel,
-  };
-  let result: unknown;
-  try {
-    result = runInTaskContext(context, spec.call);
-  } catch (error) {
-    settle({ error: serializeError(error), executionSecs: secs() });
-    return attempt;
-  }
-  if (!isThenable(result)) {
-    settle({ returnValue: result, executionSecs: secs() });
-    return attempt;
-  }
+  const onCancel = (): void =>
+    fail(new MazepaError(`Task ${target.id} was cancelled`, { taskId: target.id, cause: cancelSignal?.reason }));
   if (cancelSignal !== undefined) {
-    if (cancelSignal.aborted) {
-      onCancel();
-      return attempt;
-    }
+    if (cancelSignal.aborted) return onCancel();
     cancelSignal.addEventListener('abort', onCancel, { once: true });
   }
-  if (spec.runtimeLimitMs !== undefined) {
-    const ms = spec.runtimeLimitMs;
+  const ms = target.runtimeLimitMs;
+  if (ms !== undefined) {
     limit = scheduler.schedule(() => {
-      fail(
-        new MazepaTimeoutError(
-          `Task ${spec.taskId} ran longer than its runtime limit of ${ms} ms (attempt ${spec.attempt})`,
-          { taskId: spec.taskId },
-        ),
-      );
+      const message = `Task ${target.id} ran longer than its runtime limit of ${ms} ms (attempt ${target.attempt})`;
+      fail(new MazepaTimeoutError(message, { taskId: target.id }));
     }, ms);
   }
   result.then(
     (value) => settle({ returnValue: value, executionSecs: secs() }),
     (error: unknown) => settle({ error: serializeError(error), executionSecs: secs() }),
   );
-  return attempt;
 }
 
 /** @internal */

@@ -1,7 +1,7 @@
 import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { Dependency, type DependencyTarget } from '../flows/dependency.js';
 import { MazepaError } from '../flows/errors.js';
-import { Flow, type Startable } from '../flows/flow.js';
+import { Flow } from '../flows/flow.js';
 import { errorFromSerialized, serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent } from './execution-event.js';
@@ -43,6 +43,12 @@ export interface FlowDriver {
   readonly stats: Stats;
 }
 
+/** A task that is already done, as a dependency target. */
+interface DoneTask {
+  readonly kind: 'done';
+  readonly failed: Error | undefined;
+}
+
 /**
  * Creates the driver for one execution of `root`. Everything here is synchronous: the driver
  * pulls flows while capacity allows, hands batches to `push`, and resumes waiting flows in the
@@ -52,8 +58,13 @@ export interface FlowDriver {
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
   const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId, scheduler } = config;
+  // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
   const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
-  const tasks = new Map<string, TaskNode>();
+  const active = new Map<string, TaskNode>();
+  // Done tasks keep only their return value (failed ones also their outcome and error): at 10^6
+  // tasks this map is most of the engine's memory.
+  const done = new Map<string, unknown>();
+  const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
   const flows = new Map<string, FlowNode>();
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
@@ -69,9 +80,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const stats = createStats();
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
-
-  const emitTask = (type: 'task_submitted', task: Task): void =>
-    config.emit({ type, executionId, taskId: task.id, operationName: task.operationName, attempt: task.attempt });
 
   function makeReady(flow: FlowNode): void {
     flow.state = 'ready';
@@ -120,12 +128,17 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
       buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
       for (const task of batch) {
-        const node = tasks.get(task.id)!;
-        node.state = 'submitted';
+        active.get(task.id)!.state = 'submitted';
         task.status = 'submitted';
         task.executionId = executionId;
         stats.submitted(task.operationName);
-        emitTask('task_submitted', task);
+        config.emit({
+          type: 'task_submitted',
+          executionId,
+          taskId: task.id,
+          operationName: task.operationName,
+          attempt: task.attempt,
+        });
       }
       config.push(batch);
     }
@@ -136,7 +149,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     let turn = maxBatchLen;
     while (flow.state === 'ready' && !disposed) {
       if (inFlight > 0 && !hasCapacity()) {
-        flow.state = 'ready';
         ready[--readyHead] = flow; // first to go on once capacity frees
         return;
       }
@@ -156,7 +168,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       }
       if (result.done) {
         flow.returnValue = result.value;
-        finishFlow(flow);
+        flow.generator = undefined;
+        waitForAll(flow, 'finishing');
       } else {
         handleYield(flow, result.value);
       }
@@ -165,7 +178,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function startGenerator(flow: FlowNode): NonNullable<FlowNode['generator']> {
-    flow.flow.status = 'running';
     const generator = flow.flow.fn!(...flow.flow.args);
     if (typeof generator?.next !== 'function' || typeof generator.throw !== 'function') {
       throw new TypeError(
@@ -177,8 +189,11 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function handleYield(flow: FlowNode, value: unknown): void {
-    if (value instanceof Dependency) return waitFor(flow, value);
     if (value instanceof Task) return startTask(flow, value);
+    if (value instanceof Dependency) {
+      if (value.targets === undefined) return waitForAll(flow, 'waiting');
+      return waitFor(flow, value.targets);
+    }
     if (value instanceof Flow) return startFlow(flow, value);
     if (Array.isArray(value)) {
       const bad = value.findIndex((item) => !(item instanceof Task) && !(item instanceof Flow));
@@ -202,101 +217,139 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function startTask(owner: FlowNode, task: Task): void {
-    const existing = tasks.get(task.id);
-    if (existing !== undefined) {
-      if (existing.state === 'done') {
-        copyOutcome(task, existing);
-        return;
-      }
-      if (task !== existing.task) (existing.aliases ??= []).push(task);
-      if (!owner.children.has(existing)) {
-        owner.children.add(existing);
-        (existing.owners ??= []).push(owner);
-      }
+    const id = task.id;
+    const node = active.get(id);
+    if (node !== undefined) {
+      if (task !== node.task) (node.aliases ??= []).push(task);
+      addOwner(node, owner);
       return;
     }
-    const stored = config.completed?.get(task.id);
+    if (done.has(id)) return copyDone(task, id);
+    const stored = config.completed?.get(id);
     if (stored !== undefined) {
-      const node = createTaskNode(task, owner);
-      node.state = 'done';
-      node.outcome = stored;
-      node.task = undefined;
-      node.owners = undefined;
-      tasks.set(task.id, node);
-      copyOutcome(task, node);
+      done.set(id, stored.returnValue);
+      copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
-      config.emit({ type: 'task_skipped', executionId, taskId: task.id, operationName: task.operationName, outcome: stored });
+      config.emit({ type: 'task_skipped', executionId, taskId: id, operationName: task.operationName, outcome: stored });
       return;
     }
-    const node = createTaskNode(task, owner);
-    tasks.set(task.id, node);
-    owner.children.add(node);
+    active.set(id, createTaskNode(task, owner));
+    owner.pendingChildren++;
     inFlight++;
     buffer.push(task);
+  }
+
+  function addOwner(node: Node, owner: FlowNode): void {
+    const owners = node.moreOwners;
+    if (node.kind === 'task' ? node.owner === owner : node.parent === owner) return;
+    if (owners !== undefined && owners.includes(owner)) return;
+    (node.moreOwners ??= []).push(owner);
+    owner.pendingChildren++;
   }
 
   function startFlow(owner: FlowNode, flow: Flow<unknown>): void {
     const existing = flows.get(flow.id);
     if (existing !== undefined) {
-      if (existing.state !== 'done' && !owner.children.has(existing)) {
-        owner.children.add(existing);
-        (existing.owners ??= []).push(owner);
-      }
-      return;
-    }
-    if (isAncestor(flow.id, owner)) {
-      owner.pendingError = new MazepaError(`Flow '${owner.flow.name}' yielded its own ancestor ${flow.id}`, {
-        flowId: owner.id,
-      });
+      if (existing.state !== 'done') addOwner(existing, owner);
       return;
     }
     const node = createFlowNode(flow, owner);
     flows.set(flow.id, node);
-    owner.children.add(node);
+    owner.pendingChildren++;
+    flow.status = 'running';
     launch(node);
   }
 
   function launch(node: FlowNode): void {
     const source = node.flow.source;
     if (source === undefined) return makeReady(node);
-    node.flow.status = 'running';
     node.state = 'streaming';
     streaming++;
+    const end = (): void => {
+      streaming--;
+      node.state = 'finishing';
+    };
     node.source = source.subscribe({
       next: (value) => {
         if (node.state !== 'streaming') return;
         handleYield(node, value);
-        if (node.pendingError !== undefined) {
-          const error = node.pendingError;
+        const error = node.pendingError;
+        if (error !== undefined) {
           node.pendingError = undefined;
-          endStream(node);
+          end();
           failFlow(node, error);
         }
         pump();
       },
       error: (error: unknown) => {
         if (node.state !== 'streaming') return;
-        endStream(node);
+        end();
         failFlow(node, toError(error));
         pump();
       },
       complete: () => {
         if (node.state !== 'streaming') return;
-        endStream(node);
-        finishFlow(node);
+        end();
+        waitForAll(node, 'finishing');
         pump();
       },
     });
   }
 
-  function endStream(node: FlowNode): void {
-    streaming--;
-    node.state = 'finishing';
+  /** `new Dependency()` (state `waiting`) or the end of the flow (state `finishing`). */
+  function waitForAll(flow: FlowNode, state: 'waiting' | 'finishing'): void {
+    const failure = flow.childFailure;
+    flow.childFailure = undefined;
+    if (failure !== undefined) {
+      if (state === 'waiting') flow.pendingError = failure;
+      else failFlow(flow, failure);
+      return;
+    }
+    if (flow.pendingChildren > 0) {
+      flow.waitAll = true;
+      flow.state = state;
+    } else if (state === 'finishing') {
+      completeFlow(flow);
+    }
   }
 
-  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node {
+  function waitFor(flow: FlowNode, targets: readonly DependencyTarget[]): void {
+    const waitingOn = new Set<Node>();
+    for (const target of targets) {
+      let node: Node | DoneTask;
+      try {
+        node = resolveTarget(flow, target);
+      } catch (error) {
+        flow.pendingError = toError(error);
+        return;
+      }
+      if (node.kind === 'done' || node.state === 'done') {
+        if (node.failed !== undefined && (node.kind === 'flow' || raiseOnFailedTask)) {
+          flow.pendingError = node.failed;
+          return;
+        }
+      } else {
+        waitingOn.add(node);
+      }
+    }
+    if (waitingOn.size === 0) return;
+    for (const node of waitingOn) (node.waiters ??= []).push(flow);
+    flow.waitingOn = waitingOn;
+    flow.state = 'waiting';
+  }
+
+  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | DoneTask {
     const id = typeof target === 'string' ? target : target.id;
-    const node = tasks.get(id) ?? flows.get(id);
+    const task = active.get(id);
+    if (task !== undefined) {
+      if (target instanceof Task && target !== task.task) (task.aliases ??= []).push(target);
+      return task;
+    }
+    if (done.has(id)) {
+      if (target instanceof Task) copyDone(target, id);
+      return { kind: 'done', failed: failures.get(id)?.error };
+    }
+    const node = flows.get(id);
     if (node === undefined) {
       const what =
         target instanceof Task
@@ -310,48 +363,14 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
         { flowId: flow.id, ...(target instanceof Task ? { taskId: id } : {}) },
       );
     }
-    if (node.kind === 'flow' && (node === flow || isAncestor(node.id, flow))) {
+    if (node === flow || isAncestor(node.id, flow)) {
       throw new MazepaError(
         `Flow '${flow.flow.name}' waits on ${node === flow ? 'itself' : `its ancestor '${node.flow.name}'`}, ` +
           'which can only finish after it: a deadlock',
         { flowId: flow.id },
       );
     }
-    if (node.kind === 'task' && target instanceof Task && target !== node.task) {
-      if (node.state === 'done') copyOutcome(target, node);
-      else (node.aliases ??= []).push(target);
-    }
     return node;
-  }
-
-  function waitFor(flow: FlowNode, dependency: Dependency): void {
-    let nodes: Node[];
-    try {
-      nodes = dependency.targets === undefined ? [...flow.children] : dependency.targets.map((t) => resolveTarget(flow, t));
-    } catch (error) {
-      flow.pendingError = toError(error);
-      return;
-    }
-    const waitingOn = new Set<Node>();
-    for (const node of nodes) {
-      if (node.state !== 'done') waitingOn.add(node);
-      else if (node.failed !== undefined && propagates(node)) {
-        flow.pendingError = node.failed;
-        return;
-      }
-    }
-    if (waitingOn.size === 0) return;
-    for (const node of waitingOn) (node.waiters ??= []).push(flow);
-    flow.waitingOn = waitingOn;
-    flow.state = 'waiting';
-  }
-
-  function finishFlow(flow: FlowNode): void {
-    flow.generator = undefined;
-    if (flow.children.size === 0) return completeFlow(flow);
-    flow.state = 'finishing';
-    flow.waitingOn = new Set(flow.children);
-    for (const node of flow.waitingOn) (node.waiters ??= []).push(flow);
   }
 
   function completeFlow(flow: FlowNode): void {
@@ -359,7 +378,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.status = 'succeeded';
     flow.flow.outcome = { returnValue: flow.returnValue };
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: false });
-    settle(flow, undefined);
+    settle(flow, undefined, true);
     if (flow === rootNode) config.finish(undefined, undefined);
   }
 
@@ -375,58 +394,78 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.outcome = { error: serializeError(error) };
     if (!origins.has(error)) origins.set(error, { flowId: flow.id, flowName: flow.flow.name });
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: true });
-    settle(flow, error);
+    settle(flow, error, true);
     if (flow === rootNode) config.finish(error, origins.get(error));
   }
 
-  function propagates(node: Node): boolean {
-    return node.kind === 'flow' || raiseOnFailedTask;
+  /** A node is done: its owners count it off, and the flows waiting on it hear of it. */
+  function settle(node: Node, error: Error | undefined, raise: boolean): void {
+    const owner = node.kind === 'task' ? node.owner : node.parent;
+    if (owner !== undefined) childDone(owner, node, error, raise);
+    if (node.moreOwners !== undefined) for (const o of node.moreOwners) childDone(o, node, error, raise);
+    const waiters = node.waiters;
+    if (waiters === undefined) return;
+    node.waiters = undefined;
+    for (const flow of waiters) {
+      const waitingOn = flow.waitingOn;
+      if (waitingOn === undefined || !waitingOn.delete(node)) continue;
+      if (raise && error !== undefined) {
+        flow.waitingOn = undefined;
+        resume(flow, error);
+      } else if (waitingOn.size === 0) {
+        flow.waitingOn = undefined;
+        resume(flow, undefined);
+      }
+    }
   }
 
-  /** Marks a node done and lets its owners and waiters know. */
-  function settle(node: Node, error: Error | undefined): void {
-    const { owners, waiters } = node;
-    node.owners = undefined;
-    node.waiters = undefined;
-    if (owners !== undefined) for (const owner of owners) owner.children.delete(node);
-    if (waiters === undefined) return;
-    const raise = error !== undefined && propagates(node);
-    for (const flow of waiters) {
-      if (flow.waitingOn === undefined || !flow.waitingOn.delete(node)) continue;
-      if (!raise && flow.waitingOn.size > 0) continue;
-      flow.waitingOn = undefined;
-      if (flow.state === 'finishing') {
-        if (raise) failFlow(flow, error);
-        else completeFlow(flow);
-      } else if (flow.state === 'waiting') {
-        if (raise) flow.pendingError = error;
-        makeReady(flow);
+  function childDone(owner: FlowNode, child: Node, error: Error | undefined, raise: boolean): void {
+    owner.pendingChildren--;
+    if (owner.state === 'done') return;
+    const failure = raise ? error : undefined;
+    if (owner.waitAll) {
+      if (failure !== undefined || owner.pendingChildren === 0) {
+        owner.waitAll = false;
+        resume(owner, failure);
       }
+    } else if (failure !== undefined && owner.childFailure === undefined && !owner.waitingOn?.has(child)) {
+      owner.childFailure = failure; // thrown at its next `new Dependency()` or at its end
+    }
+  }
+
+  function resume(flow: FlowNode, error: Error | undefined): void {
+    if (flow.state === 'finishing') {
+      if (error !== undefined) failFlow(flow, error);
+      else completeFlow(flow);
+    } else if (flow.state === 'waiting') {
+      if (error !== undefined) flow.pendingError = error;
+      makeReady(flow);
     }
   }
 
   function applyOutcome(report: OutcomeReport): void {
     if (disposed) return;
-    const node = tasks.get(report.taskId);
-    if (node === undefined || node.state === 'done' || node.state === 'retrying') return;
-    const task = node.task!;
+    const node = active.get(report.taskId);
+    if (node === undefined || node.state === 'retrying') return;
+    const { task } = node;
     const { outcome } = report;
+    const operationName = task.operationName;
     if (outcome.error === undefined) {
-      stats.succeeded(node.operationName);
-      config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName: node.operationName, outcome });
+      stats.succeeded(operationName);
+      config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
       complete(node, outcome, undefined);
     } else {
       if (report.attempt !== undefined && report.attempt < task.attempt) return;
       const decision = decideRetry(node.id, task.maxRetry, task.attempt, outcome.error, config.isTransient);
-      if (decision.retry) return scheduleRetry(node, task, outcome, decision.delayMs);
+      if (decision.retry) return scheduleRetry(node, outcome, decision.delayMs);
       const error = errorFromSerialized(outcome.error);
-      origins.set(error, { taskId: node.id, operationName: node.operationName });
-      stats.failed(node.operationName);
+      origins.set(error, { taskId: node.id, operationName });
+      stats.failed(operationName);
       config.emit({
         type: 'task_failed',
         executionId,
         taskId: node.id,
-        operationName: node.operationName,
+        operationName,
         error: outcome.error,
         attempt: task.attempt,
       });
@@ -436,25 +475,24 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function complete(node: TaskNode, outcome: TaskOutcome, error: Error | undefined): void {
-    node.state = 'done';
-    node.outcome = outcome;
-    node.failed = error;
-    copyOutcome(node.task!, node);
-    if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, node);
-    node.task = undefined;
-    node.aliases = undefined;
+    active.delete(node.id);
+    done.set(node.id, outcome.returnValue);
+    if (error !== undefined) failures.set(node.id, { error, outcome });
+    copyOutcome(node.task, outcome, error);
+    if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
     inFlight--;
-    settle(node, error);
+    settle(node, error, raiseOnFailedTask);
   }
 
-  function scheduleRetry(node: TaskNode, task: Task, outcome: TaskOutcome, delayMs: number): void {
+  function scheduleRetry(node: TaskNode, outcome: TaskOutcome, delayMs: number): void {
+    const { task } = node;
     node.state = 'retrying';
-    stats.retried(node.operationName);
+    stats.retried(task.operationName);
     config.emit({
       type: 'task_retried',
       executionId,
       taskId: node.id,
-      operationName: node.operationName,
+      operationName: task.operationName,
       error: outcome.error!,
       attempt: task.attempt,
       delayMs,
@@ -473,9 +511,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     if (disposed || rootNode.state === 'done' || pumping) return;
     if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retryTimers.size > 0) return;
     const stuck = [...flows.values()].filter((f) => f.state === 'waiting' || f.state === 'finishing');
-    const lines = stuck
-      .slice(0, 5)
-      .map((f) => `'${f.flow.name}' (${f.id}) waits on ${[...(f.waitingOn ?? [])].map((n) => n.id).join(', ')}`);
+    const lines = stuck.slice(0, 5).map((f) => {
+      const on = f.waitingOn === undefined ? `${f.pendingChildren} children` : [...f.waitingOn].map((n) => n.id).join(', ');
+      return `'${f.flow.name}' (${f.id}) waits on ${on}`;
+    });
     failFlow(
       rootNode,
       new MazepaError(`Execution ${executionId} cannot go on: flows wait on each other. ${lines.join('; ')}`, {
@@ -484,9 +523,17 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     );
   }
 
+  /** Gives a task object the outcome of a task with its id that is already done. */
+  function copyDone(task: Task, id: string): void {
+    const failure = failures.get(id);
+    if (failure !== undefined) return copyOutcome(task, failure.outcome, failure.error);
+    copyOutcome(task, { returnValue: done.get(id), executionSecs: 0 }, undefined);
+  }
+
   return {
     stats,
     start() {
+      root.status = 'running';
       launch(rootNode);
       pump();
     },
@@ -509,9 +556,9 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   };
 }
 
-function copyOutcome(task: Task, node: TaskNode): void {
-  task.outcome = node.outcome;
-  task.status = node.failed === undefined ? 'succeeded' : 'failed';
+function copyOutcome(task: Task, outcome: TaskOutcome, failed: Error | undefined): void {
+  task.outcome = outcome;
+  task.status = failed === undefined ? 'succeeded' : 'failed';
 }
 
 function isAncestor(id: string, flow: FlowNode): boolean {
@@ -530,5 +577,3 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'Object'}`;
   return `a ${typeof value}`;
 }
-
-export type { Startable };

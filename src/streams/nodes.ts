@@ -1,33 +1,35 @@
 import type { Subscription } from 'rxjs';
 import type { Flow, FlowGenerator } from '../flows/flow.js';
-import type { Task, TaskOutcome } from '../flows/task.js';
+import type { Task } from '../flows/task.js';
 
-/** The engine's record of one task id in an execution. @internal */
+/**
+ * The engine's record of a task id that is not done yet. Done tasks leave only their outcome
+ * behind (see the driver's `done` map), which keeps memory small at 10^6 tasks.
+ *
+ * @internal
+ */
 export interface TaskNode {
   readonly kind: 'task';
   readonly id: string;
-  readonly operationName: string;
-  /** The first Task object yielded with this id; dropped once done, to free memory. */
-  task: Task | undefined;
+  readonly task: Task;
   /** Other Task objects with the same id, which get the outcome too. */
   aliases: Task[] | undefined;
-  state: 'queued' | 'submitted' | 'retrying' | 'done';
-  failed: Error | undefined;
-  outcome: TaskOutcome | undefined;
-  /** Flows that yielded it and have it as a pending child. */
-  owners: FlowNode[] | undefined;
-  /** Flows whose current wait includes it. */
+  state: 'queued' | 'submitted' | 'retrying';
+  /** The flow that yielded it first, and any other flows that yielded the same id. */
+  readonly owner: FlowNode;
+  moreOwners: FlowNode[] | undefined;
+  /** Flows whose current `Dependency(x)` includes it. */
   waiters: FlowNode[] | undefined;
 }
 
-/** The engine's record of one running flow. @internal */
+/** The engine's record of one flow. @internal */
 export interface FlowNode {
   readonly kind: 'flow';
   readonly id: string;
   readonly flow: Flow<unknown>;
   readonly parent: FlowNode | undefined;
   /**
-   * - `new`: not started; `ready`: can be stepped; `waiting`: at a dependency;
+   * - `ready`: can be stepped; `waiting`: at a dependency;
    * - `streaming`: an Observable flow whose source is still emitting;
    * - `finishing`: the generator returned (or the source completed), children still running;
    * - `done`.
@@ -37,17 +39,21 @@ export interface FlowNode {
   source: Subscription | undefined;
   failed: Error | undefined;
   /** Children (tasks and subflows it yielded) not done yet. */
-  readonly children: Set<Node>;
-  /** What the current wait still waits for. */
+  pendingChildren: number;
+  /** True while it waits for all its children (`new Dependency()`, or at its end). */
+  waitAll: boolean;
+  /** What its current `Dependency(x)` still waits for. */
   waitingOn: Set<Node> | undefined;
+  /** The first failure of a child that it was not waiting for when it happened. */
+  childFailure: Error | undefined;
   /** An error to throw into the generator when it next resumes. */
   pendingError: Error | undefined;
   returnValue: unknown;
-  owners: FlowNode[] | undefined;
+  moreOwners: FlowNode[] | undefined;
   waiters: FlowNode[] | undefined;
 }
 
-/** A task or a flow, as the engine tracks it. @internal */
+/** A task or a flow that is not done, as the engine tracks it. @internal */
 export type Node = TaskNode | FlowNode;
 
 /** @internal */
@@ -61,11 +67,13 @@ export function createFlowNode(flow: Flow<unknown>, parent: FlowNode | undefined
     generator: undefined,
     source: undefined,
     failed: undefined,
-    children: new Set(),
+    pendingChildren: 0,
+    waitAll: false,
     waitingOn: undefined,
+    childFailure: undefined,
     pendingError: undefined,
     returnValue: undefined,
-    owners: parent === undefined ? undefined : [parent],
+    moreOwners: undefined,
     waiters: undefined,
   };
 }
@@ -75,13 +83,11 @@ export function createTaskNode(task: Task, owner: FlowNode): TaskNode {
   return {
     kind: 'task',
     id: task.id,
-    operationName: task.operationName,
     task,
     aliases: undefined,
     state: 'queued',
-    failed: undefined,
-    outcome: undefined,
-    owners: [owner],
+    owner,
+    moreOwners: undefined,
     waiters: undefined,
   };
 }

@@ -138,22 +138,20 @@ export class LocalExecutionQueue implements ExecutionQueue {
 
   #run(task: Task, slot: ExecutionSlot): void {
     task.status = 'running';
-    const { id: taskId, attempt: attemptNo } = task;
-    let async = false;
-    const attempt = runAttempt(
-      { taskId, attempt: attemptNo, runtimeLimitMs: task.runtimeLimitMs, call: () => task.fn(...task.args) },
+    const { id: taskId, attempt } = task;
+    const outcome = runAttempt(
+      task,
       this.#scheduler,
-      (outcome) => {
-        if (async) this.#running--;
+      (late) => {
+        this.#running--;
         if (this.#executions.get(task.executionId!) === slot) {
-          slot.subscriber.next({ taskId, attempt: attemptNo, outcome });
+          slot.subscriber.next({ taskId, attempt, outcome: late });
         }
-        if (async) this.#kick();
+        this.#kick();
       },
       slot.cancel.signal,
     );
-    if (attempt.settled) return;
-    async = true;
-    this.#running++;
+    if (outcome !== undefined) slot.subscriber.next({ taskId, attempt, outcome });
+    else this.#running++;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Decoding of instances of registered classes.
  */
-import type { Recurse } from './error-value.js';
+import type { Recurse } from './encoded.js';
 import { annotate, errorText, malformedTag, PathFailure, quote } from './path.js';
 import { classByName } from './registry.js';
 

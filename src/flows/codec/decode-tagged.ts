@@ -2,10 +2,11 @@
  * Decoding of tagged objects (`{ "$t": <tag>, ... }`), each checked for exactly its own fields.
  */
 import { decodeBinary, isBinaryTag } from './binary.js';
-import { TAG_KEY } from './encoded.js';
-import { decodeError, type Recurse } from './error-value.js';
-import { annotate, errorText, keyPiece, malformedTag, PathFailure, quote } from './path.js';
 import { decodeInstance } from './decode-instance.js';
+import { decodeProps, record } from './decode-props.js';
+import { TAG_KEY, type Recurse } from './encoded.js';
+import { decodeError } from './error-value.js';
+import { annotate, errorText, malformedTag, PathFailure, quote } from './path.js';
 
 const NUMBERS = new Map<unknown, number>([
   ['NaN', NaN],
@@ -16,6 +17,19 @@ const NUMBERS = new Map<unknown, number>([
 const BIGINT = /^(?:0|-?[1-9][0-9]*)$/;
 const REGEXP_FLAGS = /^[dgimsuvy]*$/;
 const MAX_TIME = 8.64e15;
+const TAGS = new Set([
+  'undef',
+  'class',
+  'num',
+  'bigint',
+  'date',
+  'regexp',
+  'obj',
+  'nullobj',
+  'map',
+  'set',
+  'error',
+]);
 
 type Fields = Record<string, unknown>;
 
@@ -23,6 +37,8 @@ type Fields = Record<string, unknown>;
 export function decodeTagged(tagged: Fields, depth: number, decode: Recurse<unknown>): unknown {
   const tag = tagged[TAG_KEY];
   if (typeof tag !== 'string') throw new PathFailure(`has a "${TAG_KEY}" tag that is not a string`);
+  if (!TAGS.has(tag) && !isBinaryTag(tag))
+    throw new PathFailure(`has the unknown tag ${quote(tag)}`);
   if (tag === 'undef') {
     if (Object.keys(tagged).length !== 1) throw malformedTag(tag, 'unexpected fields');
     return undefined;
@@ -59,8 +75,7 @@ export function decodeTagged(tagged: Fields, depth: number, decode: Recurse<unkn
     case 'error':
       return decodeError(v, depth, decode);
   }
-  if (isBinaryTag(tag)) return decodeBinary(tag, v);
-  throw new PathFailure(`has the unknown tag ${quote(tag)}`);
+  return decodeBinary(tag, v);
 }
 
 function decodeRegExp(v: unknown): RegExp {
@@ -109,25 +124,6 @@ function decodeSet(v: unknown, depth: number, decode: Recurse<unknown>): Set<unk
   return set;
 }
 
-/** @internal Decodes the values of `source` into `target`, keys as-is (`__proto__` refused). */
-export function decodeProps<T extends Fields>(
-  source: Fields,
-  depth: number,
-  target: T,
-  decode: Recurse<unknown>,
-): T {
-  if (Object.hasOwn(source, '__proto__'))
-    throw new PathFailure('has the forbidden key "__proto__"');
-  const out: Fields = target;
-  let key = '';
-  try {
-    for (key of Object.keys(source)) out[key] = decode(source[key], depth + 1);
-  } catch (e) {
-    throw annotate(e, keyPiece(key), source);
-  }
-  return target;
-}
-
 function payload(tagged: Fields, tag: string): unknown {
   if (Object.keys(tagged).length !== 2 || !Object.hasOwn(tagged, 'v')) {
     throw malformedTag(tag, 'expected exactly the fields "$t" and "v"');
@@ -138,11 +134,4 @@ function payload(tagged: Fields, tag: string): unknown {
 function list(v: unknown, tag: string): readonly unknown[] {
   if (!Array.isArray(v)) throw malformedTag(tag, '"v" must be an array');
   return v;
-}
-
-function record(v: unknown, tag: string): Fields {
-  const proto: unknown = typeof v === 'object' && v !== null ? Object.getPrototypeOf(v) : undefined;
-  if (proto !== Object.prototype && proto !== null)
-    throw malformedTag(tag, '"v" must be an object');
-  return v as Fields;
 }

@@ -2,7 +2,8 @@
  * The decoder: strict about the shape of its input, it builds fresh values and never evaluates
  * anything. Plain JSON decodes as a copy of itself; tagged objects are handled in decode-tagged.
  */
-import { decodeProps, decodeTagged } from './decode-tagged.js';
+import { decodeProps } from './decode-props.js';
+import { decodeTagged } from './decode-tagged.js';
 import { MAX_DEPTH, TAG_KEY } from './encoded.js';
 import { annotate, PathFailure, toCodecError, tooDeep } from './path.js';
 

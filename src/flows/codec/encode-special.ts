@@ -4,9 +4,8 @@
  * errors. Anything else is refused.
  */
 import { encodeBinary } from './binary.js';
-import type { Encoded } from './encoded.js';
-import { MAX_DEPTH, TAG_KEY } from './encoded.js';
-import { encodeError, type Recurse } from './error-value.js';
+import { MAX_DEPTH, TAG_KEY, type Encoded, type Recurse } from './encoded.js';
+import { encodeError } from './error-value.js';
 import { annotate, errorText, keyPiece, PathFailure, tooDeep } from './path.js';
 import { classByPrototype, type ClassEntry } from './registry.js';
 

@@ -3,9 +3,9 @@
  * returned as they are (copied only from the first element that needs tagging), and paths are
  * only built when something fails.
  */
+import { encodeSpecial } from './encode-special.js';
 import type { Encoded } from './encoded.js';
 import { isJsonNumber, MAX_DEPTH, NUMBER_TAGS, TAG_KEY, UNDEFINED_TAG } from './encoded.js';
-import { encodeSpecial } from './encode-special.js';
 import { annotate, keyPiece, PathFailure, toCodecError, tooDeep } from './path.js';
 
 /**
@@ -84,18 +84,23 @@ function encodeArray(array: readonly unknown[], depth: number): Encoded {
 }
 
 function encodeObject(object: Record<string, unknown>, depth: number): Encoded {
+  // Object.keys, not for-in: enumerable properties added to Object.prototype are not data.
+  const keys = Object.keys(object);
   let out: Record<string, Encoded> | undefined;
   let escape = false;
   let key = '';
   try {
-    for (key in object) {
+    for (let i = 0; i < keys.length; i++) {
+      key = keys[i] as string;
       if (key === TAG_KEY) escape = true;
       else if (key === '__proto__') throw new PathFailure('is a key that cannot be encoded safely');
       const item = object[key];
       const encoded = encodeAny(item, depth + 1);
       if (out !== undefined) out[key] = encoded;
       else if (encoded !== item) {
-        out = copyBefore(object, key);
+        // Copy from here on. The keys before were plain JSON, so they encode as themselves.
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j] as string] = object[keys[j] as string] as Encoded;
         out[key] = encoded;
       }
     }
@@ -104,14 +109,4 @@ function encodeObject(object: Record<string, unknown>, depth: number): Encoded {
   }
   const result = out ?? (object as Encoded);
   return escape ? { $t: 'obj', v: result } : result;
-}
-
-/** The entries of `object` before `stop`, which were plain JSON and so encode as themselves. */
-function copyBefore(object: Record<string, unknown>, stop: string): Record<string, Encoded> {
-  const out: Record<string, Encoded> = {};
-  for (const key in object) {
-    if (key === stop) break;
-    out[key] = object[key] as Encoded;
-  }
-  return out;
 }

@@ -20,6 +20,9 @@
 export type Encoded =
   null | boolean | number | string | readonly Encoded[] | { readonly [key: string]: Encoded };
 
+/** @internal Encodes or decodes a child value found at nesting `depth`. */
+export type Recurse<T> = (value: unknown, depth: number) => T;
+
 /** @internal The key holding the tag of a tagged object. */
 export const TAG_KEY = '$t';
 

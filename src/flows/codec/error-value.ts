@@ -2,11 +2,8 @@
  * Errors, encoded as `{ "$t": "error", "v": { name, message, stack?, cause?, errors?, props? } }`:
  * `errors` holds an AggregateError's errors, `props` the other own enumerable properties.
  */
-import type { Encoded } from './encoded.js';
+import type { Encoded, Recurse } from './encoded.js';
 import { annotate, keyPiece, malformedTag, PathFailure, quote } from './path.js';
-
-/** @internal Encodes or decodes a child value one level deeper. */
-export type Recurse<T> = (value: unknown, depth: number) => T;
 
 const BUILT_IN = new Map<string, new (message: string) => Error>([
   ['Error', Error],
