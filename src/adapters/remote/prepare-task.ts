@@ -1,0 +1,73 @@
+import { decodeTaskArgs, decodeTaskEnvelope, type TaskEnvelope } from '../../flows/envelope.js';
+import type { SigningKey } from '../../flows/envelope-signing.js';
+import { MazepaError } from '../../flows/errors.js';
+import { lookupOperation, registeredOperationNames } from '../../flows/registry.js';
+import { salvageReplyAddress, type ReplyAddress } from './reply-address.js';
+
+/** A task message made ready to run: its operation found and its arguments decoded. @internal */
+export interface PreparedTask {
+  readonly envelope: TaskEnvelope;
+  readonly fn: (...args: any[]) => unknown;
+  readonly args: unknown[];
+  readonly runtimeLimitMs: number | undefined;
+}
+
+/** A message that must not run, why, and where to report it if that can be read. @internal */
+export interface RejectedMessage {
+  readonly error: Error;
+  readonly reply: ReplyAddress | undefined;
+  readonly taskId: string | undefined;
+}
+
+/** What {@link prepareTask} makes of a message. @internal */
+export type Preparation =
+  { readonly ok: true; readonly task: PreparedTask } | ({ readonly ok: false } & RejectedMessage);
+
+/**
+ * Decodes and checks a task message and finds its operation in the registry; nothing in the
+ * message is evaluated. A message that does not decode, fails its signature check or names an
+ * operation this process has not registered is rejected, with its reply address if readable.
+ * Never throws.
+ *
+ * @internal
+ */
+export function prepareTask(body: unknown, signingKey: SigningKey | undefined): Preparation {
+  let envelope: TaskEnvelope;
+  try {
+    envelope = decodeTaskEnvelope(body, { signingKey });
+  } catch (error) {
+    const reply = salvageReplyAddress(body);
+    return { ok: false, error: asError(error), reply, taskId: reply?.taskId };
+  }
+  const reply: ReplyAddress = envelope;
+  const operation = lookupOperation(envelope.operationName);
+  if (operation === undefined) {
+    const known = registeredOperationNames();
+    const error = new MazepaError(
+      `Operation '${envelope.operationName}' is not registered in this worker ` +
+        `(registered: ${known.length === 0 ? 'none' : known.slice(0, 20).join(', ')}); ` +
+        'start the worker with --import for the module that defines it',
+      { taskId: envelope.taskId },
+    );
+    return { ok: false, error, reply, taskId: envelope.taskId };
+  }
+  let decoded: ReturnType<typeof decodeTaskArgs>;
+  try {
+    decoded = decodeTaskArgs(envelope);
+  } catch (error) {
+    return { ok: false, error: asError(error), reply, taskId: envelope.taskId };
+  }
+  const runtimeLimitMs = envelope.runtimeLimitMs ?? operation.options.runtimeLimitMs;
+  if (operation.kind === 'function') {
+    return { ok: true, task: { envelope, fn: operation.fn, args: decoded.args, runtimeLimitMs } };
+  }
+  const { cls } = operation;
+  const constructorArgs = decoded.constructorArgs ?? [];
+  // The instance is built when the task runs, so a throwing constructor fails the task.
+  const fn = (...args: unknown[]): unknown => new cls(...constructorArgs).call(...args);
+  return { ok: true, task: { envelope, fn, args: decoded.args, runtimeLimitMs } };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new MazepaError(String(error));
+}

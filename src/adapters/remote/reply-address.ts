@@ -1,0 +1,34 @@
+import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+
+/** Where and for what a worker sends an outcome. @internal */
+export interface ReplyAddress {
+  readonly replyTo: string;
+  readonly executionId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+}
+
+/**
+ * The reply address of a message that did not decode, when its JSON still holds one: such a
+ * task is failed with a clear error rather than left to time out. Never throws.
+ *
+ * @internal
+ */
+export function salvageReplyAddress(body: unknown): ReplyAddress | undefined {
+  if (typeof body !== 'string' || body.length > MAX_MESSAGE_BYTES) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const { replyTo, executionId, taskId, attempt } = parsed as Record<string, unknown>;
+  if (!isText(replyTo, 2048) || !isText(executionId, 256) || !isText(taskId, 4096)) return undefined;
+  if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
+  return { replyTo, executionId, taskId, attempt };
+}
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value !== '' && value.length <= max;
+}

@@ -1,0 +1,79 @@
+/** Sends one batch: one result per item, `undefined` for success. @internal */
+export type BatchHandler<T> = (key: string, items: readonly T[]) => Promise<readonly (Error | undefined)[]>;
+
+interface Entry<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * @internal Gathers what is added in one turn of the event loop into batches per key (at most
+ * `maxItems` each, and within `fits`), without waiting any longer than that turn: tasks that
+ * finish together share one SendMessageBatch or DeleteMessageBatch.
+ */
+export class MicroBatcher<T> {
+  readonly #handler: BatchHandler<T>;
+  readonly #maxItems: number;
+  readonly #fits: (batch: readonly T[], item: T) => boolean;
+  #pending = new Map<string, Entry<T>[]>();
+  #scheduled = false;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(handler: BatchHandler<T>, maxItems = 10, fits: (batch: readonly T[], item: T) => boolean = () => true) {
+    this.#handler = handler;
+    this.#maxItems = maxItems;
+    this.#fits = fits;
+  }
+
+  /** Resolves once `item` is sent in a batch, rejects with its own error. */
+  add(key: string, item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let entries = this.#pending.get(key);
+      if (entries === undefined) this.#pending.set(key, (entries = []));
+      entries.push({ item, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  /** Resolves when everything added so far has been sent (or has failed). */
+  async drain(): Promise<void> {
+    while (this.#scheduled || this.#inFlight.size > 0) {
+      if (this.#scheduled) this.#flush();
+      await Promise.all(this.#inFlight);
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    for (const [key, entries] of pending) {
+      let batch: Entry<T>[] = [];
+      const items = (): T[] => batch.map((e) => e.item);
+      for (const entry of entries) {
+        if (batch.length === this.#maxItems || (batch.length > 0 && !this.#fits(items(), entry.item))) {
+          this.#send(key, batch);
+          batch = [];
+        }
+        batch.push(entry);
+      }
+      if (batch.length > 0) this.#send(key, batch);
+    }
+  }
+
+  #send(key: string, batch: readonly Entry<T>[]): void {
+    const sent = this.#handler(
+      key,
+      batch.map((e) => e.item),
+    ).then(
+      (results) => batch.forEach((entry, i) => (results[i] === undefined ? entry.resolve() : entry.reject(results[i]))),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
+    this.#inFlight.add(sent);
+    void sent.finally(() => this.#inFlight.delete(sent));
+  }
+}

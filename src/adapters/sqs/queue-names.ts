@@ -1,0 +1,41 @@
+import { digest } from '../../flows/ids.js';
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const PREFIX_MAX = 48;
+
+/** @internal Whether `name` is a valid standard SQS queue name. */
+export function isQueueName(name: unknown): name is string {
+  return typeof name === 'string' && QUEUE_NAME.test(name);
+}
+
+/** @internal The last path segment of a queue URL: the queue's name. */
+export function queueNameFromUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** @internal The name of the dead-letter queue of `queueName`. */
+export function deadLetterQueueName(queueName: string): string {
+  return `${queueName.slice(0, 76)}-dlq`;
+}
+
+/**
+ * @internal The prefix of every outcome queue of `queueName`: workers reply only to queues whose
+ * name starts with it, so a forged message cannot make them write anywhere else.
+ */
+export function outcomeQueuePrefix(queueName: string): string {
+  return `${queueName.slice(0, PREFIX_MAX)}-out-`;
+}
+
+/**
+ * @internal The outcome queue of one execution: the task queue's name, the execution id and a
+ * short random `nonce` when they fit in 80 characters, else a hash of them. The nonce lets a run
+ * that reuses an execution id start at once: SQS refuses, for 60 s, to recreate a queue under
+ * the name of one just deleted.
+ */
+export function outcomeQueueName(queueName: string, executionId: string, nonce = ''): string {
+  const prefix = outcomeQueuePrefix(queueName);
+  const readable = `${prefix}${executionId}${nonce === '' ? '' : `-${nonce}`}`;
+  if (readable.length <= 80 && isQueueName(readable)) return readable;
+  return `${prefix}${digest(`${queueName}\u0000${executionId}\u0000${nonce}`)}`;
+}

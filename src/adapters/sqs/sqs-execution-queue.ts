@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Observable } from 'rxjs';
+import { CodecError } from '../../flows/codec/codec-error.js';
+import { encodeTaskEnvelope, taskEnvelopeOf } from '../../flows/envelope.js';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../../flows/envelope-text.js';
+import { MazepaError } from '../../flows/errors.js';
+import type { Task } from '../../flows/task.js';
+import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
+import { ensureTaskQueue, queueVisibility } from './ensure-queue.js';
+import { OutcomeChannel } from './outcome-channel.js';
+import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
+import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
+import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
+
+/** @internal What a worker needs of a queue: its client, URL and settings. */
+export interface SqsConnection {
+  readonly client: SQSClient;
+  readonly url: string;
+  readonly name: string;
+  readonly options: ResolvedSqsOptions;
+  /** Workers reply only to queues whose name starts with this. */
+  readonly outcomePrefix: string;
+}
+
+/**
+ * An `ExecutionQueue` on AWS SQS: tasks go to a task queue that worker processes (`mazepa
+ * worker`, or {@link runWorker}) on any number of machines read; each execution gets its own
+ * outcome queue, long-polled for the workers' replies and deleted when the execution ends.
+ * The task queue and its dead-letter queue are created if missing.
+ *
+ * @example
+ * ```ts
+ * import { execute } from 'mazepa';
+ * import { SqsExecutionQueue } from 'mazepa/sqs';
+ * const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks', region: 'us-east-1' });
+ * try {
+ *   await execute(flow, { queue });
+ * } finally {
+ *   await queue.close();
+ * }
+ * ```
+ */
+export class SqsExecutionQueue implements ExecutionQueue {
+  readonly name: string;
+  readonly #options: ResolvedSqsOptions;
+  readonly #client: SQSClient;
+  readonly #ownsClient: boolean;
+  readonly #executions = new Map<string, OutcomeChannel>();
+  readonly #cleanups = new Set<Promise<void>>();
+  /** Bounds the SendMessageBatch requests in flight, over all pushes. */
+  readonly #sends: Limiter;
+  #url: Promise<string> | undefined;
+  #connection: Promise<SqsConnection> | undefined;
+  #closed = false;
+
+  constructor(options: SqsExecutionQueueOptions) {
+    this.#options = resolveSqsOptions(options);
+    const { client, region, endpoint } = this.#options;
+    this.#ownsClient = client === undefined;
+    this.#client = client ?? makeClient(region, endpoint);
+    this.name = `sqs:${this.#options.queueName}`;
+    this.#sends = createLimiter(this.#options.sendConcurrency);
+  }
+
+  /** @internal The client, URL and settings, once the task queue exists. */
+  connect(): Promise<SqsConnection> {
+    this.#connection ??= this.#connect();
+    this.#connection.catch(() => (this.#connection = undefined)); // a later call tries again
+    return this.#connection;
+  }
+
+  async #connect(): Promise<SqsConnection> {
+    const url = await this.#taskQueueUrl();
+    const { queueName } = this.#options;
+    const options = this.#options.visibilityGiven
+      ? this.#options
+      : { ...this.#options, visibilityTimeoutSec: await queueVisibility(this.#client, url, queueName) };
+    return { client: this.#client, url, name: queueName, options, outcomePrefix: outcomeQueuePrefix(queueName) };
+  }
+
+  async pushTasks(tasks: readonly Task[]): Promise<void> {
+    if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
+    const queueUrl = this.#taskQueueUrl();
+    const messages: OutgoingMessage[] = [];
+    for (const task of tasks) {
+      const channel = task.executionId === undefined ? undefined : this.#executions.get(task.executionId);
+      if (channel === undefined) {
+        throw new MazepaError(
+          `${this.name}: task ${task.id} belongs to execution ${String(task.executionId)}, which nobody ` +
+            'is listening to (subscribe to outcomes(executionId) first)',
+          { taskId: task.id },
+        );
+      }
+      messages.push(this.#message(task, await channel.url));
+    }
+    await sendAll({ client: this.#client, url: await queueUrl, name: this.#options.queueName }, messages, this.#sends);
+  }
+
+  outcomes(executionId: string): Observable<OutcomeReport> {
+    return new Observable<OutcomeReport>((subscriber) => {
+      if (this.#closed) return subscriber.error(new MazepaError(`${this.name}: the queue is closed`));
+      if (this.#executions.has(executionId)) {
+        return subscriber.error(new MazepaError(`${this.name}: execution ${executionId} is already running`));
+      }
+      const channel = new OutcomeChannel({
+        client: this.#client,
+        name: outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
+        executionId,
+        signingKey: this.#options.signingKey,
+        waitTimeSeconds: this.#options.waitTimeSeconds,
+        receivers: this.#options.outcomeReceivers,
+      });
+      this.#executions.set(executionId, channel);
+      channel.start(
+        (report) => subscriber.next(report),
+        (error) => subscriber.error(error),
+      );
+      return () => {
+        this.#executions.delete(executionId);
+        const cleanup = channel.stop();
+        this.#cleanups.add(cleanup);
+        void cleanup.finally(() => this.#cleanups.delete(cleanup));
+      };
+    });
+  }
+
+  /**
+   * Waits until the outcome queues of ended executions are deleted, and destroys the client if
+   * this queue made it. Executions still running are not stopped: unsubscribe from them first.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+    if (this.#ownsClient && this.#executions.size === 0) this.#client.destroy();
+  }
+
+  #taskQueueUrl(): Promise<string> {
+    if (this.#url === undefined) {
+      this.#url = ensureTaskQueue(this.#client, this.#options);
+      this.#url.catch(() => (this.#url = undefined)); // a later call tries again
+    }
+    return this.#url;
+  }
+
+  #message(task: Task, replyTo: string): OutgoingMessage {
+    const refuse = (why: string, cause?: unknown): MazepaError =>
+      new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
+    if (task.unencodable !== undefined) throw refuse(task.unencodable);
+    let body: string;
+    try {
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo), { signingKey: this.#options.signingKey });
+    } catch (error) {
+      throw refuse(error instanceof CodecError ? error.message : String(error), error);
+    }
+    const bytes = messageBytes(body);
+    if (bytes > MAX_MESSAGE_BYTES) {
+      throw refuse(
+        `its message is ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB), over the SQS limit of ` +
+          `${MAX_MESSAGE_BYTES} bytes (256 KiB); pass large data by reference (e.g. a storage path)`,
+      );
+    }
+    return { body, bytes };
+  }
+}
+
+/**
+ * A client from the options and the SDK's standard configuration. With an endpoint configured
+ * (here or in `AWS_ENDPOINT_URL_SQS`), requests go there even when queue URLs name another host,
+ * as emulators' URLs do.
+ */
+function makeClient(region: string | undefined, endpoint: string | undefined): SQSClient {
+  const custom = endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
+  return new SQSClient({
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(custom === undefined || custom === '' ? {} : { useQueueUrlAsEndpoint: false }),
+  });
+}

@@ -1,0 +1,124 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
+import { isQueueName, queueNameFromUrl } from './queue-names.js';
+
+/**
+ * Options of {@link SqsExecutionQueue}. Give `queueName`, `queueUrl`, or both.
+ *
+ * @example
+ * ```ts
+ * import { SqsExecutionQueue, type SqsExecutionQueueOptions } from 'mazepa/sqs';
+ * const options: SqsExecutionQueueOptions = {
+ *   queueName: 'mazepa-tasks',
+ *   visibilityTimeoutSec: 60,
+ *   deadLetterQueue: { maxReceiveCount: 3 },
+ *   signingKey: process.env.MAZEPA_SIGNING_KEY,
+ * };
+ * const queue = new SqsExecutionQueue(options);
+ * ```
+ */
+export interface SqsExecutionQueueOptions {
+  /** The task queue's name; the queue (and its dead-letter queue) is created if missing. */
+  readonly queueName?: string;
+  /** The task queue's URL, for a queue that exists (nothing is created). @default looked up by name */
+  readonly queueUrl?: string;
+  /** The SQS client to use (not destroyed by `close`). @default a client made from `region` and `endpoint` */
+  readonly client?: SQSClient;
+  /** The AWS region. @default the SDK's configuration (`AWS_REGION`, profile) */
+  readonly region?: string;
+  /** The SQS endpoint, e.g. an emulator's. @default the SDK's configuration (`AWS_ENDPOINT_URL_SQS`) */
+  readonly endpoint?: string;
+  /**
+   * Seconds a received task stays hidden; workers extend it while the task runs.
+   * @default the queue's own setting; 30 for a queue created here
+   */
+  readonly visibilityTimeoutSec?: number;
+  /** Seconds a receive waits for messages (long polling, 0 to 20). @default 20 */
+  readonly waitTimeSeconds?: number;
+  /**
+   * The dead-letter queue made with the task queue: a message received this many times without
+   * being deleted moves there. `false`: none. @default { maxReceiveCount: 5 }
+   */
+  readonly deadLetterQueue?: { readonly maxReceiveCount?: number } | false;
+  /** A shared secret: tasks and outcomes are signed with HMAC-SHA256 and checked. @default unsigned */
+  readonly signingKey?: SigningKey;
+  /** SendMessageBatch requests in flight at once while pushing tasks. @default 8 */
+  readonly sendConcurrency?: number;
+  /** Long polls of an execution's outcome queue in flight at once. @default 3 */
+  readonly outcomeReceivers?: number;
+}
+
+/** @internal The options with defaults applied, checked once. */
+export interface ResolvedSqsOptions {
+  readonly queueName: string;
+  readonly queueUrl: string | undefined;
+  readonly client: SQSClient | undefined;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly visibilityTimeoutSec: number;
+  /** Whether `visibilityTimeoutSec` was given (else workers use the queue's own setting). */
+  readonly visibilityGiven: boolean;
+  readonly waitTimeSeconds: number;
+  readonly maxReceiveCount: number | undefined;
+  readonly signingKey: SigningKey | undefined;
+  readonly sendConcurrency: number;
+  readonly outcomeReceivers: number;
+}
+
+const OWNER = 'SqsExecutionQueue';
+
+/** @internal Checks `options` and applies the defaults. */
+export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSqsOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `${OWNER}: options must be an object with 'queueName' or 'queueUrl', received ${String(options)}`,
+    );
+  }
+  const { queueUrl } = options;
+  if (queueUrl !== undefined && (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl))) {
+    fail('queueUrl', 'an http(s) URL', queueUrl);
+  }
+  const queueName = options.queueName ?? (queueUrl === undefined ? undefined : queueNameFromUrl(queueUrl));
+  if (queueName === undefined) {
+    throw new TypeError(`${OWNER}: give option 'queueName' or 'queueUrl', received neither`);
+  }
+  if (typeof queueName === 'string' && queueName.endsWith('.fifo'))
+    fail('queueName', 'a standard (not FIFO) queue', queueName);
+  if (!isQueueName(queueName)) fail('queueName', 'letters, digits, - and _ (1 to 80 of them)', queueName);
+  const dlq = options.deadLetterQueue ?? {};
+  if (dlq !== false && (typeof dlq !== 'object' || dlq === null)) fail('deadLetterQueue', 'an object or false', dlq);
+  return {
+    queueName,
+    queueUrl,
+    client: options.client,
+    region: optionalText('region', options.region),
+    endpoint: optionalText('endpoint', options.endpoint),
+    visibilityTimeoutSec: wholeNumber('visibilityTimeoutSec', options.visibilityTimeoutSec ?? 30, 1, 43_200),
+    visibilityGiven: options.visibilityTimeoutSec !== undefined,
+    waitTimeSeconds: wholeNumber('waitTimeSeconds', options.waitTimeSeconds ?? 20, 0, 20),
+    maxReceiveCount:
+      dlq === false ? undefined : wholeNumber('deadLetterQueue.maxReceiveCount', dlq.maxReceiveCount ?? 5, 1, 1000),
+    signingKey: checkSigningKey(OWNER, options.signingKey),
+    sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
+    outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
+  };
+}
+
+function optionalText(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') fail(option, 'a non-empty string', value);
+  return value;
+}
+
+/** @internal A whole number option within [min, max], or a TypeError naming it. */
+export function wholeNumber(option: string, value: unknown, min: number, max: number, owner = OWNER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(option, `a whole number from ${min} to ${max}`, value, owner);
+  }
+  return value;
+}
+
+function fail(option: string, expected: string, value: unknown, owner = OWNER): never {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  throw new TypeError(`${owner}: option '${option}' must be ${expected}, received ${shown}`);
+}

@@ -1,0 +1,106 @@
+import type { WorkerStopReason } from './worker-options.js';
+
+/**
+ * @internal A worker's bookkeeping of running tasks and free slots, idleness and stopping.
+ * Receives reserve slots before they ask for messages, so a worker never holds more than
+ * `concurrency` messages.
+ */
+export class WorkerSlots {
+  /** Receipt handles of the messages being handled. */
+  readonly running = new Set<string>();
+  readonly #controller = new AbortController();
+  readonly #concurrency: number;
+  readonly #idleTimeoutMs: number | undefined;
+  readonly #onStop: (reason: WorkerStopReason) => void;
+  #reserved = 0;
+  #idleSince = performance.now();
+  #waiters: (() => void)[] = [];
+  #stopReason: WorkerStopReason | undefined;
+
+  constructor(concurrency: number, idleTimeoutMs: number | undefined, onStop: (reason: WorkerStopReason) => void) {
+    this.#concurrency = concurrency;
+    this.#idleTimeoutMs = idleTimeoutMs;
+    this.#onStop = onStop;
+  }
+
+  /** Aborted once the worker stops taking tasks. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get stopped(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  get stopReason(): WorkerStopReason | undefined {
+    return this.#stopReason;
+  }
+
+  /** Stops taking tasks (the first reason given wins). */
+  stop(reason: WorkerStopReason): void {
+    if (this.stopped) return;
+    this.#stopReason = reason;
+    this.#onStop(reason);
+    this.#controller.abort();
+    this.#wake();
+  }
+
+  /** Reserves up to `max` free slots for a receive; 0 when none is free. */
+  reserve(max: number): number {
+    const free = Math.min(max, this.#concurrency - this.running.size - this.#reserved);
+    if (free <= 0) return 0;
+    this.#reserved += free;
+    return free;
+  }
+
+  release(count: number): void {
+    this.#reserved -= count;
+  }
+
+  finished(receipt: string): void {
+    this.running.delete(receipt);
+    if (this.running.size === 0) this.#idleSince = performance.now();
+    this.#wake();
+  }
+
+  /** How long a receive may wait: the queue's long poll, shortened to the idle timeout. */
+  waitSeconds(longPoll: number): number {
+    if (this.#idleTimeoutMs === undefined) return longPoll;
+    const idleFor = this.running.size === 0 ? performance.now() - this.#idleSince : 0;
+    return Math.min(longPoll, Math.max(0, Math.ceil((this.#idleTimeoutMs - idleFor) / 1000)));
+  }
+
+  /** After an empty receive: stops when nothing has run for the idle timeout. */
+  checkIdle(): void {
+    if (this.#idleTimeoutMs === undefined || this.running.size > 0) return;
+    if (performance.now() - this.#idleSince >= this.#idleTimeoutMs) this.stop('idleTimeout');
+  }
+
+  /** Resolves at the next change: a task finished, or the worker is stopping. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves once no message is being handled. */
+  async drained(): Promise<void> {
+    while (this.running.size > 0) await this.changed();
+  }
+
+  /** Waits `ms` (after an error), or less if the worker stops. */
+  pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#waiters.push(done);
+    });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,223 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import { MazepaError } from '../../flows/errors.js';
+import { serializeError } from '../../flows/serialized-error.js';
+import { outcomeMessage } from '../remote/outcome-message.js';
+import { prepareTask } from '../remote/prepare-task.js';
+import type { ReplyAddress } from '../remote/reply-address.js';
+import { runPrepared } from '../remote/run-prepared.js';
+import { queueNameFromUrl } from './queue-names.js';
+import { isAbort, isQueueMissing } from './sqs-error.js';
+import type { SqsConnection } from './sqs-execution-queue.js';
+import { VisibilityHeartbeat } from './visibility-heartbeat.js';
+import { deleteBatcher, receiveTasks, reply, replyBatcher } from './worker-calls.js';
+import { WorkerSlots } from './worker-slots.js';
+import {
+  resolveWorkerOptions,
+  type ResolvedWorkerOptions,
+  type RunWorkerOptions,
+  type WorkerStopReason,
+  type WorkerSummary,
+} from './worker-options.js';
+
+/**
+ * Runs tasks from an SQS task queue in this process until stopped (by `signal`, `maxRuntimeMs`
+ * or `idleTimeoutMs`), then lets the running tasks finish and resolves to a summary. Keeps up to
+ * `concurrency` tasks running, extends their messages' visibility while they run, sends each
+ * outcome to its execution's outcome queue and only then deletes the task message. A message
+ * that does not decode, fails its signature or names an unregistered operation is never run:
+ * it is failed back to its execution where its reply address can be read, else left to the
+ * dead-letter queue. Operations must be registered (import the modules that define them).
+ *
+ * @example
+ * ```ts
+ * import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
+ * import './my-operations.js';
+ * const stop = new AbortController();
+ * process.once('SIGTERM', () => stop.abort());
+ * const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks' });
+ * const summary = await runWorker({ queue, concurrency: 4, signal: stop.signal });
+ * ```
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
+  const resolved = resolveWorkerOptions(options);
+  return new SqsWorker(resolved, await resolved.queue.connect()).run();
+}
+
+class SqsWorker {
+  readonly #o: ResolvedWorkerOptions;
+  readonly #queue: SqsConnection;
+  readonly #slots: WorkerSlots;
+  readonly #replies;
+  readonly #deletes;
+  /** Executions whose outcome queue is gone: they are over, their tasks are not run. */
+  readonly #ended = new Set<string>();
+  readonly #counts = { succeeded: 0, failed: 0, rejected: 0 };
+  readonly #heartbeat: VisibilityHeartbeat;
+  readonly #finishing = new Set<Promise<void>>();
+  #fatal: unknown;
+
+  constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
+    this.#o = options;
+    this.#queue = queue;
+    this.#slots = new WorkerSlots(options.concurrency, options.idleTimeoutMs, (reason) =>
+      options.onEvent({ type: 'worker_stopping', reason, running: this.#slots.running.size }),
+    );
+    this.#replies = replyBatcher(queue);
+    this.#deletes = deleteBatcher(queue);
+    this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
+  }
+
+  async run(): Promise<WorkerSummary> {
+    const started = performance.now();
+    const { signal, maxRuntimeMs, concurrency, onEvent } = this.#o;
+    const onAbort = (): void => this.#slots.stop('signal');
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const limit =
+      maxRuntimeMs === undefined ? undefined : setTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
+    this.#heartbeat.start();
+    onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
+    try {
+      const receivers = Math.min(4, Math.ceil(concurrency / 10));
+      await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
+      await this.#slots.drained();
+      while (this.#finishing.size > 0) await Promise.all(this.#finishing);
+      await Promise.all([this.#replies.drain(), this.#deletes.drain()]);
+    } finally {
+      clearTimeout(limit);
+      this.#heartbeat.stop();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.#fatal !== undefined) throw this.#fatal;
+    const stoppedBy: WorkerStopReason = this.#slots.stopReason ?? 'signal';
+    const summary: WorkerSummary = { ...this.#counts, stoppedBy, durationMs: performance.now() - started };
+    onEvent({ type: 'worker_stopped', summary });
+    return summary;
+  }
+
+  async #receiveLoop(): Promise<void> {
+    const slots = this.#slots;
+    let failures = 0;
+    while (!slots.stopped) {
+      const max = slots.reserve(10);
+      if (max === 0) {
+        await slots.changed();
+        continue;
+      }
+      let messages: Message[];
+      try {
+        messages = await receiveTasks(
+          this.#queue,
+          max,
+          slots.waitSeconds(this.#queue.options.waitTimeSeconds),
+          slots.signal,
+        );
+        failures = 0;
+      } catch (error) {
+        if (isAbort(error, slots.signal)) return;
+        this.#o.onEvent({ type: 'worker_error', error });
+        if (isQueueMissing(error)) {
+          this.#fatal = error;
+          slots.stop('error');
+          return;
+        }
+        await slots.pause(Math.min(20_000, 250 * 2 ** failures++));
+        continue;
+      } finally {
+        slots.release(max);
+      }
+      for (const message of messages) void this.#handle(message);
+      if (messages.length === 0) slots.checkIdle();
+    }
+  }
+
+  async #handle(message: Message): Promise<void> {
+    const receipt = message.ReceiptHandle;
+    if (receipt === undefined) return;
+    this.#heartbeat.held.add(receipt);
+    this.#slots.running.add(receipt);
+    let running = true;
+    // The slot frees as soon as the task has run: sending its outcome overlaps the next task.
+    const done = (): void => {
+      if (running) this.#slots.finished(receipt);
+      running = false;
+    };
+    const handled = this.#process(message, receipt, done)
+      .catch((error: unknown) => this.#o.onEvent({ type: 'worker_error', error }))
+      .finally(() => {
+        done();
+        this.#heartbeat.held.delete(receipt);
+        this.#finishing.delete(handled);
+      });
+    this.#finishing.add(handled);
+    await handled;
+  }
+
+  async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
+    const prepared = prepareTask(message.Body, this.#queue.options.signingKey);
+    if (!prepared.ok) return this.#reject(message, receipt, prepared.error, prepared.reply, prepared.taskId);
+    const { envelope } = prepared.task;
+    if (!this.#mayReplyTo(envelope.replyTo)) {
+      const error = new MazepaError(
+        `its reply address ${envelope.replyTo} is not an outcome queue of '${this.#queue.name}'`,
+      );
+      return this.#reject(message, receipt, error, undefined, envelope.taskId);
+    }
+    if (this.#ended.has(envelope.executionId)) return this.#deletes.add(this.#queue.url, receipt);
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
+    const outcome = await runPrepared(prepared.task);
+    ran();
+    const { body, failed } = outcomeMessage(envelope, outcome, this.#queue.options.signingKey);
+    if (!(await this.#sendReply(envelope, body))) return;
+    this.#counts[failed ? 'failed' : 'succeeded']++;
+    const executionSecs = outcome.executionSecs;
+    this.#o.onEvent({ type: 'task_finished', taskId, operationName, executionId, attempt, failed, executionSecs });
+    await this.#deletes.add(this.#queue.url, receipt);
+  }
+
+  async #reject(
+    message: Message,
+    receipt: string,
+    error: Error,
+    to: ReplyAddress | undefined,
+    taskId: string | undefined,
+  ): Promise<void> {
+    this.#counts.rejected++;
+    const reported = to !== undefined && this.#mayReplyTo(to.replyTo);
+    const event = {
+      type: 'message_rejected',
+      messageId: message.MessageId ?? '?',
+      taskId,
+      reason: error.message,
+    } as const;
+    if (!reported) return this.#o.onEvent({ ...event, reported }); // left to the dead-letter queue
+    const { body } = outcomeMessage(
+      to,
+      { error: serializeError(error), executionSecs: 0 },
+      this.#queue.options.signingKey,
+    );
+    const sent = await this.#sendReply(to, body);
+    this.#o.onEvent({ ...event, reported: sent });
+    if (sent) await this.#deletes.add(this.#queue.url, receipt);
+  }
+
+  /** Sends an outcome; false when it could not be sent and the task message must stay. */
+  async #sendReply(to: ReplyAddress, body: string): Promise<boolean> {
+    try {
+      await this.#replies.add(to.replyTo, reply(body));
+      return true;
+    } catch (error) {
+      if (!isQueueMissing(error)) {
+        this.#o.onEvent({ type: 'worker_error', error });
+        return false;
+      }
+      this.#ended.add(to.executionId); // the execution is over: nobody waits for this outcome
+      return true;
+    }
+  }
+
+  #mayReplyTo(url: string): boolean {
+    return queueNameFromUrl(url).startsWith(this.#queue.outcomePrefix);
+  }
+}

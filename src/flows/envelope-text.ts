@@ -1,0 +1,57 @@
+/**
+ * Envelopes as message text: JSON that SQS accepts, with a size limit checked on both ends.
+ */
+import { Buffer } from 'node:buffer';
+import { EnvelopeError } from './envelope-error.js';
+
+/**
+ * The largest message SQS accepts, in bytes (256 KiB): the default limit of envelopes.
+ *
+ * @example
+ * ```ts
+ * import { MAX_MESSAGE_BYTES } from 'mazepa/sqs';
+ * if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) throw new Error('too big for SQS');
+ * ```
+ */
+export const MAX_MESSAGE_BYTES = 262_144;
+
+/**
+ * The envelope format this version writes and reads (the `v` field of every message).
+ *
+ * @example
+ * ```ts
+ * import { ENVELOPE_VERSION } from 'mazepa/sqs';
+ * console.log(JSON.parse(messageBody).v === ENVELOPE_VERSION);
+ * ```
+ */
+export const ENVELOPE_VERSION = 1;
+
+// JSON.stringify escapes control characters and lone surrogates, but not these two, which SQS
+// refuses in a message body; inside JSON text they can only occur in strings, so escaping is safe.
+const NON_CHARACTERS = /[\uFFFE\uFFFF]/g;
+
+/** @internal `value` as JSON text SQS accepts. */
+export function toMessageText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return NON_CHARACTERS.test(text) ? text.replace(NON_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : text;
+}
+
+/** @internal The size of a message text in UTF-8 bytes, the measure SQS limits. */
+export function messageBytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** @internal Parses message text of at most `maxBytes` bytes; only `EnvelopeError`s escape. */
+export function parseMessageText(text: unknown, what: string, maxBytes: number): unknown {
+  if (typeof text !== 'string') throw new EnvelopeError(`${what} must be a string, not a ${typeof text}`);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short texts need no measuring.
+  if (text.length * 3 > maxBytes) {
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > maxBytes) throw new EnvelopeError(`${what} is ${size} bytes, over the limit of ${maxBytes} bytes`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new EnvelopeError(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}

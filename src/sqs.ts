@@ -1,0 +1,28 @@
+// The `mazepa/sqs` entry point: remote execution on AWS SQS.
+
+// The queue and its workers
+export { SqsExecutionQueue } from './adapters/sqs/sqs-execution-queue.js';
+export type { SqsExecutionQueueOptions } from './adapters/sqs/sqs-options.js';
+export { runWorker } from './adapters/sqs/worker.js';
+export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker-options.js';
+export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/task-router.js';
+export { SqsQueueError } from './adapters/sqs/sqs-error.js';
+
+// Messages
+export {
+  decodeTaskArgs,
+  decodeTaskEnvelope,
+  encodeTaskEnvelope,
+  taskEnvelopeOf,
+  type EnvelopeOptions,
+  type TaskEnvelope,
+} from './flows/envelope.js';
+export {
+  decodeOutcomeEnvelope,
+  encodeOutcomeEnvelope,
+  type DecodedOutcome,
+  type OutcomeEnvelope,
+} from './flows/envelope-outcome.js';
+export { EnvelopeError } from './flows/envelope-error.js';
+export type { SigningKey } from './flows/envelope-signing.js';
+export { ENVELOPE_VERSION, MAX_MESSAGE_BYTES } from './flows/envelope-text.js';

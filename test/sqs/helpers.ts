@@ -1,0 +1,144 @@
+// Helpers of the SQS tests: an emulator on loopback, an SQS client for it, worker processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { buildApp } from 'fauxqs';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// The real command line: `mazepa worker ...`.
+const WORKER_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+export const OPS_MODULE = fileURLToPath(new URL('../fixtures/sqs/ops.ts', import.meta.url));
+
+/** An SQS emulator (fauxqs) in this process, on 127.0.0.1 and a free port. */
+export interface Emulator {
+  readonly endpoint: string;
+  readonly client: SQSClient;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(): Promise<Emulator> {
+  const app = buildApp({ logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new SQSClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      await app.close();
+    },
+  };
+}
+
+/** The environment a worker process needs to reach the emulator. */
+export function workerEnv(endpoint: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** A `mazepa worker` process, its output line by line. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves to the exit code (or the signal's name). */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the first line (stdout or stderr, already printed or to come) matching `pattern`. */
+  waitFor(pattern: RegExp): Promise<string>;
+  /** Resolves with the next line it prints (stdout or stderr). */
+  nextLine(): Promise<string>;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts `mazepa worker --queue-name <queueName> --import ops.ts <args>` against the emulator. */
+export function startWorker(endpoint: string, queueName: string, args: readonly string[] = []): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER_ENTRY, 'worker', '--queue-name', queueName, '--import', OPS_MODULE, ...args],
+    { cwd: ROOT, env: workerEnv(endpoint), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.add(child);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  const onLine = (into: string[]) => (line: string) => {
+    into.push(line);
+    for (const w of [...watchers]) {
+      if (w.pattern.test(line)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine(stdout));
+  createInterface({ input: child.stderr! }).on('line', onLine(stderr));
+  // 'close' comes after the output is read to its end (unlike 'exit').
+  const exited = once(child, 'close').then(([code, signal]) => {
+    children.delete(child);
+    return (code as number | null) ?? (signal as string);
+  });
+  return {
+    child,
+    stdout,
+    stderr,
+    exited,
+    nextLine() {
+      return new Promise<string>((resolve) => watchers.push({ pattern: /(?:)/, resolve }));
+    },
+    waitFor(pattern) {
+      const seen = [...stdout, ...stderr].find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise<string>((resolve, reject) => {
+        watchers.push({ pattern, resolve });
+        void exited.then((code) =>
+          reject(
+            new Error(`worker exited (${code}) before printing ${pattern}:\n${[...stdout, ...stderr].join('\n')}`),
+          ),
+        );
+      });
+    },
+  };
+}
+
+/** Kills every worker process still running (afterAll). */
+export async function killWorkers(): Promise<void> {
+  const running = [...children];
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(running.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+}
+
+/** The names of the queues on the emulator whose name starts with `prefix`. */
+export async function queueNames(client: SQSClient, prefix: string): Promise<string[]> {
+  const { QueueUrls } = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix }));
+  return (QueueUrls ?? []).map((url) => url.slice(url.lastIndexOf('/') + 1)).sort();
+}
+
+/** Creates (or finds) a queue and returns its URL. */
+export async function makeQueue(
+  client: SQSClient,
+  name: string,
+  attributes: Record<string, string> = {},
+): Promise<string> {
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  return QueueUrl!;
+}
+
+export async function queueUrl(client: SQSClient, name: string): Promise<string> {
+  return (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+}
