@@ -13,6 +13,25 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (benchmarks, configs): Node's globals, no type information.
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        performance: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setImmediate: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        AbortController: 'readonly',
+        global: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
+  },
+  {
     files: ['src/flows/**'],
     rules: {
       'no-restricted-imports': [

@@ -30,7 +30,8 @@ describe('retries (marbles)', () => {
       const flaky = taskableOperation(function flakyRead(_key: string) {});
       const task = flaky.makeTask('k');
       const queue = new MarbleExecutionQueue({
-        work: (t) => (t.attempt < 3 ? cold('3ms #', undefined, new TransientError('429')) : cold('3ms (x|)', { x: 'ok' })),
+        work: (t) =>
+          t.attempt < 3 ? cold('3ms #', undefined, new TransientError('429')) : cold('3ms (x|)', { x: 'ok' }),
       });
       const frames: [string, number, number][] = [];
       const events: ExecutionEvent[] = [];
@@ -39,7 +40,10 @@ describe('retries (marbles)', () => {
         if (e.type.startsWith('task_')) frames.push([e.type, 'attempt' in e ? e.attempt : 0, asyncScheduler.now()]);
       });
       flush();
-      const retries = events.filter((e) => e.type === 'task_retried') as Extract<ExecutionEvent, { type: 'task_retried' }>[];
+      const retries = events.filter((e) => e.type === 'task_retried') as Extract<
+        ExecutionEvent,
+        { type: 'task_retried' }
+      >[];
       expect(retries).toHaveLength(2);
       const [d1, d2] = retries.map((r) => r.delayMs) as [number, number];
       expect(d1).toBeGreaterThanOrEqual(375);
@@ -65,7 +69,10 @@ describe('retries (marbles)', () => {
       const queue = new MarbleExecutionQueue({ work: () => cold('1ms #', undefined, boom) });
       const events: ExecutionEvent[] = [];
       let failure: unknown;
-      execution(op.makeTask(1), { ...quiet, queue }).subscribe({ next: (e) => events.push(e), error: (e) => (failure = e) });
+      execution(op.makeTask(1), { ...quiet, queue }).subscribe({
+        next: (e) => events.push(e),
+        error: (e) => (failure = e),
+      });
       flush();
       expect(log(events).map((l) => l.slice(0, 2))).toEqual([
         ['task_submitted', 1],
@@ -107,7 +114,12 @@ describe('retries (marbles)', () => {
         isTransient: (e) => e.message.includes('connection reset'),
       }).subscribe((e) => events.push(e));
       flush();
-      expect(log(events).map((l) => l[0])).toEqual(['task_submitted', 'task_retried', 'task_submitted', 'task_succeeded']);
+      expect(log(events).map((l) => l[0])).toEqual([
+        'task_submitted',
+        'task_retried',
+        'task_submitted',
+        'task_succeeded',
+      ]);
     });
   });
 });

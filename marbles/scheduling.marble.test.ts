@@ -47,9 +47,7 @@ describe('scheduling (marbles)', () => {
       const root = flowSchema(function* doneRoot() {
         yield [step.makeTask('a'), step.makeTask('b'), sub()];
       });
-      expectObservable(execution(root(), { ...quiet, queue }).pipe(typeLetters)).toBe(
-        '(xssss) 13ms (kkkkffc|)',
-      );
+      expectObservable(execution(root(), { ...quiet, queue }).pipe(typeLetters)).toBe('(xssss) 13ms (kkkkffc|)');
     });
   });
 

@@ -1,11 +1,16 @@
-import { lastValueFrom, type Observable } from 'rxjs';
+import { defer, from, lastValueFrom, switchMap, type Observable } from 'rxjs';
 import { LocalExecutionQueue } from './adapters/local/local-execution-queue.js';
 import { Dependency } from './flows/dependency.js';
 import { Flow, type Startable } from './flows/flow.js';
 import { concurrentFlow } from './flows/stages.js';
-import { Task } from './flows/task.js';
+import { Task, type TaskOutcome } from './flows/task.js';
+import { loadCheckpoint } from './streams/checkpoint-file.js';
+import { checkpointing } from './streams/checkpointing.js';
+import { dryRun } from './streams/dry-run.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
-import { resolveOptions, type ExecuteOptions } from './streams/execute-options.js';
+import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './streams/execute-options.js';
+import type { ExecutionQueue } from './streams/execution-queue.js';
+import { abortOnSignals } from './streams/interrupts.js';
 import { renderProgress } from './streams/render-progress.js';
 import { runExecution } from './streams/run-execution.js';
 
@@ -29,15 +34,21 @@ export function execution(target: ExecutionTarget, options: ExecuteOptions = {})
   // The local queue's run loop turns on setImmediate unless the caller brings a scheduler: the
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
-    resolved.queue ??
-    new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
-  const events = runExecution(root, resolved, queue);
-  return resolved.showProgress ? renderProgress(events, process.stderr, resolved.scheduler) : events;
+    resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
+  const events =
+    resolved.checkpoint === undefined ? runExecution(root, resolved, queue) : resumable(root, resolved, queue);
+  if (!resolved.showProgress) return events;
+  if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
+  return defer(() => from(dryRun(target))).pipe(
+    switchMap((counts) => renderProgress(events, process.stderr, resolved.scheduler, { totals: counts.operations })),
+  );
 }
 
 /**
  * Runs `target` to the end and resolves to its summary. With no `queue`, tasks run in this
- * process, in the order they are yielded. Rejects with `MazepaExecutionFailure` (its `cause` is
+ * process, in the order they are yielded. With `checkpoint`, completed tasks are recorded in that
+ * file (on the interval, at the end, on failure, on abort, and on SIGINT/SIGTERM, after which
+ * the process ends as the signal would have ended it), and a rerun skips them. Rejects with `MazepaExecutionFailure` (its `cause` is
  * the task's error) when a task fails and no flow catches it, and with a `TypeError` naming the
  * option for invalid options.
  *
@@ -50,6 +61,8 @@ export function execution(target: ExecutionTarget, options: ExecuteOptions = {})
  * });
  * const summary = await execute(greetMany(['Albert', 'Isaac']));
  * console.log(summary.succeeded); // 2
+ * // resumable: a rerun skips what the checkpoint holds
+ * await execute(greetMany(['Albert', 'Isaac']), { checkpoint: 'greet.ckpt' });
  * ```
  */
 export async function execute(target: ExecutionTarget, options: ExecuteOptions = {}): Promise<ExecutionSummary> {
@@ -57,6 +70,39 @@ export async function execute(target: ExecutionTarget, options: ExecuteOptions =
   const last = await lastValueFrom(events);
   if (last.type !== 'execution_completed') throw new Error(`mazepa: execution ended on ${last.type}`);
   return last.summary;
+}
+
+/**
+ * A run with a checkpoint: the file is loaded first (its tasks are skipped), completed tasks are
+ * written to it as the run goes, and SIGINT/SIGTERM end the run after a last write.
+ */
+function resumable(root: Flow<unknown>, resolved: ResolvedOptions, queue: ExecutionQueue): Observable<ExecutionEvent> {
+  const path = resolved.checkpoint!;
+  return defer(() => from(loadCheckpoint(path))).pipe(
+    switchMap((loaded) => {
+      const interrupt = new AbortController();
+      const signal =
+        resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
+      const completed = merged(resolved.completed, loaded.completed);
+      return runExecution(root, { ...resolved, completed, signal }, queue).pipe(
+        checkpointing({
+          path,
+          intervalMs: resolved.checkpointIntervalMs,
+          scheduler: resolved.scheduler,
+          log: loaded.log,
+        }),
+        abortOnSignals(interrupt),
+      );
+    }),
+  );
+}
+
+function merged(
+  given: ReadonlyMap<string, TaskOutcome> | undefined,
+  loaded: Map<string, TaskOutcome>,
+): ReadonlyMap<string, TaskOutcome> {
+  if (given !== undefined) for (const [id, outcome] of given) loaded.set(id, outcome);
+  return loaded;
 }
 
 function rootFlow(target: ExecutionTarget): Flow<unknown> {

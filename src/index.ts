@@ -57,20 +57,21 @@ export type {
   ExecutionSummary,
   OperationCounts,
 } from './streams/execution-event.js';
-export {
-  progress,
-  type OperationProgress,
-  type ProgressOptions,
-  type ProgressSnapshot,
-} from './streams/progress.js';
+export { progress, type OperationProgress, type ProgressOptions, type ProgressSnapshot } from './streams/progress.js';
 export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/retry-policy.js';
+
+// Operating long runs: checkpoints, dry run
+export { CheckpointError } from './streams/checkpoint-error.js';
+export { dryRun, type DryRunResult } from './streams/dry-run.js';
+export type { ResourceUse } from './flows/resources.js';
 
 // Queues
 export type { ExecutionQueue, OutcomeReport } from './streams/execution-queue.js';
-export {
-  LocalExecutionQueue,
-  type LocalExecutionQueueOptions,
-} from './adapters/local/local-execution-queue.js';
+export { LocalExecutionQueue, type LocalExecutionQueueOptions } from './adapters/local/local-execution-queue.js';
+
+// Worker threads
+export { ThreadExecutionQueue } from './adapters/threads/thread-execution-queue.js';
+export type { ThreadExecutionQueueOptions } from './adapters/threads/thread-execution-queue-options.js';
 
 // Errors
 export {

@@ -60,9 +60,7 @@ function diffLists(a: readonly unknown[], b: readonly unknown[], path: string): 
 }
 
 function bytesOf(x: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return x instanceof ArrayBuffer
-    ? new Uint8Array(x)
-    : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  return x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 }
 
 /** Round-trips through text and through the tree, checking both and returning the former. */
@@ -138,11 +136,7 @@ describe('encodeValue', () => {
   });
 
   it('should round-trip dates, invalid dates included', () => {
-    const [date, invalid, far] = roundTrip([
-      new Date(1234567890123),
-      new Date(NaN),
-      new Date(-8.64e15),
-    ]);
+    const [date, invalid, far] = roundTrip([new Date(1234567890123), new Date(NaN), new Date(-8.64e15)]);
     expect(date).toBeInstanceOf(Date);
     expect(date?.getTime()).toBe(1234567890123);
     expect(invalid?.getTime()).toBeNaN();
@@ -195,9 +189,7 @@ describe('encodeValue', () => {
     expect([...decoded]).toEqual([3, 4]);
     expect(decoded.byteOffset).toBe(0);
     expect(decoded.buffer.byteLength).toBe(16);
-    expect([...roundTrip(new Uint16Array(buffer, 2, 3))]).toEqual([
-      ...new Uint16Array(buffer, 2, 3),
-    ]);
+    expect([...roundTrip(new Uint16Array(buffer, 2, 3))]).toEqual([...new Uint16Array(buffer, 2, 3)]);
   });
 
   it('should round-trip ArrayBuffer and DataView', () => {
@@ -277,9 +269,7 @@ describe('encodeValue', () => {
     const value = {
       when: new Date(0),
       tags: new Set(['a']),
-      index: new Map<unknown, unknown>([
-        [1n, { buffer: Buffer.from([1]), f: new Float32Array([2]) }],
-      ]),
+      index: new Map<unknown, unknown>([[1n, { buffer: Buffer.from([1]), f: new Float32Array([2]) }]]),
       nested: [[{ deep: [undefined, NaN, -0, { $t: 'escaped' }] }]],
       error: new Error('e', { cause: new Map([['k', new Date(NaN)]]) }),
     };
@@ -297,10 +287,7 @@ describe('encodeValue', () => {
     const value = { a: 1, [Symbol('s')]: 2 };
     Object.defineProperty(value, 'hidden', { value: 3, enumerable: false });
     expect(encodeToString(value)).toBe('{"a":1}');
-    expect(Reflect.ownKeys(decodeValue(encodeValue({ b: [], ...value })) as object)).toEqual([
-      'b',
-      'a',
-    ]);
+    expect(Reflect.ownKeys(decodeValue(encodeValue({ b: [], ...value })) as object)).toEqual(['b', 'a']);
   });
 
   it('should be deterministic', () => {
@@ -345,18 +332,10 @@ describe('encodeValue refusals', () => {
       ['a', 1],
       ['b', fn],
     ]);
-    expect(codecError(() => encodeValue([map], 'args')).message).toBe(
-      'args[0].<map value 1> is a function',
-    );
-    expect(codecError(() => encodeValue(new Map([[fn, 1]]))).message).toBe(
-      'value.<map key 0> is a function',
-    );
-    expect(codecError(() => encodeValue({ s: new Set([1, fn]) })).message).toBe(
-      'value.s.<set item 1> is a function',
-    );
-    expect(codecError(() => encodeValue(new Error('e', { cause: fn }))).message).toBe(
-      'value.cause is a function',
-    );
+    expect(codecError(() => encodeValue([map], 'args')).message).toBe('args[0].<map value 1> is a function');
+    expect(codecError(() => encodeValue(new Map([[fn, 1]]))).message).toBe('value.<map key 0> is a function');
+    expect(codecError(() => encodeValue({ s: new Set([1, fn]) })).message).toBe('value.s.<set item 1> is a function');
+    expect(codecError(() => encodeValue(new Error('e', { cause: fn }))).message).toBe('value.cause is a function');
   });
 
   it('should refuse instances of unregistered classes', () => {
@@ -364,9 +343,7 @@ describe('encodeValue refusals', () => {
     expect(codecError(() => encodeValue({ foo: [new Foo()] }, 'args')).message).toBe(
       'args.foo[0] is an instance of unregistered class Foo; register it with registerClass',
     );
-    expect(codecError(() => encodeValue(new (class extends Map {})())).message).toContain(
-      'unregistered class',
-    );
+    expect(codecError(() => encodeValue(new (class extends Map {})())).message).toContain('unregistered class');
     expect(codecError(() => encodeValue(new String('boxed'))).message).toContain('class String');
   });
 
@@ -384,29 +361,21 @@ describe('encodeValue refusals', () => {
   it('should refuse cycles, naming where the cycle closes', () => {
     const a: Record<string, any> = { x: {} };
     a['x'].y = [a];
-    expect(codecError(() => encodeValue(a, 'args')).message).toBe(
-      'args.x.y[0] is a circular reference',
-    );
+    expect(codecError(() => encodeValue(a, 'args')).message).toBe('args.x.y[0] is a circular reference');
     const list: unknown[] = [1];
     list.push(list);
     expect(codecError(() => encodeValue(list)).message).toBe('value[1] is a circular reference');
     const map = new Map<string, unknown>();
     map.set('self', { map });
-    expect(codecError(() => encodeValue(map)).message).toBe(
-      'value.<map value 0>.map is a circular reference',
-    );
+    expect(codecError(() => encodeValue(map)).message).toBe('value.<map value 0>.map is a circular reference');
     const error = new Error('loop');
     error.cause = error;
-    expect(codecError(() => encodeValue(error)).message).toBe(
-      'value.cause is a circular reference',
-    );
+    expect(codecError(() => encodeValue(error)).message).toBe('value.cause is a circular reference');
   });
 
   it('should refuse nesting over 512 levels, and accept 512', () => {
     expect(diff(decodeValue(encodeValue(nest(512))), nest(512))).toBeUndefined();
-    expect(codecError(() => encodeValue(nest(513))).message).toMatch(
-      /^value(\[0\]){512} is nested too deeply/,
-    );
+    expect(codecError(() => encodeValue(nest(513))).message).toMatch(/^value(\[0\]){512} is nested too deeply/);
     expect(codecError(() => decodeValue(nest(513))).message).toContain('nested too deeply');
   });
 
@@ -483,9 +452,7 @@ describe('registerClass', () => {
       extra = new Date(1);
     }
     registerClass(Base, { name: 'test.Base' });
-    expect(codecError(() => encodeValue(new Derived())).message).toContain(
-      'unregistered class Derived',
-    );
+    expect(codecError(() => encodeValue(new Derived())).message).toContain('unregistered class Derived');
     registerClass(Derived, { name: 'test.Derived' });
     const decoded = roundTrip([new Base(), new Derived()]);
     expect(decoded[0]).toBeInstanceOf(Base);
@@ -558,43 +525,19 @@ describe('decodeValue', () => {
     const cases: [unknown, string][] = [
       [[1, { a: { $t: 'nope' } }], 'value[1].a has the unknown tag "nope"'],
       [{ $t: 7, v: 1 }, 'value has a "$t" tag that is not a string'],
-      [
-        { $t: 'date', v: 0, x: 1 },
-        'value is a malformed "date" tag: expected exactly the fields "$t" and "v"',
-      ],
-      [
-        { $t: 'date', v: 'yesterday' },
-        'value is a malformed "date" tag: "v" must be a time in milliseconds or null',
-      ],
-      [
-        { $t: 'num', v: '1' },
-        'value is a malformed "num" tag: "v" must be "NaN", "Infinity", "-Infinity" or "-0"',
-      ],
-      [
-        { $t: 'bigint', v: '01' },
-        'value is a malformed "bigint" tag: "v" must be an integer string',
-      ],
+      [{ $t: 'date', v: 0, x: 1 }, 'value is a malformed "date" tag: expected exactly the fields "$t" and "v"'],
+      [{ $t: 'date', v: 'yesterday' }, 'value is a malformed "date" tag: "v" must be a time in milliseconds or null'],
+      [{ $t: 'num', v: '1' }, 'value is a malformed "num" tag: "v" must be "NaN", "Infinity", "-Infinity" or "-0"'],
+      [{ $t: 'bigint', v: '01' }, 'value is a malformed "bigint" tag: "v" must be an integer string'],
       [{ $t: 'undef', v: 1 }, 'value is a malformed "undef" tag: unexpected fields'],
-      [
-        { $t: 'Uint8Array', v: '@@@@' },
-        'value is a malformed "Uint8Array" tag: "v" is not canonical base64',
-      ],
-      [
-        { $t: 'Float64Array', v: 'AAAA' },
-        'value is a malformed "Float64Array" tag: 3 bytes is not a multiple of 8',
-      ],
-      [
-        { $t: 'map', v: [[1, 2, 3]] },
-        'value is a malformed "map" tag: entry 0 is not a [key, value] pair',
-      ],
+      [{ $t: 'Uint8Array', v: '@@@@' }, 'value is a malformed "Uint8Array" tag: "v" is not canonical base64'],
+      [{ $t: 'Float64Array', v: 'AAAA' }, 'value is a malformed "Float64Array" tag: 3 bytes is not a multiple of 8'],
+      [{ $t: 'map', v: [[1, 2, 3]] }, 'value is a malformed "map" tag: entry 0 is not a [key, value] pair'],
       [
         { $t: 'set', v: [{ $t: 'map', v: [[1, { $t: 'x' }]] }] },
         'value.<set item 0>.<map value 0> has the unknown tag "x"',
       ],
-      [
-        { $t: 'error', v: { name: 'E' } },
-        'value is a malformed "error" tag: "name" and "message" must be strings',
-      ],
+      [{ $t: 'error', v: { name: 'E' } }, 'value is a malformed "error" tag: "name" and "message" must be strings'],
       [
         { $t: 'regexp', v: ['(', ''] },
         'value is a malformed "regexp" tag: SyntaxError: Invalid regular expression: /(/: Unterminated group',
@@ -606,16 +549,7 @@ describe('decodeValue', () => {
   });
 
   it('should refuse values that are not JSON', () => {
-    for (const tree of [
-      undefined,
-      () => 1,
-      NaN,
-      Infinity,
-      1n,
-      Symbol('s'),
-      new Date(0),
-      [new Map()],
-    ]) {
+    for (const tree of [undefined, () => 1, NaN, Infinity, 1n, Symbol('s'), new Date(0), [new Map()]]) {
       codecError(() => decodeValue(tree));
     }
     expect(codecError(() => decodeValue({ a: [undefined] }, 'result')).message).toBe(
@@ -631,9 +565,7 @@ describe('decodeValue', () => {
 
 describe('decodeFromString', () => {
   it('should refuse invalid JSON, non-strings and texts over maxBytes', () => {
-    expect(codecError(() => decodeFromString('{"a":')).message).toMatch(
-      /^encoded value is not valid JSON/,
-    );
+    expect(codecError(() => decodeFromString('{"a":')).message).toMatch(/^encoded value is not valid JSON/);
     expect(codecError(() => decodeFromString(42 as unknown as string)).message).toBe(
       'decodeFromString needs a string, not a number',
     );
@@ -645,9 +577,7 @@ describe('decodeFromString', () => {
   });
 
   it('should root paths at the given path', () => {
-    expect(codecError(() => decodeFromString('[{"$t":"?"}]', { path: 'args' })).path).toBe(
-      'args[0]',
-    );
+    expect(codecError(() => decodeFromString('[{"$t":"?"}]', { path: 'args' })).path).toBe('args[0]');
   });
 });
 

@@ -254,10 +254,7 @@ describe('execute', () => {
       await Promise.resolve();
       log.push(label);
     });
-    await execute(
-      sequentialFlow([step.makeTask('one'), () => log.push('callback'), step.makeTask('two')]),
-      quiet,
-    );
+    await execute(sequentialFlow([step.makeTask('one'), () => log.push('callback'), step.makeTask('two')]), quiet);
     expect(log).toEqual(['one', 'callback', 'two']);
   });
 
@@ -266,7 +263,15 @@ describe('execute', () => {
       return x;
     });
     expect((await execute(op.makeTask(1), quiet)).succeeded).toBe(1);
-    const summary = await execute([op.makeTask(2), new Flow(function* () { yield op.makeTask(3); })], quiet);
+    const summary = await execute(
+      [
+        op.makeTask(2),
+        new Flow(function* () {
+          yield op.makeTask(3);
+        }),
+      ],
+      quiet,
+    );
     expect(summary.succeeded).toBe(2);
   });
 

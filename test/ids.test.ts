@@ -25,7 +25,13 @@ describe('task ids', () => {
 
   it('should tell apart values JSON cannot (undefined, NaN, dates)', () => {
     const t = taskableOperation(function anyArg(_v: unknown) {});
-    const ids = new Set([t.makeTask(undefined).id, t.makeTask(null).id, t.makeTask(NaN).id, t.makeTask(new Date(0)).id, t.makeTask(0).id]);
+    const ids = new Set([
+      t.makeTask(undefined).id,
+      t.makeTask(null).id,
+      t.makeTask(NaN).id,
+      t.makeTask(new Date(0)).id,
+      t.makeTask(0).id,
+    ]);
     expect(ids.size).toBe(5);
   });
 
@@ -51,7 +57,10 @@ describe('task ids', () => {
   });
 
   it('should be the same in another process', () => {
-    const here = new Task({ fn: function sameEverywhere(_a: unknown, _b: unknown) {}, args: [{ x: 1, tags: ['a'] }, 7] }).id;
+    const here = new Task({
+      fn: function sameEverywhere(_a: unknown, _b: unknown) {},
+      args: [{ x: 1, tags: ['a'] }, 7],
+    }).id;
     const script = `
       import { Task } from './src/index.ts';
       console.log(new Task({ fn: function sameEverywhere() {}, args: [{ tags: ['a'], x: 1 }, 7] }).id);

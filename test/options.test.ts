@@ -8,7 +8,7 @@ describe('ExecuteOptions', () => {
     [{ maxBatchLen: 0 }, "option 'maxBatchLen' must be a whole number >= 1, received 0"],
     [{ maxBatchLen: 2.5 }, "option 'maxBatchLen' must be a whole number >= 1, received 2.5"],
     [{ maxInFlight: -1 }, "option 'maxInFlight' must be a whole number >= 1, received -1"],
-    [{ raiseOnFailedTask: 'yes' }, "option 'raiseOnFailedTask' must be true or false, received \"yes\""],
+    [{ raiseOnFailedTask: 'yes' }, 'option \'raiseOnFailedTask\' must be true or false, received "yes"'],
     [{ executionId: 'has space' }, "option 'executionId' must be letters, digits, - and _"],
     [{ checkpointIntervalMs: 0 }, "option 'checkpointIntervalMs' must be a number > 0, received 0"],
     [{ queue: { name: 'half' } }, "option 'queue' must be an ExecutionQueue"],

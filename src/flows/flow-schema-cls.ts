@@ -39,10 +39,7 @@ export type FlowSchemaClassOf<C extends FlowSchemaClass> = Omit<C, 'prototype'> 
  * ```
  */
 export function flowSchemaCls<C extends FlowSchemaClass>(cls: C, context: ClassDecoratorContext<C>): C;
-export function flowSchemaCls<C extends FlowSchemaClass>(
-  cls: C,
-  options?: FlowSchemaOptions,
-): FlowSchemaClassOf<C>;
+export function flowSchemaCls<C extends FlowSchemaClass>(cls: C, options?: FlowSchemaOptions): FlowSchemaClassOf<C>;
 export function flowSchemaCls(
   options: FlowSchemaOptions,
 ): <C extends FlowSchemaClass>(cls: C, context: ClassDecoratorContext<C>) => C;
@@ -54,7 +51,10 @@ export function flowSchemaCls(
     const options = clsOrOptions ?? {};
     return (cls: FlowSchemaClass) => makeSchemaClass(cls, options);
   }
-  return makeSchemaClass(clsOrOptions as FlowSchemaClass, isDecoratorContext(contextOrOptions) ? {} : (contextOrOptions ?? {}));
+  return makeSchemaClass(
+    clsOrOptions as FlowSchemaClass,
+    isDecoratorContext(contextOrOptions) ? {} : (contextOrOptions ?? {}),
+  );
 }
 
 function makeSchemaClass(cls: FlowSchemaClass, options: FlowSchemaOptions): unknown {

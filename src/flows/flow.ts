@@ -64,9 +64,7 @@ export class Flow<R = void> {
   constructor(init: ((...args: []) => FlowGenerator<R>) | FlowInit<R, any>) {
     const options: FlowInit<R, any> = typeof init === 'function' ? { fn: init } : init;
     if (typeof options?.fn !== 'function') {
-      throw new TypeError(
-        `Flow: option 'fn' must be a generator function, received ${typeof options?.fn}`,
-      );
+      throw new TypeError(`Flow: option 'fn' must be a generator function, received ${typeof options?.fn}`);
     }
     if (options.args !== undefined && !Array.isArray(options.args)) {
       throw new TypeError(`Flow: option 'args' must be an array, received ${typeof options.args}`);

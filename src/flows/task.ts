@@ -1,6 +1,7 @@
 import { Dependency } from './dependency.js';
 import { MazepaError } from './errors.js';
 import { deriveTaskId } from './ids.js';
+import { checkResources, type ResourceUse } from './resources.js';
 import { errorFromSerialized, type SerializedError } from './serialized-error.js';
 
 /** Where a task is in its life. */
@@ -24,6 +25,11 @@ export interface TaskRunOptions {
   readonly runtimeLimitMs?: number;
   /** Routes the task to the queue serving this kind of worker (e.g. `'gpu'`). @default undefined */
   readonly workerType?: string;
+  /**
+   * Named resources each task uses while it runs (e.g. `{ gpu: 1 }`): a queue with
+   * `resourceLimits` runs at most that many units of each at once. @default none
+   */
+  readonly resources?: ResourceUse;
 }
 
 /** What `new Task(...)` takes. */
@@ -60,6 +66,8 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
   readonly maxRetry: number;
   readonly runtimeLimitMs: number | undefined;
   readonly workerType: string | undefined;
+  /** Named resources the task uses while it runs, which queues with resource limits count. */
+  readonly resources: ResourceUse | undefined;
   /** For class operations: the constructor arguments a remote worker rebuilds the instance from. */
   readonly constructorArgs: readonly unknown[] | undefined;
   /**
@@ -86,17 +94,14 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
     }
     const operationName = init.operationName ?? init.fn.name;
     if (typeof operationName !== 'string' || operationName === '') {
-      throw new TypeError(
-        "Task: the function has no name; pass option 'operationName' (e.g. operationName: 'resize')",
-      );
+      throw new TypeError("Task: the function has no name; pass option 'operationName' (e.g. operationName: 'resize')");
     }
     this.operationName = operationName;
     this.maxRetry = checkCount('Task', 'maxRetry', init.maxRetry ?? 0);
     this.runtimeLimitMs =
-      init.runtimeLimitMs === undefined
-        ? undefined
-        : checkPositive('Task', 'runtimeLimitMs', init.runtimeLimitMs);
+      init.runtimeLimitMs === undefined ? undefined : checkPositive('Task', 'runtimeLimitMs', init.runtimeLimitMs);
     this.workerType = init.workerType;
+    this.resources = init.resources === undefined ? undefined : checkResources('Task', 'resources', init.resources);
     this.constructorArgs = init.constructorArgs;
     if (init.id !== undefined) {
       if (typeof init.id !== 'string' || init.id === '') {
@@ -143,9 +148,7 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
 /** @internal */
 export function checkCount(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(
-      `${owner}: option '${option}' must be a whole number >= 0, received ${String(value)}`,
-    );
+    throw new TypeError(`${owner}: option '${option}' must be a whole number >= 0, received ${String(value)}`);
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { registerOperation } from './registry.js';
+import { checkResources } from './resources.js';
 import { Task, checkCount, checkPositive, type TaskRunOptions } from './task.js';
 
 /** Options of {@link taskableOperation}. */
@@ -42,9 +43,7 @@ export function taskableOperation<A extends readonly unknown[], R>(
   }
   const operationName = options.operationName ?? fn.name;
   if (typeof operationName !== 'string' || operationName === '') {
-    throw new TypeError(
-      "taskableOperation: the function has no name; pass option 'operationName'",
-    );
+    throw new TypeError("taskableOperation: the function has no name; pass option 'operationName'");
   }
   const runOptions = checkRunOptions('taskableOperation', options);
   registerOperation({ kind: 'function', name: operationName, fn, options: runOptions });
@@ -81,5 +80,6 @@ export function checkRunOptions(owner: string, options: TaskRunOptions): TaskRun
     }
     out.workerType = options.workerType;
   }
+  if (options.resources !== undefined) out.resources = checkResources(owner, 'resources', options.resources);
   return out;
 }

@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   readonly checkpointIntervalMs?: number;
   /** Show progress on stderr. @default `process.stderr.isTTY` */
   readonly showProgress?: boolean;
+  /**
+   * Dry-run the flows first (see `dryRun`) so the progress bars have totals; flows that branch
+   * on task results get estimates. @default false
+   */
+  readonly estimateTotals?: boolean;
   /** Aborting it cancels the execution: `execute` rejects and running tasks see their signal fire. */
   readonly signal?: AbortSignal;
   /** The scheduler every timer uses (retry backoff, progress, checkpoints). @default asyncScheduler */
@@ -49,6 +54,7 @@ export interface ResolvedOptions {
   readonly checkpoint: string | undefined;
   readonly checkpointIntervalMs: number;
   readonly showProgress: boolean;
+  readonly estimateTotals: boolean;
   readonly signal: AbortSignal | undefined;
   readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
@@ -113,6 +119,7 @@ export function resolveOptions(options: ExecuteOptions = {}, owner = 'execute'):
     checkpoint: options.checkpoint,
     checkpointIntervalMs,
     showProgress: boolean('showProgress', process.stderr.isTTY === true),
+    estimateTotals: boolean('estimateTotals', false),
     signal,
     scheduler: scheduler ?? asyncScheduler,
     completed: options.completed,

@@ -41,10 +41,7 @@ export type ExecutionEvent =
   | TaskEvent<'task_submitted', { readonly attempt: number }>
   | TaskEvent<'task_succeeded', { readonly outcome: TaskOutcome }>
   | TaskEvent<'task_failed', { readonly error: SerializedError; readonly attempt: number }>
-  | TaskEvent<
-      'task_retried',
-      { readonly error: SerializedError; readonly attempt: number; readonly delayMs: number }
-    >
+  | TaskEvent<'task_retried', { readonly error: SerializedError; readonly attempt: number; readonly delayMs: number }>
   | TaskEvent<'task_skipped', { readonly outcome: TaskOutcome }>
   | {
       readonly type: 'flow_completed';

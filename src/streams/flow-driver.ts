@@ -230,7 +230,13 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       done.set(id, stored.returnValue);
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
-      config.emit({ type: 'task_skipped', executionId, taskId: id, operationName: task.operationName, outcome: stored });
+      config.emit({
+        type: 'task_skipped',
+        executionId,
+        taskId: id,
+        operationName: task.operationName,
+        outcome: stored,
+      });
       return;
     }
     active.set(id, createTaskNode(task, owner));
@@ -512,7 +518,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retryTimers.size > 0) return;
     const stuck = [...flows.values()].filter((f) => f.state === 'waiting' || f.state === 'finishing');
     const lines = stuck.slice(0, 5).map((f) => {
-      const on = f.waitingOn === undefined ? `${f.pendingChildren} children` : [...f.waitingOn].map((n) => n.id).join(', ');
+      const on =
+        f.waitingOn === undefined ? `${f.pendingChildren} children` : [...f.waitingOn].map((n) => n.id).join(', ');
       return `'${f.flow.name}' (${f.id}) waits on ${on}`;
     });
     failFlow(

@@ -47,32 +47,19 @@ export function progress(options: ProgressOptions = {}): OperatorFunction<Execut
   const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<ProgressSnapshot>((subscriber) => {
-      const start = scheduler.now();
-      const counts = new Map<string, OperationCounts>();
-      let executionId = '';
-      const snapshot = (done: boolean): ProgressSnapshot => {
-        const elapsedMs = scheduler.now() - start;
-        const operations: Record<string, OperationProgress> = {};
-        const total = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
-        for (const [name, c] of counts) {
-          operations[name] = withRates(c, elapsedMs);
-          for (const key of Object.keys(total) as (keyof OperationCounts)[]) total[key] += c[key];
-        }
-        return { executionId, elapsedMs, operations, total: withRates(total, elapsedMs), done };
-      };
+      const counter = createProgressCounter(scheduler);
       if (intervalMs > 0) {
-        subscriber.add(interval(intervalMs, scheduler).subscribe(() => subscriber.next(snapshot(false))));
+        subscriber.add(interval(intervalMs, scheduler).subscribe(() => subscriber.next(counter.snapshot(false))));
       }
       subscriber.add(
         source.subscribe({
           next: (event) => {
-            if (event.type === 'execution_started') executionId = event.executionId;
-            if ('operationName' in event) count(counts, event);
-            if (intervalMs === 0 && event.type !== 'execution_completed') subscriber.next(snapshot(false));
+            counter.add(event);
+            if (intervalMs === 0 && event.type !== 'execution_completed') subscriber.next(counter.snapshot(false));
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
-            subscriber.next(snapshot(true));
+            subscriber.next(counter.snapshot(true));
             subscriber.complete();
           },
         }),
@@ -80,13 +67,49 @@ export function progress(options: ProgressOptions = {}): OperatorFunction<Execut
     });
 }
 
-function count(counts: Map<string, OperationCounts>, event: ExecutionEvent & { operationName: string }): void {
-  let c = counts.get(event.operationName);
-  if (c === undefined) {
-    c = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
-    counts.set(event.operationName, c);
-  }
-  switch (event.type) {
+/** Counts events per operation; snapshots on demand. @internal */
+export interface ProgressCounter {
+  add(event: ExecutionEvent): void;
+  snapshot(done: boolean): ProgressSnapshot;
+}
+
+/** @internal shared by {@link progress} and the progress display, which calls it per event */
+export function createProgressCounter(scheduler: SchedulerLike): ProgressCounter {
+  const start = scheduler.now();
+  const counts = new Map<string, OperationCounts>();
+  let executionId = '';
+  // Events come in runs of one operation: the last one's counts are kept at hand.
+  let lastName: string | undefined;
+  let last: OperationCounts | undefined;
+  return {
+    add(event) {
+      if (event.type === 'execution_started') executionId = event.executionId;
+      if (!('operationName' in event)) return;
+      if (event.operationName !== lastName) {
+        lastName = event.operationName;
+        last = counts.get(lastName);
+        if (last === undefined) {
+          last = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
+          counts.set(lastName, last);
+        }
+      }
+      count(last!, event.type);
+    },
+    snapshot(done) {
+      const elapsedMs = scheduler.now() - start;
+      const operations: Record<string, OperationProgress> = {};
+      const total = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
+      for (const [name, c] of counts) {
+        operations[name] = withRates(c, elapsedMs);
+        for (const key of Object.keys(total) as (keyof OperationCounts)[]) total[key] += c[key];
+      }
+      return { executionId, elapsedMs, operations, total: withRates(total, elapsedMs), done };
+    },
+  };
+}
+
+function count(c: OperationCounts, type: ExecutionEvent['type']): void {
+  switch (type) {
     case 'task_submitted':
       c.submitted++;
       break;

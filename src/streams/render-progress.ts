@@ -1,65 +1,85 @@
-import { Observable, Subject, type SchedulerLike } from 'rxjs';
+import { Observable, interval, type SchedulerLike } from 'rxjs';
 import type { ExecutionEvent } from './execution-event.js';
-import { progress, type ProgressSnapshot } from './progress.js';
+import { createProgressBars, done, eta, formatSecs, type ProgressSink, type ProgressView } from './progress-bars.js';
+import { createProgressCounter, type ProgressSnapshot } from './progress.js';
 
-/** Where progress lines go: stderr, or any writable with `write`. @internal */
-export interface ProgressSink {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
+export type { ProgressSink } from './progress-bars.js';
+
+/** Options of {@link renderProgress}. @internal */
+export interface RenderProgressOptions {
+  /** Milliseconds between redraws. @default 250 on a terminal, 10000 for the plain log */
+  readonly intervalMs?: number;
+  /** Expected tasks per operation (from a dry run), for the bars' totals and ETA. */
+  readonly totals?: Readonly<Record<string, number>>;
 }
 
 /**
- * Passes `events` through, and meanwhile writes a progress line per operation to `sink` every
- * `intervalMs` (rewritten in place on a TTY, appended otherwise) and once at the end.
+ * Passes `events` through, and meanwhile shows progress on `sink`: live bars (one per
+ * operation) when it is a terminal, else one plain line per interval; and once more at the end.
  *
- * @internal
+ * @internal wired by `execute` for `showProgress`
  */
 export function renderProgress(
   events: Observable<ExecutionEvent>,
   sink: ProgressSink,
   scheduler: SchedulerLike,
-  intervalMs = 1000,
+  options: RenderProgressOptions = {},
 ): Observable<ExecutionEvent> {
+  const tty = sink.isTTY === true;
+  const intervalMs = options.intervalMs ?? (tty ? 250 : 10_000);
   return new Observable<ExecutionEvent>((subscriber) => {
-    let drawn = 0;
-    const draw = (snapshot: ProgressSnapshot): void => {
-      const lines = formatProgress(snapshot);
-      if (sink.isTTY === true && drawn > 0) sink.write(`\x1b[${drawn}F\x1b[J`);
-      sink.write(`${lines.join('\n')}\n`);
-      drawn = lines.length;
+    const view = tty ? createProgressBars(sink, options.totals) : createProgressLog(sink, options.totals);
+    let stopped = false;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      view.stop();
     };
-    const feed = new Subject<ExecutionEvent>();
-    subscriber.add(feed.pipe(progress({ intervalMs, scheduler })).subscribe({ next: draw, error: () => {} }));
+    // Counting is all that happens per event; drawing happens on the interval.
+    const counter = createProgressCounter(scheduler);
+    const last = (): void => {
+      if (stopped) return;
+      view.draw(counter.snapshot(true));
+      stop();
+    };
+    subscriber.add(interval(intervalMs, scheduler).subscribe(() => view.draw(counter.snapshot(false))));
     subscriber.add(
       events.subscribe({
         next: (event) => {
-          feed.next(event);
+          counter.add(event);
           subscriber.next(event);
         },
         error: (error: unknown) => {
-          feed.error(error);
+          last();
           subscriber.error(error);
         },
         complete: () => {
-          feed.complete();
+          last();
           subscriber.complete();
         },
       }),
     );
+    subscriber.add(stop);
   });
 }
 
-/** One line per operation, then a total line when there are several. @internal */
-export function formatProgress(snapshot: ProgressSnapshot): string[] {
-  const entries = Object.entries(snapshot.operations);
-  const line = (name: string, p: ProgressSnapshot['total']): string =>
-    `[mazepa] ${name}: ${p.succeeded + p.skipped}/${p.submitted + p.skipped} done` +
-    `${p.failed ? `, ${p.failed} failed` : ''}${p.skipped ? `, ${p.skipped} skipped` : ''}` +
-    `${p.retried ? `, ${p.retried} retried` : ''}, ${p.ratePerSec.toFixed(0)}/s`;
-  const lines = entries.map(([name, p]) => line(name, p));
-  if (entries.length !== 1) lines.push(line('total', snapshot.total));
-  if (snapshot.done) {
-    lines.push(`[mazepa] ${snapshot.executionId} done in ${(snapshot.elapsedMs / 1000).toFixed(1)} s`);
-  }
-  return lines;
+/** One plain line per snapshot, for logs that are not a terminal. @internal */
+export function createProgressLog(sink: ProgressSink, totals?: Readonly<Record<string, number>>): ProgressView {
+  return {
+    draw: (snapshot) => void sink.write(`${formatProgressLine(snapshot, totals)}\n`),
+    stop: () => {},
+  };
+}
+
+/** `[mazepa] 12.0s op 1200/2000 (ok 1190, failed 0, skipped 10) 653/s ETA 1s | ...`. @internal */
+export function formatProgressLine(snapshot: ProgressSnapshot, totals?: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(snapshot.operations).map(([name, p]) => {
+    const total = Math.max(totals?.[name] ?? 0, p.submitted - p.retried + p.skipped, done(p));
+    return (
+      `${name} ${done(p)}/${total} (ok ${p.succeeded}, failed ${p.failed}, skipped ${p.skipped}) ` +
+      `${p.ratePerSec.toFixed(0)}/s ETA ${formatSecs(eta(p, total))}`
+    );
+  });
+  const when = `${(snapshot.elapsedMs / 1000).toFixed(1)}s`;
+  return `[mazepa] ${snapshot.done ? `done in ${when}` : when} ${parts.join(' | ') || 'no tasks yet'}`;
 }

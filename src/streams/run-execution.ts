@@ -69,14 +69,20 @@ export function runExecution(
         error: (error: unknown) =>
           fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
         complete: () =>
-          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`)),
+          fail(
+            new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
+          ),
       }),
     );
     if (!done) driver.start();
   });
 }
 
-function executionFailure(executionId: string, error: Error, origin: FailureOrigin | undefined): MazepaExecutionFailure {
+function executionFailure(
+  executionId: string,
+  error: Error,
+  origin: FailureOrigin | undefined,
+): MazepaExecutionFailure {
   const what =
     origin?.taskId !== undefined
       ? `task ${origin.taskId} (operation '${origin.operationName}') failed`

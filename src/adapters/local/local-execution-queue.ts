@@ -1,7 +1,10 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import { MazepaError } from '../../flows/errors.js';
+import { checkResources, type ResourceUse } from '../../flows/resources.js';
+import { serializeError } from '../../flows/serialized-error.js';
 import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
+import { createResourceLimiter, resourceKey, type ResourceLimiter } from '../../streams/resource-limiter.js';
 import { runAttempt } from '../run-task.js';
 
 /** Options of {@link LocalExecutionQueue}. */
@@ -15,6 +18,18 @@ export interface LocalExecutionQueueOptions {
   readonly scheduler?: SchedulerLike;
   /** Milliseconds one turn of the run loop may take before it lets I/O and timers in. @default 20 */
   readonly sliceMs?: number;
+  /**
+   * Units of each named resource that running tasks may use at once (e.g. `{ gpu: 2 }`); tasks
+   * declare theirs with the `resources` option of their operation. A task that waits for a
+   * resource does not hold up tasks that need other ones. @default no limits
+   */
+  readonly resourceLimits?: ResourceUse;
+}
+
+/** Tasks that wait for the same resources, in push order. */
+interface Blocked {
+  tasks: Task[];
+  head: number;
 }
 
 interface ExecutionSlot {
@@ -25,12 +40,15 @@ interface ExecutionSlot {
 
 /**
  * Runs tasks in this process, in the order they are pushed: the default queue of `execute`.
- * Synchronous functions run back to back; async ones overlap up to `concurrency`.
+ * Synchronous functions run back to back; async ones overlap up to `concurrency`, and those
+ * that declare `resources` also within `resourceLimits`.
  *
  * @example
  * ```ts
- * import { LocalExecutionQueue, execute } from 'mazepa';
- * await execute(flow, { queue: new LocalExecutionQueue({ concurrency: 8 }) });
+ * import { LocalExecutionQueue, execute, taskableOperation } from 'mazepa';
+ * const infer = taskableOperation(async function infer(chunk: number) {}, { resources: { gpu: 1 } });
+ * // up to 8 tasks at once, of which at most 2 use the GPU
+ * await execute(flow, { queue: new LocalExecutionQueue({ concurrency: 8, resourceLimits: { gpu: 2 } }) });
  * ```
  */
 export class LocalExecutionQueue implements ExecutionQueue {
@@ -40,6 +58,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
   readonly #customScheduler: boolean;
   readonly #sliceMs: number;
   readonly #executions = new Map<string, ExecutionSlot>();
+  readonly #limiter: ResourceLimiter | undefined;
+  readonly #blocked = new Map<string, Blocked>();
   #pending: (Task | undefined)[] = [];
   #head = 0;
   #running = 0;
@@ -56,6 +76,11 @@ export class LocalExecutionQueue implements ExecutionQueue {
     if (typeof sliceMs !== 'number' || !(sliceMs > 0)) {
       throw new TypeError(`LocalExecutionQueue: option 'sliceMs' must be a number > 0, received ${String(sliceMs)}`);
     }
+    const limits = options.resourceLimits;
+    this.#limiter =
+      limits === undefined
+        ? undefined
+        : createResourceLimiter(checkResources('LocalExecutionQueue', 'resourceLimits', limits));
     this.#concurrency = concurrency;
     this.#sliceMs = sliceMs;
     this.#scheduler = options.scheduler ?? asyncScheduler;
@@ -103,6 +128,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
     this.#executions.clear();
     this.#pending = [];
     this.#head = 0;
+    this.#blocked.clear();
     return Promise.resolve();
   }
 
@@ -117,11 +143,12 @@ export class LocalExecutionQueue implements ExecutionQueue {
     this.#scheduled = false;
     const deadline = performance.now() + this.#sliceMs;
     let count = 0;
+    if (this.#blocked.size > 0) this.#drainBlocked();
     while (this.#head < this.#pending.length && this.#running < this.#concurrency) {
       const task = this.#pending[this.#head]!;
       this.#pending[this.#head++] = undefined;
       const slot = this.#executions.get(task.executionId!);
-      if (slot !== undefined) this.#run(task, slot);
+      if (slot !== undefined) this.#start(task, slot);
       if ((++count & 63) === 0 && performance.now() > deadline) {
         this.#kick();
         break;
@@ -136,6 +163,43 @@ export class LocalExecutionQueue implements ExecutionQueue {
     }
   }
 
+  /** Tasks that waited for resources go first, each group while its head fits. */
+  #drainBlocked(): void {
+    for (const [key, blocked] of this.#blocked) {
+      while (blocked.head < blocked.tasks.length && this.#running < this.#concurrency) {
+        const task = blocked.tasks[blocked.head]!;
+        const slot = this.#executions.get(task.executionId!);
+        if (slot !== undefined && !this.#limiter!.tryAcquire(task.resources)) break;
+        blocked.tasks[blocked.head++] = undefined as unknown as Task;
+        if (slot !== undefined) this.#run(task, slot);
+      }
+      if (blocked.head === blocked.tasks.length) this.#blocked.delete(key);
+    }
+  }
+
+  /** Runs a task now if its resources are free, else parks it with those that need the same. */
+  #start(task: Task, slot: ExecutionSlot): void {
+    const limiter = this.#limiter;
+    if (limiter === undefined || task.resources === undefined) return this.#run(task, slot);
+    const impossible = limiter.impossible(task.resources);
+    if (impossible !== undefined) {
+      const error = new MazepaError(`LocalExecutionQueue cannot run task ${task.id}: ${impossible}`, {
+        taskId: task.id,
+      });
+      slot.subscriber.next({
+        taskId: task.id,
+        attempt: task.attempt,
+        outcome: { error: serializeError(error), executionSecs: 0 },
+      });
+      return;
+    }
+    const key = resourceKey(task.resources);
+    const blocked = this.#blocked.get(key);
+    if (blocked === undefined && limiter.tryAcquire(task.resources)) return this.#run(task, slot);
+    if (blocked === undefined) this.#blocked.set(key, { tasks: [task], head: 0 });
+    else blocked.tasks.push(task);
+  }
+
   #run(task: Task, slot: ExecutionSlot): void {
     task.status = 'running';
     const { id: taskId, attempt } = task;
@@ -143,6 +207,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
       task,
       this.#scheduler,
       (late) => {
+        this.#limiter?.release(task.resources);
         this.#running--;
         if (this.#executions.get(task.executionId!) === slot) {
           slot.subscriber.next({ taskId, attempt, outcome: late });
@@ -151,7 +216,9 @@ export class LocalExecutionQueue implements ExecutionQueue {
       },
       slot.cancel.signal,
     );
-    if (outcome !== undefined) slot.subscriber.next({ taskId, attempt, outcome });
-    else this.#running++;
+    if (outcome !== undefined) {
+      this.#limiter?.release(task.resources);
+      slot.subscriber.next({ taskId, attempt, outcome });
+    } else this.#running++;
   }
 }

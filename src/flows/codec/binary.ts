@@ -29,13 +29,9 @@ const VIEW_KINDS: readonly ViewKind[] = [
   BigUint64Array,
 ].map((cls) => ({ tag: cls.name, create: cls, bytesPerElement: cls.BYTES_PER_ELEMENT }));
 
-const viewByPrototype = new Map<object, ViewKind>(
-  VIEW_KINDS.map((kind) => [kind.create.prototype as object, kind]),
-);
+const viewByPrototype = new Map<object, ViewKind>(VIEW_KINDS.map((kind) => [kind.create.prototype as object, kind]));
 viewByPrototype.set(DataView.prototype, { tag: 'DataView', create: DataView, bytesPerElement: 1 });
-const viewByTag = new Map<string, ViewKind>(
-  [...viewByPrototype.values()].map((kind) => [kind.tag, kind]),
-);
+const viewByTag = new Map<string, ViewKind>([...viewByPrototype.values()].map((kind) => [kind.tag, kind]));
 
 /** @internal The encoding of a binary value with prototype `proto`, or undefined if not binary. */
 export function encodeBinary(value: object, proto: object): Encoded | undefined {

@@ -17,19 +17,7 @@ const NUMBERS = new Map<unknown, number>([
 const BIGINT = /^(?:0|-?[1-9][0-9]*)$/;
 const REGEXP_FLAGS = /^[dgimsuvy]*$/;
 const MAX_TIME = 8.64e15;
-const TAGS = new Set([
-  'undef',
-  'class',
-  'num',
-  'bigint',
-  'date',
-  'regexp',
-  'obj',
-  'nullobj',
-  'map',
-  'set',
-  'error',
-]);
+const TAGS = new Set(['undef', 'class', 'num', 'bigint', 'date', 'regexp', 'obj', 'nullobj', 'map', 'set', 'error']);
 
 type Fields = Record<string, unknown>;
 
@@ -37,8 +25,7 @@ type Fields = Record<string, unknown>;
 export function decodeTagged(tagged: Fields, depth: number, decode: Recurse<unknown>): unknown {
   const tag = tagged[TAG_KEY];
   if (typeof tag !== 'string') throw new PathFailure(`has a "${TAG_KEY}" tag that is not a string`);
-  if (!TAGS.has(tag) && !isBinaryTag(tag))
-    throw new PathFailure(`has the unknown tag ${quote(tag)}`);
+  if (!TAGS.has(tag) && !isBinaryTag(tag)) throw new PathFailure(`has the unknown tag ${quote(tag)}`);
   if (tag === 'undef') {
     if (Object.keys(tagged).length !== 1) throw malformedTag(tag, 'unexpected fields');
     return undefined;
@@ -48,13 +35,11 @@ export function decodeTagged(tagged: Fields, depth: number, decode: Recurse<unkn
   switch (tag) {
     case 'num': {
       const n = NUMBERS.get(v);
-      if (n === undefined)
-        throw malformedTag(tag, '"v" must be "NaN", "Infinity", "-Infinity" or "-0"');
+      if (n === undefined) throw malformedTag(tag, '"v" must be "NaN", "Infinity", "-Infinity" or "-0"');
       return n;
     }
     case 'bigint':
-      if (typeof v !== 'string' || !BIGINT.test(v))
-        throw malformedTag(tag, '"v" must be an integer string');
+      if (typeof v !== 'string' || !BIGINT.test(v)) throw malformedTag(tag, '"v" must be an integer string');
       return BigInt(v);
     case 'date':
       if (v === null) return new Date(NaN);
@@ -79,8 +64,7 @@ export function decodeTagged(tagged: Fields, depth: number, decode: Recurse<unkn
 }
 
 function decodeRegExp(v: unknown): RegExp {
-  if (!Array.isArray(v) || v.length !== 2)
-    throw malformedTag('regexp', '"v" must be [source, flags]');
+  if (!Array.isArray(v) || v.length !== 2) throw malformedTag('regexp', '"v" must be [source, flags]');
   const [source, flags] = v as unknown[];
   if (typeof source !== 'string' || typeof flags !== 'string' || !REGEXP_FLAGS.test(flags)) {
     throw malformedTag('regexp', '"v" must be [source, flags] strings');

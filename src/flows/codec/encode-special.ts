@@ -10,12 +10,7 @@ import { annotate, errorText, keyPiece, PathFailure, tooDeep } from './path.js';
 import { classByPrototype, type ClassEntry } from './registry.js';
 
 /** @internal Encodes an object whose prototype (`proto`) is neither Object's nor Array's. */
-export function encodeSpecial(
-  value: object,
-  proto: object | null,
-  depth: number,
-  encode: Recurse<Encoded>,
-): Encoded {
+export function encodeSpecial(value: object, proto: object | null, depth: number, encode: Recurse<Encoded>): Encoded {
   if (proto === null) return { $t: 'nullobj', v: encodeProps(value, depth, encode) };
   const entry = classByPrototype(proto);
   if (entry !== undefined) return encodeInstance(value, entry, depth, encode);
@@ -40,11 +35,7 @@ export function encodeSpecial(
 }
 
 /** @internal A fresh object of the encoded own enumerable properties of `object` (keys as-is). */
-export function encodeProps(
-  object: object,
-  depth: number,
-  encode: Recurse<Encoded>,
-): Record<string, Encoded> {
+export function encodeProps(object: object, depth: number, encode: Recurse<Encoded>): Record<string, Encoded> {
   const out: Record<string, Encoded> = {};
   let key = '';
   try {
@@ -58,12 +49,7 @@ export function encodeProps(
   return out;
 }
 
-function encodeInstance(
-  instance: object,
-  entry: ClassEntry,
-  depth: number,
-  encode: Recurse<Encoded>,
-): Encoded {
+function encodeInstance(instance: object, entry: ClassEntry, depth: number, encode: Recurse<Encoded>): Encoded {
   if (entry.encode === undefined) {
     // The properties travel as a plain object one level down, escaped like any plain object.
     if (depth + 1 >= MAX_DEPTH) throw tooDeep();
@@ -116,10 +102,7 @@ function refusal(value: object, proto: object): string {
   if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) {
     return `is a ${constructorName(proto)}, which cannot be encoded`;
   }
-  return (
-    `is an instance of unregistered class ${constructorName(proto)}; ` +
-    'register it with registerClass'
-  );
+  return `is an instance of unregistered class ${constructorName(proto)}; ` + 'register it with registerClass';
 }
 
 function constructorName(proto: object): string {

@@ -17,8 +17,7 @@
  * const tree: Encoded = encodeValue([new Date(0)]); // [{ $t: 'date', v: 0 }]
  * ```
  */
-export type Encoded =
-  null | boolean | number | string | readonly Encoded[] | { readonly [key: string]: Encoded };
+export type Encoded = null | boolean | number | string | readonly Encoded[] | { readonly [key: string]: Encoded };
 
 /** @internal Encodes or decodes a child value found at nesting `depth`. */
 export type Recurse<T> = (value: unknown, depth: number) => T;

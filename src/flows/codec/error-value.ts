@@ -55,8 +55,7 @@ export function decodeError(payload: unknown, depth: number, decode: Recurse<unk
     throw malformed('"name" and "message" must be strings');
   }
   if (stack !== undefined && typeof stack !== 'string') throw malformed('"stack" must be a string');
-  if (rawErrors !== undefined && !Array.isArray(rawErrors))
-    throw malformed('"errors" must be an array');
+  if (rawErrors !== undefined && !Array.isArray(rawErrors)) throw malformed('"errors" must be an array');
   if (props !== undefined && !isRecord(props)) throw malformed('"props" must be an object');
   if (props !== undefined && Object.hasOwn(props, '__proto__')) {
     throw malformed('"props" has the forbidden key "__proto__"');
@@ -103,9 +102,7 @@ type Fields = Record<string, unknown>;
 
 function create(name: string, message: string, errors: unknown[] | undefined): Error {
   const error =
-    name === 'AggregateError'
-      ? new AggregateError(errors ?? [], message)
-      : new (BUILT_IN.get(name) ?? Error)(message);
+    name === 'AggregateError' ? new AggregateError(errors ?? [], message) : new (BUILT_IN.get(name) ?? Error)(message);
   if (error.name !== name) hide(error, 'name', name);
   if (errors !== undefined && name !== 'AggregateError') hide(error, 'errors', errors);
   return error;

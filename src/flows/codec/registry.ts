@@ -60,14 +60,10 @@ export function registerClass<T extends object>(
   const existing = byPrototype.get(prototype);
   if (existing !== undefined) {
     if (existing.name === name) return;
-    throw new CodecError(
-      `class ${cls.name} is already registered under the name ${JSON.stringify(existing.name)}`,
-    );
+    throw new CodecError(`class ${cls.name} is already registered under the name ${JSON.stringify(existing.name)}`);
   }
   if (byName.has(name)) {
-    throw new CodecError(
-      `two different classes cannot be registered under the same name ${JSON.stringify(name)}`,
-    );
+    throw new CodecError(`two different classes cannot be registered under the same name ${JSON.stringify(name)}`);
   }
   const entry: ClassEntry = {
     cls,

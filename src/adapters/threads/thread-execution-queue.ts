@@ -1,0 +1,214 @@
+import { Piscina } from 'piscina';
+import { Observable, asyncScheduler, type Subscriber, type Subscription } from 'rxjs';
+import { MazepaError } from '../../flows/errors.js';
+import type { Task, TaskOutcome } from '../../flows/task.js';
+import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
+import { encodeThreadTask } from './encode-thread-task.js';
+import { createFifo } from './fifo.js';
+import { threadEntry } from './thread-entry-location.js';
+import { outcomeOf, poolFailure, timeoutOutcome } from './thread-outcomes.js';
+import { resolveThreadOptions, type ThreadExecutionQueueOptions } from './thread-execution-queue-options.js';
+import { STARTED_KEY, isStartedMessage, type ThreadTaskMessage, type ThreadTaskResult } from './thread-message.js';
+
+interface ExecutionSlot {
+  readonly subscriber: Subscriber<OutcomeReport>;
+  readonly attempts: Set<Attempt>;
+}
+
+/** A task waiting for a free thread. */
+interface Pending {
+  readonly task: Task;
+  readonly message: ThreadTaskMessage;
+  readonly slot: ExecutionSlot;
+}
+
+/** One attempt handed to the pool, until its outcome is in. */
+interface Attempt {
+  readonly key: number;
+  readonly task: Task;
+  readonly slot: ExecutionSlot;
+  /** Aborting it drops the attempt from the pool's queue, or terminates the thread running it. */
+  readonly abort: AbortController;
+  startedAt: number | undefined;
+  watchdog: Subscription | undefined;
+  timedOut: boolean;
+}
+
+/**
+ * Runs tasks on a pool of worker threads (piscina), so CPU-bound operations use every core of
+ * the machine. Tasks cross to the threads as a remote worker gets them: operation name and
+ * encoded arguments; each thread imports the modules in `imports` to find the operations by name,
+ * rebuilds class operations from their constructor arguments and sends back the encoded result.
+ * Tasks start in push order, one per thread at a time. A task that passes its `runtimeLimitMs`
+ * fails with `MazepaTimeoutError`; if it does not stop (synchronous code), its thread is
+ * terminated and replaced. Tasks whose arguments the codec refuses, or whose operation is not
+ * registered, are refused at push.
+ *
+ * @example
+ * ```ts
+ * import { ThreadExecutionQueue, execute } from 'mazepa';
+ * import { blur } from './operations.js'; // taskableOperation(function blur(chunk: number) { ... })
+ * const queue = new ThreadExecutionQueue({ imports: [new URL('./operations.js', import.meta.url)] });
+ * try {
+ *   await execute(blur.makeTask(0), { queue });
+ * } finally {
+ *   await queue.close();
+ * }
+ * ```
+ */
+export class ThreadExecutionQueue implements ExecutionQueue {
+  readonly name = 'threads';
+  /** How many threads run tasks at once. */
+  readonly threads: number;
+  readonly #pool: Piscina<ThreadTaskMessage, ThreadTaskResult>;
+  readonly #graceMs: number;
+  readonly #executions = new Map<string, ExecutionSlot>();
+  readonly #byKey = new Map<number, Attempt>();
+  /**
+   * Tasks wait here, not in the pool's queue, until a thread is free: the pool does not keep
+   * abortable tasks in order.
+   */
+  readonly #pending = createFifo<Pending>();
+  #inPool = 0;
+  #nextKey = 0;
+  #closed = false;
+
+  constructor(options: ThreadExecutionQueueOptions) {
+    const { threads, imports, execArgv, terminateGraceMs } = resolveThreadOptions(options);
+    const entry = threadEntry();
+    this.threads = threads;
+    this.#graceMs = terminateGraceMs;
+    this.#pool = new Piscina({
+      filename: entry.url,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      workerData: { imports },
+      recordTiming: false,
+      ...((execArgv ?? entry.execArgv) === undefined ? {} : { execArgv: [...(execArgv ?? entry.execArgv)!] }),
+    });
+    this.#pool.on('message', (message: unknown) => {
+      if (isStartedMessage(message)) this.#started(message[STARTED_KEY]);
+    });
+    // An idle thread's uncaught error: it belongs to no task, and the pool replaces the thread.
+    this.#pool.on('error', () => {});
+  }
+
+  pushTasks(tasks: readonly Task[]): Promise<void> {
+    const messages: ThreadTaskMessage[] = [];
+    try {
+      for (const task of tasks) {
+        if (this.#closed) throw new MazepaError('ThreadExecutionQueue: the queue is closed', { taskId: task.id });
+        if (task.executionId === undefined || !this.#executions.has(task.executionId)) {
+          throw new MazepaError(
+            `ThreadExecutionQueue: task ${task.id} belongs to execution ${String(task.executionId)}, ` +
+              'which nobody is listening to (subscribe to outcomes(executionId) first)',
+            { taskId: task.id },
+          );
+        }
+        messages.push(encodeThreadTask(task, this.#nextKey + messages.length));
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#nextKey += messages.length;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      this.#pending.push({
+        task,
+        message: messages[i]!,
+        slot: this.#executions.get(task.executionId!)!,
+      });
+    }
+    this.#pump();
+    return Promise.resolve();
+  }
+
+  outcomes(executionId: string): Observable<OutcomeReport> {
+    return new Observable<OutcomeReport>((subscriber) => {
+      if (this.#executions.has(executionId)) {
+        subscriber.error(new MazepaError(`ThreadExecutionQueue: execution ${executionId} is already running`));
+        return;
+      }
+      const slot: ExecutionSlot = { subscriber, attempts: new Set() };
+      this.#executions.set(executionId, slot);
+      return () => {
+        this.#executions.delete(executionId);
+        for (const attempt of slot.attempts) attempt.abort.abort(new MazepaError(`Execution ${executionId} ended`));
+      };
+    });
+  }
+
+  /** Cancels every queued and running task and stops the threads. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const [executionId, slot] of this.#executions) {
+      this.#executions.delete(executionId);
+      for (const attempt of slot.attempts) attempt.abort.abort(new MazepaError('ThreadExecutionQueue closed'));
+      slot.subscriber.complete();
+    }
+    this.#pending.clear();
+    await this.#pool.destroy();
+  }
+
+  /** Hands queued tasks of live executions to the pool while a thread is free. */
+  #pump(): void {
+    while (this.#inPool < this.threads && this.#pending.size > 0) {
+      const { task, message, slot } = this.#pending.shift()!;
+      if (this.#executions.get(task.executionId!) === slot) this.#dispatch(task, message, slot);
+    }
+  }
+
+  #dispatch(task: Task, message: ThreadTaskMessage, slot: ExecutionSlot): void {
+    this.#inPool++;
+    const attempt: Attempt = {
+      key: message.key,
+      task,
+      slot,
+      abort: new AbortController(),
+      startedAt: undefined,
+      watchdog: undefined,
+      timedOut: false,
+    };
+    task.status = 'running';
+    slot.attempts.add(attempt);
+    this.#byKey.set(attempt.key, attempt);
+    this.#pool.run(message, { signal: attempt.abort.signal }).then(
+      (result) => this.#settle(attempt, outcomeOf(result)),
+      (error: unknown) => {
+        const secs = secsSince(attempt.startedAt);
+        const outcome = attempt.timedOut ? timeoutOutcome(task, secs) : poolFailure(task, error, secs);
+        this.#settle(attempt, outcome);
+      },
+    );
+  }
+
+  /** The thread began an attempt that has a runtime limit: the limit runs from now. */
+  #started(key: number): void {
+    const attempt = this.#byKey.get(key);
+    if (attempt === undefined) return;
+    attempt.startedAt = performance.now();
+    const limit = attempt.task.runtimeLimitMs;
+    if (limit === undefined) return;
+    attempt.watchdog = asyncScheduler.schedule(() => {
+      attempt.timedOut = true;
+      attempt.abort.abort(new MazepaError(`Task ${attempt.task.id} is stuck past its runtime limit`));
+    }, limit + this.#graceMs);
+  }
+
+  #settle(attempt: Attempt, outcome: TaskOutcome): void {
+    attempt.watchdog?.unsubscribe();
+    this.#byKey.delete(attempt.key);
+    const { slot, task } = attempt;
+    slot.attempts.delete(attempt);
+    this.#inPool--;
+    if (this.#executions.get(task.executionId!) === slot) {
+      slot.subscriber.next({ taskId: task.id, attempt: task.attempt, outcome });
+    }
+    this.#pump();
+  }
+}
+
+function secsSince(start: number | undefined): number {
+  return start === undefined ? 0 : (performance.now() - start) / 1000;
+}

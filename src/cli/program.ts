@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { runCommand } from './run-command.js';
+import { workerCommand } from './worker-command.js';
+
+/**
+ * The `mazepa` command line: `mazepa run` and `mazepa worker`. Errors in the command line
+ * itself exit with code 2; `--help` exits with 0.
+ *
+ * @internal the bin is `dist/cli/main.js`
+ */
+export function mazepaProgram(): Command {
+  const program = new Command('mazepa')
+    .description('mazepa: run task flows in this process, or on workers through SQS')
+    .showHelpAfterError()
+    .addCommand(runCommand())
+    .addCommand(workerCommand());
+  for (const command of [program, ...program.commands]) command.exitOverride();
+  return program;
+}
+
+/** Runs the command line in `argv` (as `process.argv`) and returns the exit code. @internal */
+export async function runMazepa(argv: readonly string[]): Promise<number> {
+  process.exitCode = undefined;
+  try {
+    await mazepaProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

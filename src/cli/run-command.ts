@@ -1,0 +1,138 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { execute, type ExecutionTarget } from '../execute.js';
+import { MazepaExecutionFailure } from '../flows/errors.js';
+import { CheckpointError } from '../streams/checkpoint-error.js';
+import { dryRun } from '../streams/dry-run.js';
+import type { ExecutionQueue } from '../streams/execution-queue.js';
+import { loadTarget, parseArgs } from './load-target.js';
+import { makeQueue, type QueueFlags } from './make-queue.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+/** The flags of `mazepa run`, as commander parses them. @internal */
+export interface RunFlags extends QueueFlags {
+  readonly export: string;
+  readonly args?: string;
+  readonly checkpoint?: string;
+  readonly checkpointInterval?: number;
+  readonly progress: boolean;
+  readonly estimateTotals?: boolean;
+  readonly dryRun?: boolean;
+}
+
+/**
+ * The `mazepa run` command: loads a module, takes an exported flow (or flow schema, or function
+ * returning a flow) and runs it, in this process or on SQS. Exit codes: 0 done, 1 a task (or
+ * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted (after the checkpoint
+ * was written).
+ *
+ * @example
+ * ```sh
+ * mazepa run ./pipeline.js --export segment --args '["gs://bucket/vol", 64]' --checkpoint seg.ckpt
+ * ```
+ * @internal the `mazepa` bin registers it
+ */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a flow exported by a module, with progress bars and an optional checkpoint')
+    .argument('<module>', 'the module that exports the flow (JS, or TS where this Node can load it)')
+    .option('--export <name>', 'the export to run: a Flow, a flow schema, or a function returning a flow', 'default')
+    .option('--args <json>', 'a JSON array of arguments for the flow schema or function')
+    .option('--checkpoint <file>', 'record completed tasks in this file, and skip those it holds already')
+    .option('--checkpoint-interval <seconds>', 'seconds between checkpoint writes (default: 60)', positive)
+    .option('--queue-name <name>', 'run the tasks on this SQS queue (workers: mazepa worker) instead of here')
+    .option('--queue-url <url>', 'the SQS queue URL (instead of looking it up by name)')
+    .option('--region <region>', 'the AWS region of the queue (default: AWS_REGION)')
+    .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
+    .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (workers extend it)', whole)
+    .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key of the queue')
+    .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
+    .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
+    .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
+    .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
+    .option('--dry-run', 'count the tasks per operation without running them, and exit')
+    .showHelpAfterError()
+    .action(async (modulePath: string, flags: RunFlags) => {
+      process.exitCode = await runAction(modulePath, flags);
+    });
+}
+
+/** Runs `mazepa run` and returns its exit code. @internal */
+export async function runAction(modulePath: string, flags: RunFlags): Promise<number> {
+  let target: ExecutionTarget;
+  let queue: ExecutionQueue | undefined;
+  try {
+    target = await loadTarget(modulePath, flags.export, parseArgs(flags.args));
+    if (flags.dryRun === true) {
+      printCounts(await dryRun(target));
+      return EXIT.done;
+    }
+    queue = await makeQueue(flags);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`mazepa run: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const controller = new AbortController();
+  let interrupted: string | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted !== undefined) process.exit(EXIT.interrupted); // a second Ctrl-C: at once
+    interrupted = signal;
+    process.stderr.write(`\nmazepa run: ${signal}: stopping${flags.checkpoint ? ' and writing the checkpoint' : ''}\n`);
+    controller.abort(new Error(`Interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    const summary = await execute(target, {
+      queue,
+      signal: controller.signal,
+      showProgress: flags.progress,
+      estimateTotals: flags.estimateTotals === true,
+      ...(flags.checkpoint === undefined ? {} : { checkpoint: flags.checkpoint }),
+      ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval * 1000 }),
+    });
+    process.stdout.write(
+      `mazepa run: done in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.succeeded} succeeded, ` +
+        `${summary.failed} failed, ${summary.skipped} skipped (from the checkpoint), ${summary.retried} retried\n`,
+    );
+    return EXIT.done;
+  } catch (error) {
+    if (interrupted !== undefined) {
+      process.stderr.write(
+        `mazepa run: interrupted by ${interrupted}${flags.checkpoint ? `; checkpoint written to ${flags.checkpoint}` : ''}\n`,
+      );
+      return EXIT.interrupted;
+    }
+    if (error instanceof CheckpointError) {
+      process.stderr.write(`mazepa run: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`mazepa run: ${(error as Error).message}\n`);
+    const cause = (error as Error).cause;
+    if (error instanceof MazepaExecutionFailure && cause instanceof Error && cause.stack !== undefined) {
+      process.stderr.write(`${cause.stack}\n`);
+    }
+    return EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await queue.close?.();
+  }
+}
+
+function printCounts(counts: Awaited<ReturnType<typeof dryRun>>): void {
+  const rows = [...Object.entries(counts.operations), ['total', counts.total] as const];
+  const width = Math.max(9, ...rows.map(([name]) => name.length));
+  const lines = [`${'operation'.padEnd(width)}  tasks`, ...rows.map(([name, n]) => `${name.padEnd(width)}  ${n}`)];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('a number > 0 is needed.');
+  return n;
+}
+
+function whole(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1 is needed.');
+  return n;
+}

@@ -1,0 +1,12 @@
+/**
+ * A command line that cannot run as given (bad option, module or export): `mazepa` prints the
+ * message and exits with code 2.
+ *
+ * @internal
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The exit codes of `mazepa run`. @internal */
+export const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;

@@ -1,0 +1,129 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { runMazepa } from '../src/cli/program.js';
+import { spawnMazepa } from './fixtures/run/spawn-mazepa.js';
+
+const fixture = 'test/fixtures/run/count-tasks.ts';
+const dir = mkdtempSync(join(tmpdir(), 'mazepa-cli-'));
+const log = join(dir, 'runs.log');
+/** `mazepa ...args` in this process: its exit code and what it printed. */
+async function mazepa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const capture = (into: 'stdout' | 'stderr') =>
+    vi.spyOn(process[into], 'write').mockImplementation((text) => {
+      out[into] += String(text);
+      return true;
+    });
+  const spies = [capture('stdout'), capture('stderr')];
+  try {
+    const code = await runMazepa(['node', 'mazepa', ...args]);
+    return { code, ...out };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+/** The same, as the real bin in a child process. */
+const bin = (...args: string[]) => spawnMazepa(args).exited;
+
+describe('mazepa run', () => {
+  it('should list every option in --help, and exit 0', async () => {
+    const [top, run, worker] = [await bin('--help'), await mazepa('run', '--help'), await mazepa('worker', '--help')];
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/run \[options\] <module>/);
+    expect(top.stdout).toMatch(/worker/);
+    expect(run.code).toBe(0);
+    for (const flag of [
+      '--export',
+      '--args',
+      '--checkpoint',
+      '--checkpoint-interval',
+      '--queue-name',
+      '--queue-url',
+      '--region',
+      '--endpoint',
+      '--visibility-timeout',
+      '--signing-key-env',
+      '--concurrency',
+      '--resource-limit',
+      '--no-progress',
+      '--estimate-totals',
+      '--dry-run',
+      '--help',
+    ]) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toContain('--queue-name');
+  });
+
+  it('should exit 0 when the flow is done, and print the summary', async () => {
+    const done = await bin('run', fixture, '--args', JSON.stringify([log, 20]), '--no-progress');
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toMatch(/done in [\d.]+ s: 20 succeeded, 0 failed/);
+    expect(done.code).toBe(0);
+  });
+
+  it('should run a Flow export, chosen with --export', async () => {
+    const done = await mazepa('run', fixture, '--export', 'readyFlow', '--no-progress');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('1 succeeded');
+  });
+
+  it('should exit 1 when a task fails, naming the task, its operation and its error', async () => {
+    const failed = await bin('run', fixture, '--args', JSON.stringify([log, 20, 7]), '--no-progress');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /task recordRun-\S+ \(operation 'recordRun'\) failed: RangeError: task 7 was told to fail/,
+    );
+    expect(failed.stderr).toContain('count-tasks.ts'); // the task's stack
+  });
+
+  it('should exit 2 for bad usage, saying what is wrong', async () => {
+    const cases = [
+      await bin('run'),
+      await mazepa('run', fixture, '--no-such-flag'),
+      await mazepa('run', 'test/fixtures/run/missing.ts'),
+      await mazepa('run', fixture, '--args', '{not json'),
+      await mazepa('run', fixture, '--args', '{"a":1}'),
+      await mazepa('run', fixture, '--export', 'nope'),
+      await mazepa('run', fixture, '--export', 'notAFlow'),
+      await mazepa('run', fixture, '--export', 'readyFlow', '--args', '[]'),
+      await mazepa('run', fixture, '--concurrency', 'zero'),
+      await mazepa('run', fixture, '--resource-limit', 'gpu'),
+    ];
+    const messages = [
+      /missing required argument 'module'/,
+      /unknown option '--no-such-flag'/,
+      /module test\/fixtures\/run\/missing.ts not found/,
+      /--args must be a JSON array, and "\{not json" is not JSON/,
+      /--args must be a JSON array of arguments/,
+      /has no export 'nope'; its exports are: .*countTo/,
+      /export 'notAFlow' .* is a number; it must be a Flow/,
+      /--args: export 'readyFlow' is a Flow, not a function/,
+      /option '--concurrency <n>' argument 'zero' is invalid/,
+      /--resource-limit must be NAME=N/,
+    ];
+    cases.forEach((result, i) => {
+      expect(result.stderr).toMatch(messages[i]!);
+      expect(result.code).toBe(2);
+    });
+  });
+
+  it('should exit 2 for a corrupt checkpoint, and not run anything', async () => {
+    const ckpt = join(dir, 'corrupt.ckpt');
+    writeFileSync(ckpt, 'mazepa-checkpoint 1 {}\nrecordRun-x\nend 1 00000000\n');
+    const refused = await mazepa('run', fixture, '--args', JSON.stringify([log, 5]), '--checkpoint', ckpt);
+    expect(refused.stderr).toMatch(/Checkpoint .*corrupt.ckpt is corrupt: its checksum does not match/);
+    expect(refused.code).toBe(2);
+  });
+
+  it('should print the task counts per operation with --dry-run, running nothing', async () => {
+    const counted = await mazepa('run', fixture, '--args', JSON.stringify([join(dir, 'never.log'), 250]), '--dry-run');
+    expect(counted.code).toBe(0);
+    expect(counted.stdout).toMatch(/recordRun\s+250\ntotal\s+250/);
+  });
+});

@@ -1,0 +1,120 @@
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { ExecutionEvent } from 'mazepa';
+import { renderProgress } from '../src/streams/render-progress.js';
+
+const base = { executionId: 'e' } as const;
+const submitted = (op: string, id: string): ExecutionEvent => ({
+  ...base,
+  type: 'task_submitted',
+  taskId: id,
+  operationName: op,
+  attempt: 1,
+});
+const succeeded = (op: string, id: string): ExecutionEvent => ({
+  ...base,
+  type: 'task_succeeded',
+  taskId: id,
+  operationName: op,
+  outcome: { executionSecs: 0 },
+});
+const failed = (op: string, id: string): ExecutionEvent => ({
+  ...base,
+  type: 'task_failed',
+  taskId: id,
+  operationName: op,
+  attempt: 1,
+  error: { name: 'Error', message: 'x' },
+});
+const skipped = (op: string, id: string): ExecutionEvent => ({
+  ...base,
+  type: 'task_skipped',
+  taskId: id,
+  operationName: op,
+  outcome: { executionSecs: 0 },
+});
+
+/** A stream that records what is written to it, as a terminal would show it (escapes dropped). */
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = [];
+  return {
+    isTTY,
+    columns: 160,
+    writes,
+    write(text: string) {
+      writes.push(text);
+      return true;
+    },
+    /** The lines written, with cursor movements and colours removed. */
+    // eslint-disable-next-line no-control-regex
+    text: () => writes.join('').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '\n'),
+  };
+}
+
+function run(isTTY: boolean, marbles: string, values: Record<string, ExecutionEvent>, totals?: Record<string, number>) {
+  const stream = fakeStream(isTTY);
+  const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+  scheduler.run(({ hot }) => {
+    const events = hot<ExecutionEvent>(marbles, values);
+    renderProgress(events, stream, scheduler, { intervalMs: 1000, ...(totals ? { totals } : {}) }).subscribe();
+  });
+  return stream;
+}
+
+const values = {
+  s: submitted('resize', 'r1'),
+  t: submitted('resize', 'r2'),
+  u: submitted('resize', 'r3'),
+  k: skipped('resize', 'r0'),
+  a: succeeded('resize', 'r1'),
+  b: failed('resize', 'r2'),
+  d: submitted('downsample', 'd1'),
+  e: succeeded('downsample', 'd1'),
+};
+
+describe('renderProgress', () => {
+  it('should draw one live bar per operation on a terminal, with counts, rate and ETA', () => {
+    const stream = run(true, '(kstud) 492ms a 490ms b 1500ms e 508ms |', values, { resize: 8, downsample: 1 });
+    const lines = stream
+      .text()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    // at 1 s: resize has 1 skipped + 1 succeeded + 1 failed of 8, at 2 done per second
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^resize +[█░]+ 3\/8 \| ok 1 failed 1 skipped 1 \| 2\/s \| ETA 3s$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^downsample +░+ 0\/1 \| ok 0 failed 0 skipped 0 \| 0\/s \| ETA \?$/),
+    );
+    // the last frame: downsample done
+    expect(lines.at(-1)).toMatch(/^downsample +█+ 1\/1 \| ok 1 failed 0 skipped 0 \| 0\/s \| ETA 0s$/);
+  });
+
+  it('should redraw on the interval only, however many events arrive', () => {
+    const many: Record<string, ExecutionEvent> = {};
+    let marbles = '(';
+    for (let i = 0; i < 500; i++) {
+      const key = String.fromCharCode(0x100 + i);
+      many[key] = submitted('op', `t${i}`);
+      marbles += key;
+    }
+    marbles += ') 2500ms |';
+    const stream = run(true, marbles, many);
+    const frames = stream
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('op '));
+    expect(frames[0]).toMatch(/ 0\/500 /);
+    // drawn at 1, 2 and 3 s and at the end (an unchanged bar is not written again)
+    expect(stream.writes.length).toBeLessThan(40);
+  });
+
+  it('should write one plain line per interval when the stream is not a terminal', () => {
+    const stream = run(false, '(kstud) 492ms a 490ms b 1500ms e 508ms |', values, { resize: 8 });
+    expect(stream.writes.join('')).toBe(
+      '[mazepa] 1.0s resize 3/8 (ok 1, failed 1, skipped 1) 2/s ETA 3s | downsample 0/1 (ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] 2.0s resize 3/8 (ok 1, failed 1, skipped 1) 1/s ETA 5s | downsample 0/1 (ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] done in 3.0s resize 3/8 (ok 1, failed 1, skipped 1) 1/s ETA 8s | downsample 1/1 (ok 1, failed 0, skipped 0) 0/s ETA 0s\n',
+    );
+  });
+});

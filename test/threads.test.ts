@@ -1,0 +1,185 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Dependency,
+  LocalExecutionQueue,
+  MazepaError,
+  MazepaExecutionFailure,
+  Task,
+  ThreadExecutionQueue,
+  execute,
+  flowSchema,
+  type OutcomeReport,
+} from 'mazepa';
+import { Scale, crunch, explode, hang, spin, whoAmI } from './fixtures/threads/operations.js';
+import { mainOnly } from './fixtures/threads/other-operations.js';
+
+const quiet = { showProgress: false } as const;
+const OPERATIONS = './test/fixtures/threads/operations.ts';
+
+let executions = 0;
+/** Pushes tasks straight to the queue and collects the first `count` reports (no engine retries). */
+async function runOnQueue(queue: ThreadExecutionQueue, tasks: Task[], count = tasks.length): Promise<OutcomeReport[]> {
+  const executionId = `threads-test-${++executions}`;
+  const reports = firstValueFrom(queue.outcomes(executionId).pipe(take(count), toArray()));
+  for (const task of tasks) task.executionId = executionId;
+  await queue.pushTasks(tasks);
+  return reports;
+}
+
+describe('ThreadExecutionQueue', () => {
+  let queue: ThreadExecutionQueue;
+  beforeAll(() => {
+    queue = new ThreadExecutionQueue({ threads: 2, imports: [OPERATIONS], terminateGraceMs: 50 });
+  });
+  afterAll(() => queue.close());
+
+  it('should give the same results as the local queue for a flow of CPU-bound tasks', async () => {
+    const job = flowSchema(function* job(out: unknown[]) {
+      const tasks = Array.from({ length: 16 }, (_, i) => crunch.makeTask(i + 1, 200_000));
+      yield tasks;
+      yield new Dependency();
+      const total = yield* crunch
+        .makeTask(
+          tasks.reduce((s, t) => s + (t.outcome!.returnValue as { sum: number }).sum, 0),
+          10,
+        )
+        .result();
+      out.push(...tasks.map((t) => t.outcome?.returnValue), total);
+    });
+    const local: unknown[] = [];
+    const threaded: unknown[] = [];
+    const localSummary = await execute(job(local), { ...quiet, queue: new LocalExecutionQueue() });
+    const summary = await execute(job(threaded), { ...quiet, queue });
+    expect(threaded).toEqual(local);
+    expect(threaded[0]).toEqual({
+      seed: 1,
+      sum: expect.any(Number),
+      big: expect.any(BigInt),
+      at: new Date(1),
+    });
+    expect(summary.succeeded).toBe(localSummary.succeeded);
+    expect(summary.operations['threadCrunch']).toMatchObject({
+      submitted: 17,
+      succeeded: 17,
+      failed: 0,
+    });
+  });
+
+  it('should rebuild class operations from their constructor arguments', async () => {
+    const task = new Scale(2, 1).makeTask(new Float32Array([1, 2, 3]));
+    await execute(task, { ...quiet, queue });
+    expect(task.outcome?.returnValue).toEqual(new Float32Array([3, 5, 7]));
+  });
+
+  it('should run tasks in their task context', async () => {
+    const task = whoAmI.makeTask('x');
+    await execute(task, { ...quiet, queue });
+    expect(task.outcome?.returnValue).toEqual({ tag: 'x', taskId: task.id, attempt: 1 });
+  });
+
+  it('should bring errors back with name, message, stack and cause, and fail the execution', async () => {
+    const task = explode.makeTask('on purpose');
+    const failure = await execute(task, { ...quiet, queue }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MazepaExecutionFailure);
+    const cause = (failure as MazepaExecutionFailure).cause as Error;
+    expect(cause).toMatchObject({ name: 'MazepaError', message: 'boom: on purpose' });
+    expect(cause.stack).toMatch(/operations\.ts/);
+    expect(task.outcome?.error).toMatchObject({
+      name: 'MazepaError',
+      cause: { name: 'RangeError', message: 'inner' },
+    });
+  });
+
+  it('should time out a stuck synchronous task, terminate its thread and go on', async () => {
+    const [report] = await runOnQueue(queue, [spin.makeTask('stuck')]);
+    expect(report!.outcome.error).toMatchObject({ name: 'MazepaTimeoutError' });
+    expect(report!.outcome.error!.message).toMatch(/runtime limit of 100 ms.*terminated/);
+    const after = crunch.makeTask(7, 1000);
+    await execute(after, { ...quiet, queue });
+    expect(after.outcome?.returnValue).toMatchObject({ seed: 7 });
+  });
+
+  it('should time out an async task through its signal, in the thread', async () => {
+    const [report] = await runOnQueue(queue, [hang.makeTask('waits')]);
+    expect(report!.outcome.error).toMatchObject({ name: 'MazepaTimeoutError' });
+    expect(report!.outcome.error!.message).not.toMatch(/terminated/);
+  });
+
+  it('should refuse at push a task whose arguments cannot be encoded, naming the path', async () => {
+    const task = crunch.makeTask({ nested: [() => 1] } as unknown as number, 1);
+    task.executionId = 'threads-refused';
+    const sub = queue.outcomes('threads-refused').subscribe();
+    await expect(queue.pushTasks([task])).rejects.toThrow(/threadCrunch.*args\[0\]\.nested\[0\]/);
+    sub.unsubscribe();
+    await expect(execute(task, { ...quiet, queue })).rejects.toThrow(/cannot run in a worker thread/);
+  });
+
+  it('should refuse at push a task whose operation is not registered', async () => {
+    const task = new Task({ fn: (x: number) => x, args: [1], operationName: 'adHoc' });
+    await expect(execute(task, { ...quiet, queue })).rejects.toThrow(/'adHoc'.*not registered/);
+  });
+
+  it('should fail a task whose operation the threads do not import, naming it', async () => {
+    const [report] = await runOnQueue(queue, [mainOnly.makeTask(1)]);
+    expect(report!.outcome.error).toMatchObject({ name: 'MazepaError' });
+    expect(report!.outcome.error!.message).toMatch(
+      /'threadMainOnly' is not registered in the worker thread.*'threadCrunch'/,
+    );
+  });
+
+  it("should cancel an execution's tasks when its outcomes are unsubscribed", async () => {
+    const executionId = 'threads-cancelled';
+    const reports: OutcomeReport[] = [];
+    const sub = queue.outcomes(executionId).subscribe((r) => reports.push(r));
+    const tasks = [spin.makeTask('a'), spin.makeTask('b'), spin.makeTask('c')];
+    for (const t of tasks) t.executionId = executionId;
+    await queue.pushTasks(tasks);
+    sub.unsubscribe();
+    const after = crunch.makeTask(8, 1000);
+    await execute(after, { ...quiet, queue });
+    expect(after.outcome?.returnValue).toMatchObject({ seed: 8 });
+    expect(reports).toEqual([]);
+  });
+
+  it('should start tasks in push order, one per thread', async () => {
+    const single = new ThreadExecutionQueue({ threads: 1, imports: [OPERATIONS] });
+    try {
+      const tasks = ['a', 'b', 'c', 'd'].map((tag) => whoAmI.makeTask(`order-${tag}`));
+      const reports = await runOnQueue(single, tasks);
+      expect(reports.map((r) => r.taskId)).toEqual(tasks.map((t) => t.id));
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('should fail every task with the error of a module the threads cannot import', async () => {
+    const broken = new ThreadExecutionQueue({
+      threads: 1,
+      imports: ['./test/fixtures/threads/missing.mjs'],
+    });
+    try {
+      const [report] = await runOnQueue(broken, [crunch.makeTask(1, 1)]);
+      expect(report!.outcome.error!.message).toMatch(/could not import '.*missing\.mjs'/);
+      expect(report!.outcome.error!.cause).toBeDefined();
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('should validate its options', () => {
+    expect(() => new ThreadExecutionQueue({ threads: 0, imports: [] })).toThrow(/option 'threads'.*received 0/);
+    expect(() => new ThreadExecutionQueue({} as never)).toThrow(/option 'imports'/);
+    expect(() => new ThreadExecutionQueue({ imports: [''] })).toThrow(/option 'imports\[0\]'/);
+    expect(() => new ThreadExecutionQueue({ imports: [], terminateGraceMs: -1 })).toThrow(/terminateGraceMs.*-1/);
+    expect(() => new ThreadExecutionQueue({ imports: [], execArgv: 'x' as never })).toThrow(TypeError);
+  });
+
+  it('should refuse pushes after close', async () => {
+    const closed = new ThreadExecutionQueue({ threads: 1, imports: [] });
+    await closed.close();
+    const task = crunch.makeTask(1, 1);
+    task.executionId = 'x';
+    await expect(closed.pushTasks([task])).rejects.toBeInstanceOf(MazepaError);
+  });
+});
