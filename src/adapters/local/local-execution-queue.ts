@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import { MazepaError } from '../../flows/errors.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
@@ -111,6 +112,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
         return;
       }
       const slot: ExecutionSlot = { subscriber, cancel: new AbortController() };
+      // Each running async task listens to this signal: more than 10 at once is no leak.
+      setMaxListeners(0, slot.cancel.signal);
       this.#executions.set(executionId, slot);
       return () => {
         this.#executions.delete(executionId);
