@@ -98,6 +98,63 @@ describe('flow semantics', () => {
       expect(log).toEqual(['cousin saw deep']);
     });
 
+    it('should let a flow wait on a task that another flow yields only later', async () => {
+      const later = slow.makeTask('later');
+      const seen: string[] = [];
+      const consumer = flowSchema(function* semEarlyConsumer() {
+        yield new Dependency(later); // a wait, not a yield of the task (which `result()` would do)
+        seen.push(`consumer got ${String(later.outcome?.returnValue)}`);
+      });
+      const producer = flowSchema(function* semLateProducer() {
+        seen.push('producer runs');
+        yield slow.makeTask('later'); // another Task object with the same id
+      });
+      // The consumer is stepped first and waits on an id nobody has yielded yet.
+      const summary = await execute(concurrentFlow([consumer(), producer()]), quiet);
+      expect(seen).toEqual(['producer runs', 'consumer got later']);
+      expect(summary.succeeded).toBe(1);
+      expect(later.status).toBe('succeeded');
+      expect(later.outcome?.returnValue).toBe('later');
+    });
+
+    it('should let a flow wait on a subflow of a cousin that starts only later', async () => {
+      const leaf = flowSchema(function* semLateLeaf() {
+        return yield* slow.makeTask('leaf').result();
+      });
+      const target = leaf();
+      const waiter = flowSchema(function* semWaitsForCousin() {
+        yield new Dependency(target);
+        return `after ${String(target.outcome?.returnValue)}`;
+      });
+      const branch = flowSchema(function* semBranch() {
+        yield slow.makeTask('first');
+        yield new Dependency();
+        yield target; // starts only after the branch's first task
+      });
+      const w = waiter();
+      await execute(concurrentFlow([w, branch()]), quiet);
+      expect(w.outcome?.returnValue).toBe('after leaf');
+    });
+
+    it('should wait on a later task that a checkpoint already holds, and get its stored result', async () => {
+      const stored = slow.makeTask('stored');
+      let got: unknown;
+      const consumer = flowSchema(function* semCheckpointConsumer() {
+        yield new Dependency(stored);
+        got = stored.outcome?.returnValue;
+      });
+      const producer = flowSchema(function* semCheckpointProducer() {
+        yield slow.makeTask('stored');
+      });
+      const summary = await execute(concurrentFlow([consumer(), producer()]), {
+        ...quiet,
+        completed: new Map([[stored.id, { returnValue: 'from checkpoint', executionSecs: 0 }]]),
+      });
+      expect(got).toBe('from checkpoint');
+      expect(summary.skipped).toBe(1);
+      expect(summary.succeeded).toBe(0);
+    });
+
     it('should throw the failure of a flow into a flow that waits on it', async () => {
       const failing = new Flow(function* semFailingFlow() {
         yield fail.makeTask('branch broke');

@@ -6,7 +6,7 @@ import { errorFromSerialized, serializeError } from '../flows/serialized-error.j
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent } from './execution-event.js';
 import type { OutcomeReport } from './execution-queue.js';
-import { createFlowNode, createTaskNode, type FlowNode, type Node, type TaskNode } from './nodes.js';
+import { createFlowNode, createTaskNode, type AwaitedNode, type FlowNode, type Node, type TaskNode } from './nodes.js';
 import { decideRetry, type TransientCondition } from './retry-policy.js';
 import { createStats, type Stats } from './stats.js';
 
@@ -66,6 +66,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const done = new Map<string, unknown>();
   const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
   const flows = new Map<string, FlowNode>();
+  // Ids waited on before anything with that id was yielded (a DAG edge to a flow not stepped yet).
+  const awaited = new Map<string, AwaitedNode>();
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
   let readyHead = 0;
@@ -218,10 +220,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function startTask(owner: FlowNode, task: Task): void {
     const id = task.id;
-    const node = active.get(id);
-    if (node !== undefined) {
-      if (task !== node.task) (node.aliases ??= []).push(task);
-      addOwner(node, owner);
+    const existing = active.get(id);
+    if (existing !== undefined) {
+      if (task !== existing.task) (existing.aliases ??= []).push(task);
+      addOwner(existing, owner);
       return;
     }
     if (done.has(id)) return copyDone(task, id);
@@ -237,9 +239,12 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
         operationName: task.operationName,
         outcome: stored,
       });
+      if (awaited.size > 0) settleAwaited(id, stored);
       return;
     }
-    active.set(id, createTaskNode(task, owner));
+    const node = createTaskNode(task, owner);
+    active.set(id, node);
+    if (awaited.size > 0) adopt(id, node);
     owner.pendingChildren++;
     inFlight++;
     buffer.push(task);
@@ -261,6 +266,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     }
     const node = createFlowNode(flow, owner);
     flows.set(flow.id, node);
+    if (awaited.size > 0) adopt(flow.id, node);
     owner.pendingChildren++;
     flow.status = 'running';
     launch(node);
@@ -320,16 +326,18 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function waitFor(flow: FlowNode, targets: readonly DependencyTarget[]): void {
-    const waitingOn = new Set<Node>();
+    const waitingOn = new Set<Node | AwaitedNode>();
     for (const target of targets) {
-      let node: Node | DoneTask;
+      let node: Node | AwaitedNode | DoneTask;
       try {
         node = resolveTarget(flow, target);
       } catch (error) {
         flow.pendingError = toError(error);
         return;
       }
-      if (node.kind === 'done' || node.state === 'done') {
+      if (node.kind === 'awaited') {
+        waitingOn.add(node);
+      } else if (node.kind === 'done' || node.state === 'done') {
         if (node.failed !== undefined && (node.kind === 'flow' || raiseOnFailedTask)) {
           flow.pendingError = node.failed;
           return;
@@ -344,7 +352,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.state = 'waiting';
   }
 
-  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | DoneTask {
+  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | AwaitedNode | DoneTask {
     const id = typeof target === 'string' ? target : target.id;
     const task = active.get(id);
     if (task !== undefined) {
@@ -357,17 +365,21 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     }
     const node = flows.get(id);
     if (node === undefined) {
-      const what =
-        target instanceof Task
-          ? `task ${id} (operation '${target.operationName}')`
-          : target instanceof Flow
-            ? `flow ${id} ('${target.name}')`
-            : `id '${id}'`;
-      throw new MazepaError(
-        `Flow '${flow.flow.name}' waits on ${what}, which was never yielded in this execution; ` +
-          'yield it (from any flow) before depending on it',
-        { flowId: flow.id, ...(target instanceof Task ? { taskId: id } : {}) },
-      );
+      // Not yielded yet: another flow may yield it later. Wait for it; if nothing does by the
+      // time nothing else can move, the waiters get a "never yielded" error (see detectDeadlock).
+      let placeholder = awaited.get(id);
+      if (placeholder === undefined) {
+        const description =
+          target instanceof Task
+            ? `task ${id} (operation '${target.operationName}')`
+            : target instanceof Flow
+              ? `flow ${id} ('${target.name}')`
+              : `id '${id}'`;
+        placeholder = { kind: 'awaited', id, description, tasks: undefined, waiters: undefined };
+        awaited.set(id, placeholder);
+      }
+      if (target instanceof Task) (placeholder.tasks ??= []).push(target);
+      return placeholder;
     }
     if (node === flow || isAncestor(node.id, flow)) {
       throw new MazepaError(
@@ -513,9 +525,64 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     retryTimers.add(subscription);
   }
 
+  /** A task or flow with an awaited id has started: it takes the placeholder's place. */
+  function adopt(id: string, node: Node): void {
+    const placeholder = awaited.get(id);
+    if (placeholder === undefined) return;
+    awaited.delete(id);
+    if (node.kind === 'task' && placeholder.tasks !== undefined) {
+      for (const task of placeholder.tasks) if (task !== node.task) (node.aliases ??= []).push(task);
+    }
+    for (const flow of placeholder.waiters ?? []) {
+      const waitingOn = flow.waitingOn;
+      if (waitingOn === undefined || !waitingOn.delete(placeholder)) continue;
+      waitingOn.add(node);
+      (node.waiters ??= []).push(flow);
+    }
+  }
+
+  /** An awaited task id turned out to be done already (skipped from a checkpoint). */
+  function settleAwaited(id: string, outcome: TaskOutcome): void {
+    const placeholder = awaited.get(id);
+    if (placeholder === undefined) return;
+    awaited.delete(id);
+    for (const task of placeholder.tasks ?? []) copyOutcome(task, outcome, undefined);
+    for (const flow of placeholder.waiters ?? []) {
+      const waitingOn = flow.waitingOn;
+      if (waitingOn === undefined || !waitingOn.delete(placeholder) || waitingOn.size > 0) continue;
+      flow.waitingOn = undefined;
+      resume(flow, undefined);
+    }
+  }
+
+  /** Nothing can move any more: what is still awaited was never yielded. */
+  function failAwaited(): void {
+    const placeholders = [...awaited.values()];
+    awaited.clear();
+    for (const placeholder of placeholders) {
+      for (const flow of placeholder.waiters ?? []) {
+        if (flow.waitingOn === undefined || !flow.waitingOn.has(placeholder)) continue;
+        flow.waitingOn = undefined;
+        resume(
+          flow,
+          new MazepaError(
+            `Flow '${flow.flow.name}' waits on ${placeholder.description}, which was never yielded in this ` +
+              'execution; yield it (from any flow) before the execution runs out of other work',
+            { flowId: flow.id, ...(placeholder.tasks !== undefined ? { taskId: placeholder.id } : {}) },
+          ),
+        );
+      }
+    }
+  }
+
   function detectDeadlock(): void {
     if (disposed || rootNode.state === 'done' || pumping) return;
     if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retryTimers.size > 0) return;
+    if (awaited.size > 0) {
+      failAwaited();
+      pump();
+      return;
+    }
     const stuck = [...flows.values()].filter((f) => f.state === 'waiting' || f.state === 'finishing');
     const lines = stuck.slice(0, 5).map((f) => {
       const on =

@@ -43,13 +43,30 @@ export interface FlowNode {
   /** True while it waits for all its children (`new Dependency()`, or at its end). */
   waitAll: boolean;
   /** What its current `Dependency(x)` still waits for. */
-  waitingOn: Set<Node> | undefined;
+  waitingOn: Set<Node | AwaitedNode> | undefined;
   /** The first failure of a child that it was not waiting for when it happened. */
   childFailure: Error | undefined;
   /** An error to throw into the generator when it next resumes. */
   pendingError: Error | undefined;
   returnValue: unknown;
   moreOwners: FlowNode[] | undefined;
+  waiters: FlowNode[] | undefined;
+}
+
+/**
+ * An id that a flow waits on before any flow of the execution yielded it. It stands in the
+ * waiting flows' `waitingOn` until a task or flow with that id starts (then that node takes its
+ * place), or until nothing else can move (then the waiters get a "never yielded" error).
+ *
+ * @internal
+ */
+export interface AwaitedNode {
+  readonly kind: 'awaited';
+  readonly id: string;
+  /** How the dependency named it, for the error if it never comes. */
+  readonly description: string;
+  /** The Task objects that were waited on, which get the outcome once it is known. */
+  tasks: Task[] | undefined;
   waiters: FlowNode[] | undefined;
 }
 
