@@ -582,7 +582,11 @@ describe('decodeFromString', () => {
 });
 
 const anythingArb = fc.anything({
-  key: fc.oneof(fc.string(), fc.constantFrom('$t', 'v', 'c', 'constructor', 'prototype')),
+  // `__proto__` keys are refused by design (tested apart): keep them out of round trips.
+  key: fc.oneof(
+    fc.string().filter((k) => k !== '__proto__'),
+    fc.constantFrom('$t', 'v', 'c', 'constructor', 'prototype'),
+  ),
   withBigInt: true,
   withDate: true,
   withMap: true,
@@ -677,7 +681,7 @@ describe('codec properties', () => {
       fc.constantFrom(undefined, NaN, -0, Infinity),
     );
     const tree = fc.anything({
-      values: [leaf, fc.jsonValue()],
+      values: [leaf, fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"'))],
       withMap: true,
       withSet: true,
       withNullPrototype: true,
@@ -710,7 +714,7 @@ describe('codec properties', () => {
         const tree = JSON.parse(encodeToString(value)) as unknown;
         decodesOrRefuses(() => decodeValue(mutate(tree, index, junk)));
       }),
-      { numRuns: 1000 },
+      { numRuns: Number(process.env.CODEC_RUNS ?? 1000) },
     );
   });
 });

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Task, taskableOperation, taskableOperationCls } from 'mazepa';
+import { createHash } from 'node:crypto';
+import stableStringify from 'fast-json-stable-stringify';
+import { Task, encodeValue, taskableOperation, taskableOperationCls } from 'mazepa';
 
 const resize = taskableOperation(function resizeChunk(_chunk: { x: number; y: number }, _scale: number) {});
 
@@ -69,5 +71,35 @@ describe('task ids', () => {
       encoding: 'utf8',
     }).trim();
     expect(there).toBe(here);
+  });
+});
+
+describe('task ids, pinned', () => {
+  const step = taskableOperation(function pinnedStep(..._args: unknown[]) {});
+  // The id scheme: `<operation>-<first 22 base64url characters of the sha256 of
+  // "<operation>\0<stable JSON of the encoded arguments>">`.
+  const expected = (args: unknown[]) =>
+    `pinnedStep-${createHash('sha256')
+      .update(`pinnedStep\u0000${stableStringify(encodeValue(args, 'args'))}`)
+      .digest('base64url')
+      .slice(0, 22)}`;
+
+  it('should follow the documented scheme for plain and tagged arguments alike', () => {
+    const cases: unknown[][] = [
+      [],
+      [1, 'a', true, null],
+      [3.5, -2, 'x\u0000y', '$t'],
+      [-0],
+      [NaN, Infinity],
+      [undefined],
+      [{ b: 1, a: [2, { d: new Date(0) }] }],
+      [[1, 2], 'nested'],
+    ];
+    for (const args of cases) expect(step.makeTask(...args).id).toBe(expected(args));
+  });
+
+  it('should not change from one release to the next', () => {
+    // sha256("pinnedStep\0[1,\"a\"]"), computed apart from mazepa (e.g. with Python's hashlib).
+    expect(step.makeTask(1, 'a').id).toBe('pinnedStep-1NwAqhp_75x24jAy49HGNz');
   });
 });

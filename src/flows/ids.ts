@@ -1,6 +1,7 @@
 import { hash, randomUUID } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import { encodeValue } from './codec/index.js';
+import { isJsonNumber } from './codec/encoded.js';
 
 /** A task id and whether it was derived from the arguments (else random). @internal */
 export interface DerivedId {
@@ -23,11 +24,16 @@ export function deriveTaskId(
 ): DerivedId {
   let payload: string;
   try {
-    const encoded =
-      constructorArgs === undefined
-        ? encodeValue(args, 'args')
-        : [encodeValue(constructorArgs, 'constructorArgs'), encodeValue(args, 'args')];
-    payload = stableStringify(encoded);
+    // Strings, booleans and plain numbers encode as themselves, and an array of them stringifies
+    // the same stably or not: the native JSON.stringify gives the very same text, faster.
+    if (constructorArgs === undefined && isFlatJson(args)) payload = JSON.stringify(args);
+    else {
+      const encoded =
+        constructorArgs === undefined
+          ? encodeValue(args, 'args')
+          : [encodeValue(constructorArgs, 'constructorArgs'), encodeValue(args, 'args')];
+      payload = stableStringify(encoded);
+    }
   } catch (error) {
     return {
       id: `${operationName}-random-${randomUUID()}`,
@@ -35,8 +41,20 @@ export function deriveTaskId(
     };
   }
   // A concatenated string is a rope in V8, twice the size of a flat one once it is a map key;
-  // the JSON round trip hands back a flat copy at no extra cost, which matters at 10^6 ids.
-  return { id: JSON.parse(JSON.stringify(`${operationName}-${digest(`${operationName}\u0000${payload}`)}`)) as string };
+  // join builds a flat string at once, which matters at 10^6 ids.
+  return { id: [operationName, digest(`${operationName}\u0000${payload}`)].join('-') };
+}
+
+function isFlatJson(args: readonly unknown[]): boolean {
+  if (Object.getPrototypeOf(args) !== Array.prototype) return false;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    const type = typeof value;
+    if (type === 'number') {
+      if (!isJsonNumber(value as number)) return false;
+    } else if (type !== 'string' && type !== 'boolean' && value !== null) return false;
+  }
+  return true;
 }
 
 /** 128 bits of sha256, base64url: short ids that still never collide in practice. @internal */
