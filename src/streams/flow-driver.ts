@@ -6,7 +6,15 @@ import { errorFromSerialized, serializeError } from '../flows/serialized-error.j
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent } from './execution-event.js';
 import type { OutcomeReport } from './execution-queue.js';
-import { createFlowNode, createTaskNode, type AwaitedNode, type FlowNode, type Node, type TaskNode } from './nodes.js';
+import {
+  createFlowNode,
+  createTaskNode,
+  isTaskNode,
+  type AwaitedNode,
+  type FlowNode,
+  type Node,
+  type TaskNode,
+} from './nodes.js';
 import { decideRetry, type TransientCondition } from './retry-policy.js';
 import { createStats, type Stats } from './stats.js';
 
@@ -43,6 +51,9 @@ export interface FlowDriver {
   readonly stats: Stats;
 }
 
+/** What the task table holds for a done task that returned `undefined`. */
+const NOTHING: unknown = Object.freeze({ nothing: true });
+
 /** A task that is already done, as a dependency target. */
 interface DoneTask {
   readonly kind: 'done';
@@ -60,10 +71,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId, scheduler } = config;
   // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
   const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
-  const active = new Map<string, TaskNode>();
-  // Done tasks keep only their return value (failed ones also their outcome and error): at 10^6
-  // tasks this map is most of the engine's memory.
-  const done = new Map<string, unknown>();
+  // Every task id of the execution: its TaskNode while it is not done, then only its return value
+  // (NOTHING for undefined). One table, so that a task costs one insert and one update: at 10^6
+  // tasks this map is most of the engine's memory and much of its time.
+  const tasks = new Map<string, unknown>();
   const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
   const flows = new Map<string, FlowNode>();
   // Ids waited on before anything with that id was yielded (a DAG edge to a flow not stepped yet).
@@ -71,7 +82,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
   let readyHead = 0;
-  let buffer: Task[] = [];
+  let buffer: TaskNode[] = [];
   let inFlight = 0;
   let throttled = false;
   let streaming = 0;
@@ -129,8 +140,12 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     while (buffer.length > 0 && !disposed) {
       const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
       buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
-      for (const task of batch) {
-        active.get(task.id)!.state = 'submitted';
+      const batchTasks: Task[] = new Array<Task>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const node = batch[i]!;
+        const task = node.task;
+        batchTasks[i] = task;
+        node.state = 'submitted';
         task.status = 'submitted';
         task.executionId = executionId;
         stats.submitted(task.operationName);
@@ -142,7 +157,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
           attempt: task.attempt,
         });
       }
-      config.push(batch);
+      config.push(batchTasks);
     }
   }
 
@@ -220,16 +235,16 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function startTask(owner: FlowNode, task: Task): void {
     const id = task.id;
-    const existing = active.get(id);
+    const existing = tasks.get(id);
     if (existing !== undefined) {
+      if (!isTaskNode(existing)) return copyDone(task, id, existing);
       if (task !== existing.task) (existing.aliases ??= []).push(task);
       addOwner(existing, owner);
       return;
     }
-    if (done.has(id)) return copyDone(task, id);
     const stored = config.completed?.get(id);
     if (stored !== undefined) {
-      done.set(id, stored.returnValue);
+      tasks.set(id, stored.returnValue === undefined ? NOTHING : stored.returnValue);
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
       config.emit({
@@ -243,11 +258,11 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       return;
     }
     const node = createTaskNode(task, owner);
-    active.set(id, node);
+    tasks.set(id, node);
     if (awaited.size > 0) adopt(id, node);
     owner.pendingChildren++;
     inFlight++;
-    buffer.push(task);
+    buffer.push(node);
   }
 
   function addOwner(node: Node, owner: FlowNode): void {
@@ -354,13 +369,13 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | AwaitedNode | DoneTask {
     const id = typeof target === 'string' ? target : target.id;
-    const task = active.get(id);
-    if (task !== undefined) {
-      if (target instanceof Task && target !== task.task) (task.aliases ??= []).push(target);
-      return task;
+    const entry = tasks.get(id);
+    if (isTaskNode(entry)) {
+      if (target instanceof Task && target !== entry.task) (entry.aliases ??= []).push(target);
+      return entry;
     }
-    if (done.has(id)) {
-      if (target instanceof Task) copyDone(target, id);
+    if (entry !== undefined) {
+      if (target instanceof Task) copyDone(target, id, entry);
       return { kind: 'done', failed: failures.get(id)?.error };
     }
     const node = flows.get(id);
@@ -463,8 +478,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function applyOutcome(report: OutcomeReport): void {
     if (disposed) return;
-    const node = active.get(report.taskId);
-    if (node === undefined || node.state === 'retrying') return;
+    const node = tasks.get(report.taskId);
+    if (!isTaskNode(node) || node.state === 'retrying') return;
     const { task } = node;
     const { outcome } = report;
     const operationName = task.operationName;
@@ -493,8 +508,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function complete(node: TaskNode, outcome: TaskOutcome, error: Error | undefined): void {
-    active.delete(node.id);
-    done.set(node.id, outcome.returnValue);
+    tasks.set(node.id, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
     if (error !== undefined) failures.set(node.id, { error, outcome });
     copyOutcome(node.task, outcome, error);
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
@@ -519,7 +533,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       retryTimers.delete(subscription);
       task.attempt++;
       node.state = 'queued';
-      buffer.push(task);
+      buffer.push(node);
       pump();
     });
     retryTimers.add(subscription);
@@ -598,10 +612,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   /** Gives a task object the outcome of a task with its id that is already done. */
-  function copyDone(task: Task, id: string): void {
+  function copyDone(task: Task, id: string, stored: unknown): void {
     const failure = failures.get(id);
     if (failure !== undefined) return copyOutcome(task, failure.outcome, failure.error);
-    copyOutcome(task, { returnValue: done.get(id), executionSecs: 0 }, undefined);
+    copyOutcome(task, { returnValue: stored === NOTHING ? undefined : stored, executionSecs: 0 }, undefined);
   }
 
   return {

@@ -95,16 +95,30 @@ export function createFlowNode(flow: Flow<unknown>, parent: FlowNode | undefined
   };
 }
 
+class ActiveTaskNode implements TaskNode {
+  readonly kind = 'task' as const;
+  aliases: Task[] | undefined = undefined;
+  state: TaskNode['state'] = 'queued';
+  moreOwners: FlowNode[] | undefined = undefined;
+  waiters: FlowNode[] | undefined = undefined;
+  constructor(
+    readonly id: string,
+    readonly task: Task,
+    readonly owner: FlowNode,
+  ) {}
+}
+
 /** @internal */
 export function createTaskNode(task: Task, owner: FlowNode): TaskNode {
-  return {
-    kind: 'task',
-    id: task.id,
-    task,
-    aliases: undefined,
-    state: 'queued',
-    owner,
-    moreOwners: undefined,
-    waiters: undefined,
-  };
+  return new ActiveTaskNode(task.id, task, owner);
+}
+
+/**
+ * Whether a value of the driver's task table is a task that is not done yet (the table holds
+ * the return values of done tasks too, which user code cannot make instances of this class).
+ *
+ * @internal
+ */
+export function isTaskNode(value: unknown): value is TaskNode {
+  return value instanceof ActiveTaskNode;
 }
