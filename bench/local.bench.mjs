@@ -1,11 +1,13 @@
 // Local-queue benchmark: mazepa vs a plain loop of direct calls (the floor) vs p-queue, for a flat
 // fan-out and a layered DAG, at 10^5 and 10^6 tasks. Each measurement runs in a fresh child
-// process, so its peak RSS is its own. Run with `npm run bench` (it builds dist first).
+// process, so its peak RSS is its own; each is run BENCH_RUNS times (default 3), alternating, and
+// the median is printed. Run with `npm run bench` (it builds dist first).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
 const LAYERS = 10;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** The work every contender does per task: a little arithmetic on the task's coordinates. */
 function work(layer, i) {
@@ -69,12 +71,21 @@ if (process.argv[2] === '--child') {
   for (const n of [100_000, 1_000_000]) {
     for (const shape of ['flat', 'layered']) {
       const results = {};
-      for (const name of Object.keys(contenders)) {
-        const out = execFileSync(process.execPath, ['--expose-gc', here, '--child', name, shape, String(n)], {
-          encoding: 'utf8',
-          maxBuffer: 1 << 20,
-        });
-        results[name] = JSON.parse(out);
+      // RUNS rounds, contenders alternating within each, so that a noisy moment hits them alike;
+      // the median time of each is reported, and its largest peak RSS.
+      const runs = {};
+      for (let round = 0; round < RUNS; round++) {
+        for (const name of Object.keys(contenders)) {
+          const out = execFileSync(process.execPath, ['--expose-gc', here, '--child', name, shape, String(n)], {
+            encoding: 'utf8',
+            maxBuffer: 1 << 20,
+          });
+          (runs[name] ??= []).push(JSON.parse(out));
+        }
+      }
+      for (const [name, list] of Object.entries(runs)) {
+        const times = list.map((r) => r.ms).sort((a, b) => a - b);
+        results[name] = { ms: times[Math.floor(times.length / 2)], maxRssMb: Math.max(...list.map((r) => r.maxRssMb)) };
       }
       const ours = results.mazepa;
       for (const [name, r] of Object.entries(results)) {
@@ -91,7 +102,8 @@ if (process.argv[2] === '--child') {
     }
   }
   console.log(
-    `mazepa local-queue benchmark (node ${process.version}, ${process.arch}); 'time vs mazepa' < 1 is faster than mazepa`,
+    `mazepa local-queue benchmark (node ${process.version}, ${process.arch}), median of ${RUNS} runs each; ` +
+      "'time vs mazepa' < 1 is faster than mazepa",
   );
   console.table(rows);
 }
