@@ -2,13 +2,35 @@
 // (atomically: temporary file, fsync, rename), load it back, and its size; then a whole run of
 // 10^6 tasks with a checkpoint vs without, and the rerun that skips them all.
 // Run: npm run build && node --expose-gc bench/checkpoint.bench.mjs [tasks]
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCheckpointLog } from '../dist/streams/checkpoint-format.js';
 import { loadCheckpoint, writeFileAtomic } from '../dist/streams/checkpoint-file.js';
 import { execute, flowSchema, taskableOperation } from '../dist/index.js';
+
+const here = fileURLToPath(import.meta.url);
+
+if (process.argv[2] === '--run') {
+  // One whole run, in a process of its own: plain, with a checkpoint, or the rerun that skips all.
+  const [, , , mode, n, path] = process.argv;
+  const op = taskableOperation(function benchChunk(i) {
+    return i;
+  });
+  const flow = flowSchema(function* benchAll(count) {
+    for (let i = 0; i < count; i++) yield op.makeTask(i);
+  });
+  const options = { showProgress: false, ...(mode === 'plain' ? {} : { checkpoint: path }) };
+  const t0 = performance.now();
+  const summary = await execute(flow(Number(n)), options);
+  const ms = performance.now() - t0;
+  if (mode === 'rerun' && summary.skipped !== Number(n)) throw new Error(`rerun skipped ${summary.skipped}`);
+  process.stdout.write(JSON.stringify({ ms, rss: process.resourceUsage().maxRSS * 1024 }));
+  process.exit(0);
+}
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'mazepa-ckpt-bench-'));
@@ -46,26 +68,28 @@ await measure('results undefined', () => undefined);
 await measure('results small ints', (i) => i);
 await measure('results {x,y,z,bigint}', (i) => ({ x: i, y: i + 1, z: 'chunk', n: BigInt(i) }));
 
-const op = taskableOperation(function benchChunk(i) {
-  return i;
-});
-const flow = flowSchema(function* benchAll(n) {
-  for (let i = 0; i < n; i++) yield op.makeTask(i);
-});
-const quiet = { showProgress: false };
-let t0 = performance.now();
-await execute(flow(N), quiet);
-const plain = performance.now() - t0;
-const path = join(dir, 'run.ckpt');
-t0 = performance.now();
-await execute(flow(N), { ...quiet, checkpoint: path });
-const withCheckpoint = performance.now() - t0;
-t0 = performance.now();
-const rerun = await execute(flow(N), { ...quiet, checkpoint: path });
-const skipped = performance.now() - t0;
-if (rerun.skipped !== N) throw new Error(`rerun skipped ${rerun.skipped}`);
+// A whole run with a checkpoint vs without, each in a fresh child process (so that neither
+// inherits the other's heap, and each peak RSS is its own), alternating, median of RUNS.
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+function child(mode, path) {
+  const out = execFileSync(process.execPath, ['--expose-gc', here, '--run', mode, String(N), path], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const runs = { plain: [], checkpoint: [], rerun: [] };
+for (let round = 0; round < RUNS; round++) {
+  const path = join(dir, `run-${round}.ckpt`);
+  runs.plain.push(child('plain', path));
+  runs.checkpoint.push(child('checkpoint', path));
+  runs.rerun.push(child('rerun', path));
+}
+const [plain, withCheckpoint, skipped] = ['plain', 'checkpoint', 'rerun'].map((k) => median(runs[k].map((r) => r.ms)));
+const rss = (k) => mb(Math.max(...runs[k].map((r) => r.rss)));
 console.log(
-  `execute ${N} tasks: ${plain.toFixed(0)} ms plain, ${withCheckpoint.toFixed(0)} ms with a checkpoint ` +
-    `(ratio ${(withCheckpoint / plain).toFixed(2)}), rerun skipping all ${skipped.toFixed(0)} ms; ` +
-    `file ${mb(statSync(path).size)}; peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+  `execute ${N} tasks (median of ${RUNS}, fresh process each): ${plain.toFixed(0)} ms plain (peak RSS ${rss('plain')}), ` +
+    `${withCheckpoint.toFixed(0)} ms with a checkpoint (ratio ${(withCheckpoint / plain).toFixed(2)}, peak RSS ` +
+    `${rss('checkpoint')}), rerun skipping all ${skipped.toFixed(0)} ms (peak RSS ${rss('rerun')}); ` +
+    `file ${mb(statSync(join(dir, 'run-0.ckpt')).size)}`,
 );
