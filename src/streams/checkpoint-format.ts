@@ -27,6 +27,9 @@ export const CHECKPOINT_MAGIC = 'mazepa-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 
 /** The outcome every task that returned `undefined` shares, which keeps 10^6 of them small. */
+/** Lines kept as strings before they are sealed into a Buffer. */
+const SEAL_LINES = 4096;
+
 const UNDEFINED_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executionSecs: 0 });
 
 /** The completed tasks of a run as they go to disk. @internal */
@@ -77,6 +80,9 @@ export function createCheckpointLog(seed?: { body: Buffer; count: number; crc: n
       }
       pending.push(line);
       count++;
+      // Seal lines into bytes as they come, not only at writes: a few thousand pending strings
+      // cost little, a million of them (a long interval) cost several times the file's size.
+      if (pending.length >= SEAL_LINES) seal();
       return true;
     },
     serialize(meta) {
