@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -116,9 +116,20 @@ describe('mazepa run', () => {
   it('should exit 2 for a corrupt checkpoint, and not run anything', async () => {
     const ckpt = join(dir, 'corrupt.ckpt');
     writeFileSync(ckpt, 'mazepa-checkpoint 1 {}\nrecordRun-x\nend 1 00000000\n');
-    const refused = await mazepa('run', fixture, '--args', JSON.stringify([log, 5]), '--checkpoint', ckpt);
+    const ownLog = join(dir, 'corrupt-runs.log');
+    const refused = await mazepa('run', fixture, '--args', JSON.stringify([ownLog, 5]), '--checkpoint', ckpt);
     expect(refused.stderr).toMatch(/Checkpoint .*corrupt.ckpt is corrupt: its checksum does not match/);
     expect(refused.code).toBe(2);
+    expect(existsSync(ownLog)).toBe(false); // no task ran
+    expect(refused.stderr).not.toContain('[mazepa]'); // and no progress line for a run that never started
+  });
+
+  it('should exit 1 when the checkpoint cannot be written, saying so', async () => {
+    const ckpt = join(dir, 'no-such-directory', 'run.ckpt');
+    const ownLog = join(dir, 'unwritable-runs.log');
+    const result = await mazepa('run', fixture, '--args', JSON.stringify([ownLog, 3]), '--checkpoint', ckpt);
+    expect(result.stderr).toMatch(/Checkpoint .*no-such-directory.run\.ckpt could not be written/);
+    expect(result.code).toBe(1);
   });
 
   it('should print the task counts per operation with --dry-run, running nothing', async () => {

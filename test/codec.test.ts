@@ -10,6 +10,7 @@ import {
   registerClass,
 } from '../src/flows/codec/index.js';
 import { MazepaError } from '../src/flows/errors.js';
+import { taskableOperationCls } from '../src/flows/taskable-operation-cls.js';
 
 /** The first difference between two values, strict about -0, NaN, missing keys and types. */
 function diff(a: unknown, b: unknown, path = 'value'): string | undefined {
@@ -716,5 +717,26 @@ describe('codec properties', () => {
       }),
       { numRuns: Number(process.env.CODEC_RUNS ?? 1000) },
     );
+  });
+});
+
+describe('class operations as values', () => {
+  it('should round-trip an instance as its constructor arguments, rebuilt with new', () => {
+    class ScaleBy {
+      constructor(readonly factor: number) {}
+      call(x: number): number {
+        return x * this.factor;
+      }
+    }
+    const Scale = taskableOperationCls(ScaleBy, { operationName: 'codecScaleBy' });
+    const original = new Scale(3);
+    const encoded = encodeToString({ op: original, n: 2 });
+    expect(encoded).toContain('mazepa.operation:codecScaleBy');
+    const decoded = decodeFromString(encoded) as { op: InstanceType<typeof Scale>; n: number };
+    expect(decoded.op).toBeInstanceOf(Scale);
+    expect(decoded.op).not.toBe(original);
+    expect(decoded.op.factor).toBe(3);
+    expect(decoded.op.call(decoded.n)).toBe(6);
+    expect(decoded.op.makeTask(5).id).toBe(original.makeTask(5).id);
   });
 });

@@ -81,13 +81,13 @@ describe('renderProgress', () => {
       .filter((l) => l.trim() !== '');
     // at 1 s: resize has 1 skipped + 1 succeeded + 1 failed of 8, at 2 done per second
     expect(lines).toContainEqual(
-      expect.stringMatching(/^resize +[█░]+ 3\/8 \| ok 1 failed 1 skipped 1 \| 2\/s \| ETA 3s$/),
+      expect.stringMatching(/^resize +[█░]+ 3\/8 \| submitted 3 ok 1 failed 1 skipped 1 \| 2\/s \| ETA 3s$/),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(/^downsample +░+ 0\/1 \| ok 0 failed 0 skipped 0 \| 0\/s \| ETA \?$/),
+      expect.stringMatching(/^downsample +░+ 0\/1 \| submitted 1 ok 0 failed 0 skipped 0 \| 0\/s \| ETA \?$/),
     );
     // the last frame: downsample done
-    expect(lines.at(-1)).toMatch(/^downsample +█+ 1\/1 \| ok 1 failed 0 skipped 0 \| 0\/s \| ETA 0s$/);
+    expect(lines.at(-1)).toMatch(/^downsample +█+ 1\/1 \| submitted 1 ok 1 failed 0 skipped 0 \| 0\/s \| ETA 0s$/);
   });
 
   it('should redraw on the interval only, however many events arrive', () => {
@@ -112,9 +112,9 @@ describe('renderProgress', () => {
   it('should write one plain line per interval when the stream is not a terminal', () => {
     const stream = run(false, '(kstud) 492ms a 490ms b 1500ms e 508ms |', values, { resize: 8 });
     expect(stream.writes.join('')).toBe(
-      '[mazepa] 1.0s resize 3/8 (ok 1, failed 1, skipped 1) 2/s ETA 3s | downsample 0/1 (ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
-        '[mazepa] 2.0s resize 3/8 (ok 1, failed 1, skipped 1) 1/s ETA 5s | downsample 0/1 (ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
-        '[mazepa] done in 3.0s resize 3/8 (ok 1, failed 1, skipped 1) 1/s ETA 8s | downsample 1/1 (ok 1, failed 0, skipped 0) 0/s ETA 0s\n',
+      '[mazepa] 1.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 2/s ETA 3s | downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] 2.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 5s | downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] done in 3.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 8s | downsample 1/1 (submitted 1, ok 1, failed 0, skipped 0) 0/s ETA 0s\n',
     );
   });
 });

@@ -104,7 +104,8 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
     }
     if (error instanceof CheckpointError) {
       process.stderr.write(`mazepa run: ${error.message}\n`);
-      return EXIT.usage;
+      // A refused file is the user's to move away (bad usage); a failed write is a failed run.
+      return error.phase === 'load' ? EXIT.usage : EXIT.failed;
     }
     process.stderr.write(`mazepa run: ${(error as Error).message}\n`);
     const cause = (error as Error).cause;

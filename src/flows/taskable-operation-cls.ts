@@ -1,3 +1,4 @@
+import { registerClass } from './codec/index.js';
 import { registerOperation } from './registry.js';
 import { Task } from './task.js';
 import { checkRunOptions, type TaskableOperationOptions } from './taskable-operation.js';
@@ -112,6 +113,14 @@ function makeTaskable(cls: OperationClass, options: TaskableOperationOptions): u
     name: operationName,
     cls: taskable as unknown as new (...args: any[]) => { call(...args: any[]): unknown },
     options: runOptions,
+  });
+  // Instances travel too (as arguments or results): as their constructor arguments, rebuilt with
+  // `new` on the other side, under a name of their own that the operation name fixes.
+  const construct = taskable as unknown as new (...args: unknown[]) => object;
+  registerClass(construct, {
+    name: `mazepa.operation:${operationName}`,
+    encode: (instance) => constructorArgsOf(instance),
+    decode: (data) => new construct(...(data as unknown[])),
   });
   return taskable;
 }

@@ -1,5 +1,5 @@
 import type { Buffer } from 'node:buffer';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { CheckpointError } from './checkpoint-error.js';
 import { createCheckpointLog, parseCheckpoint, type ParsedCheckpoint } from './checkpoint-format.js';
@@ -70,6 +70,7 @@ export async function writeFileAtomic(path: string, chunks: readonly Buffer[]): 
     await unlink(temp).catch(() => {});
     throw new CheckpointError(`Checkpoint ${path} could not be written: ${(error as Error).message}`, {
       path,
+      phase: 'write',
       cause: error,
     });
   }
@@ -86,6 +87,7 @@ export function writeFileAtomicSync(path: string, chunks: readonly Buffer[]): vo
         const written = writevSync(fd, slice);
         if (written !== byteLength(slice)) throw new Error(`short write (${written} bytes)`);
       }
+      fdatasyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -98,6 +100,7 @@ export function writeFileAtomicSync(path: string, chunks: readonly Buffer[]): vo
     }
     throw new CheckpointError(`Checkpoint ${path} could not be written: ${(error as Error).message}`, {
       path,
+      phase: 'write',
       cause: error,
     });
   }

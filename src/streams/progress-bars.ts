@@ -92,6 +92,7 @@ function formatBarLine(options: cliProgress.Options, params: cliProgress.Params,
   const bar = cliProgress.Format.BarFormat(Math.min(1, Math.max(0, params.progress)), options);
   return (
     `${name} ${bar} ${String(value).padStart(String(total).length)}/${total} ` +
-    `| ok ${p.succeeded} failed ${p.failed} skipped ${p.skipped} | ${p.ratePerSec.toFixed(0)}/s | ETA ${formatSecs(etaSecs)}`
+    `| submitted ${p.submitted - p.retried} ok ${p.succeeded} failed ${p.failed} skipped ${p.skipped} ` +
+    `| ${p.ratePerSec.toFixed(0)}/s | ETA ${formatSecs(etaSecs)}`
   );
 }

@@ -37,15 +37,18 @@ export function renderProgress(
     };
     // Counting is all that happens per event; drawing happens on the interval.
     const counter = createProgressCounter(scheduler);
+    let seen = false;
     const last = (): void => {
       if (stopped) return;
-      view.draw(counter.snapshot(true));
+      // A run that failed before its first event (a refused checkpoint) has no progress to show.
+      if (seen) view.draw(counter.snapshot(true));
       stop();
     };
     subscriber.add(interval(intervalMs, scheduler).subscribe(() => view.draw(counter.snapshot(false))));
     subscriber.add(
       events.subscribe({
         next: (event) => {
+          seen = true;
           counter.add(event);
           subscriber.next(event);
         },
@@ -71,12 +74,13 @@ export function createProgressLog(sink: ProgressSink, totals?: Readonly<Record<s
   };
 }
 
-/** `[mazepa] 12.0s op 1200/2000 (ok 1190, failed 0, skipped 10) 653/s ETA 1s | ...`. @internal */
+/** `[mazepa] 12.0s op 1200/2000 (submitted 1400, ok 1190, failed 0, skipped 10) 653/s ETA 1s | ...`. @internal */
 export function formatProgressLine(snapshot: ProgressSnapshot, totals?: Readonly<Record<string, number>>): string {
   const parts = Object.entries(snapshot.operations).map(([name, p]) => {
     const total = Math.max(totals?.[name] ?? 0, p.submitted - p.retried + p.skipped, done(p));
     return (
-      `${name} ${done(p)}/${total} (ok ${p.succeeded}, failed ${p.failed}, skipped ${p.skipped}) ` +
+      `${name} ${done(p)}/${total} (submitted ${p.submitted - p.retried}, ok ${p.succeeded}, failed ${p.failed}, ` +
+      `skipped ${p.skipped}) ` +
       `${p.ratePerSec.toFixed(0)}/s ETA ${formatSecs(eta(p, total))}`
     );
   });
