@@ -130,19 +130,29 @@ export function parseCheckpoint(data: Buffer, path: string): ParsedCheckpoint {
   const crc = crc32(body);
   if (crc !== parseInt(footer![2]!, 16)) refuse('is corrupt: its checksum does not match its contents');
   const completed = new Map<string, TaskOutcome>();
-  const text = body.toString('utf8');
+  // Each id is read out of the bytes on its own: slices of one big string would keep all of it
+  // alive as long as any id is a key of the map (the whole file, again, in memory).
   let count = 0;
-  for (let start = 0; start < text.length; count++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
+  for (let start = 0; start < body.length; count++) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    let tab = -1;
+    for (let i = start; i < end; i++) {
+      if (body[i] === 0x09) {
+        tab = i;
+        break;
+      }
+    }
+    let id = body.toString('utf8', start, tab < 0 ? end : tab);
+    const valueStart = tab + 1;
+    const valueEnd = end;
     start = end + 1;
-    const tab = line.indexOf('\t');
-    let id = tab < 0 ? line : line.slice(0, tab);
     let outcome = UNDEFINED_OUTCOME;
     try {
       if (id.startsWith('"')) id = JSON.parse(id) as string;
-      if (tab >= 0) outcome = { returnValue: decodeFromString(line.slice(tab + 1)), executionSecs: 0 };
+      if (tab >= 0) {
+        outcome = { returnValue: decodeFromString(body.toString('utf8', valueStart, valueEnd)), executionSecs: 0 };
+      }
     } catch (error) {
       refuse(`is corrupt at task line ${count + 1}: ${(error as Error).message}`, error);
     }
