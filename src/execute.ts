@@ -29,7 +29,19 @@ export type ExecutionTarget = Startable | readonly Startable[];
  * ```
  */
 export function execution(target: ExecutionTarget, options: ExecuteOptions = {}): Observable<ExecutionEvent> {
-  const resolved = resolveOptions(options, 'execution');
+  return run(target, options, 'execution', true);
+}
+
+function run(
+  target: ExecutionTarget,
+  options: ExecuteOptions,
+  owner: string,
+  taskEvents: boolean,
+): Observable<ExecutionEvent> {
+  const given = resolveOptions(options, owner);
+  // Progress and checkpoints count and record from the per-task events; without them, and when
+  // the caller only wants the summary, those events are not even made.
+  const resolved = { ...given, taskEvents: taskEvents || given.showProgress || given.checkpoint !== undefined };
   const root = rootFlow(target);
   // The local queue's run loop turns on setImmediate unless the caller brings a scheduler: the
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
@@ -66,7 +78,7 @@ export function execution(target: ExecutionTarget, options: ExecuteOptions = {})
  * ```
  */
 export async function execute(target: ExecutionTarget, options: ExecuteOptions = {}): Promise<ExecutionSummary> {
-  const events = execution(target, options);
+  const events = run(target, options, 'execute', false);
   const last = await lastValueFrom(events);
   if (last.type !== 'execution_completed') throw new Error(`mazepa: execution ended on ${last.type}`);
   return last.summary;

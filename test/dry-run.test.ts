@@ -85,6 +85,8 @@ describe('dryRun', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(written.join('')).toMatch(/\[mazepa\] done in [\d.]+s dryLoad 1\/3 \(ok 1, failed 0, skipped 0\)/);
+    expect(written.join('')).toMatch(
+      /\[mazepa\] done in [\d.]+s dryLoad 1\/3 \(submitted 1, ok 1, failed 0, skipped 0\)/,
+    );
   });
 });

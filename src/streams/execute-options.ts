@@ -58,6 +58,8 @@ export interface ResolvedOptions {
   readonly signal: AbortSignal | undefined;
   readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /** False when no one reads per-task events (`execute` without progress or checkpoint). */
+  readonly taskEvents?: boolean;
 }
 
 const EXECUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -30,6 +30,8 @@ export interface FlowDriverConfig {
   /** Hands a batch of tasks to the queue. */
   readonly push: (tasks: Task[]) => void;
   readonly emit: (event: ExecutionEvent) => void;
+  /** False when nobody reads `task_submitted` and `task_succeeded` events: they are not made. */
+  readonly taskEvents?: boolean;
   /** The root flow is done: `error` is set when it failed. */
   readonly finish: (error: Error | undefined, origin: FailureOrigin | undefined) => void;
 }
@@ -69,6 +71,8 @@ interface DoneTask {
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
   const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId, scheduler } = config;
+  // Submissions and successes are most of the events; nobody may be listening to them.
+  const taskEvents = config.taskEvents !== false;
   // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
   const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
   // Every task id of the execution: its TaskNode while it is not done, then only its return value
@@ -149,13 +153,14 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
         task.status = 'submitted';
         task.executionId = executionId;
         stats.submitted(task.operationName);
-        config.emit({
-          type: 'task_submitted',
-          executionId,
-          taskId: task.id,
-          operationName: task.operationName,
-          attempt: task.attempt,
-        });
+        if (taskEvents)
+          config.emit({
+            type: 'task_submitted',
+            executionId,
+            taskId: task.id,
+            operationName: task.operationName,
+            attempt: task.attempt,
+          });
       }
       config.push(batchTasks);
     }
@@ -485,7 +490,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     const operationName = task.operationName;
     if (outcome.error === undefined) {
       stats.succeeded(operationName);
-      config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
+      if (taskEvents) config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
       complete(node, outcome, undefined);
     } else {
       if (report.attempt !== undefined && report.attempt < task.attempt) return;
