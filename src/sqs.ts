@@ -3,6 +3,7 @@
 // The queue and its workers
 export { SqsExecutionQueue } from './adapters/sqs/sqs-execution-queue.js';
 export type { SqsExecutionQueueOptions } from './adapters/sqs/sqs-options.js';
+export type { SqsQueueEvent } from './adapters/sqs/queue-events.js';
 export { runWorker } from './adapters/sqs/worker.js';
 export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker-options.js';
 export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/task-router.js';

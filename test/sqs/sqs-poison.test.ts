@@ -45,9 +45,10 @@ function poison(replyTo: string): { bodies: string[]; unreadable: number } {
     const signed = encodeTaskEnvelope(envelope, { signingKey: KEY });
     bodies.push(`garbage ${i} \u00e9 {`); // no reply address: left to the dead-letter queue
     bodies.push(signed.slice(0, 20 + (i % 50))); // truncated: no reply address either
-    bodies.push(encodeTaskEnvelope(envelope, { signingKey: 'not-the-key' })); // wrongly signed
+    // Wrongly signed: its reply address is not trusted, so it is left to the dead-letter queue too.
+    bodies.push(encodeTaskEnvelope(envelope, { signingKey: 'not-the-key' }));
     bodies.push(encodeTaskEnvelope({ ...envelope, operationName: `nope${i}` }, { signingKey: KEY })); // unknown
-    unreadable += 2;
+    unreadable += 3;
   }
   return { bodies, unreadable };
 }
@@ -56,7 +57,8 @@ describe('runWorker with poison messages', () => {
   it('should run none of 500 bad messages, stay up and complete the valid tasks among them', async () => {
     const client = emulator.client;
     const url = await queueUrl(client, QUEUE);
-    // Replies to a (gone) outcome queue of this task queue: the worker reports, then deletes.
+    // Replies to a (gone) outcome queue of this task queue: the worker reports the validly
+    // signed ones there, then deletes them.
     const { bodies, unreadable } = poison(url.replace(/[^/]+$/, `${QUEUE}-out-exec-poison`));
     const send = async (): Promise<void> => {
       for (let i = 0; i < bodies.length; i += 10) {

@@ -26,8 +26,8 @@ export type Preparation =
 /**
  * Decodes and checks a task message and finds its operation in the registry; nothing in the
  * message is evaluated. A message that does not decode, fails its signature check or names an
- * operation this process has not registered is rejected, with its reply address if readable.
- * Never throws.
+ * operation this process has not registered is rejected, with its reply address if readable
+ * and, when `signingKey` is set, verified. Never throws.
  *
  * @internal
  */
@@ -36,8 +36,11 @@ export function prepareTask(body: unknown, signingKey: SigningKey | undefined): 
   try {
     envelope = decodeTaskEnvelope(body, { signingKey });
   } catch (error) {
-    const reply = salvageReplyAddress(body);
-    return { ok: false, error: asError(error), reply, taskId: reply?.taskId };
+    const salvaged = salvageReplyAddress(body);
+    // With a signing key, an address in a message that did not verify is the sender's word: no
+    // reply goes there (the message is left to the dead-letter queue).
+    const reply = signingKey === undefined ? salvaged : undefined;
+    return { ok: false, error: asError(error), reply, taskId: salvaged?.taskId };
   }
   const reply: ReplyAddress = envelope;
   const operation = lookupOperation(envelope.operationName);

@@ -14,6 +14,28 @@ export function queueNameFromUrl(url: string): string {
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
+/**
+ * @internal Whether `replyTo` is the URL of an outcome queue of the task queue at `taskQueueUrl`:
+ * the same origin (protocol, host and port) and account path, and a queue name starting with
+ * `prefix`. A worker replies only to such a URL: a forged reply address must not make it send
+ * signed requests to another host or into another account.
+ */
+export function isOutcomeQueueUrl(replyTo: string, taskQueueUrl: string, prefix: string): boolean {
+  const reply = parseHttpUrl(replyTo);
+  const task = parseHttpUrl(taskQueueUrl.replace(/\/+$/, ''));
+  if (reply === undefined || task === undefined || reply.origin !== task.origin) return false;
+  if (reply.username !== '' || reply.password !== '' || reply.search !== '' || reply.hash !== '') return false;
+  const parent = (path: string): string => path.slice(0, path.lastIndexOf('/') + 1);
+  const name = reply.pathname.slice(reply.pathname.lastIndexOf('/') + 1);
+  return parent(reply.pathname) === parent(task.pathname) && name.startsWith(prefix) && isQueueName(name);
+}
+
+function parseHttpUrl(text: string): URL | undefined {
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+}
+
 /** @internal The name of the dead-letter queue of `queueName`. */
 export function deadLetterQueueName(queueName: string): string {
   return `${queueName.slice(0, 76)}-dlq`;
@@ -21,7 +43,7 @@ export function deadLetterQueueName(queueName: string): string {
 
 /**
  * @internal The prefix of every outcome queue of `queueName`: workers reply only to queues whose
- * name starts with it, so a forged message cannot make them write anywhere else.
+ * name starts with it, on the task queue's host and account ({@link isOutcomeQueueUrl}).
  */
 export function outcomeQueuePrefix(queueName: string): string {
   return `${queueName.slice(0, PREFIX_MAX)}-out-`;

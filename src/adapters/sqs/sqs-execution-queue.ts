@@ -110,6 +110,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
         signingKey: this.#options.signingKey,
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
+        onEvent: this.#options.onEvent,
       });
       this.#executions.set(executionId, channel);
       channel.start(
@@ -128,6 +129,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
   /**
    * Waits until the outcome queues of ended executions are deleted, and destroys the client if
    * this queue made it. Executions still running are not stopped: unsubscribe from them first.
+   * Never rejects: an outcome queue that could not be deleted is reported through `onEvent`
+   * (`queue_not_deleted`, with its URL; by default a process warning).
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -165,15 +168,15 @@ export class SqsExecutionQueue implements ExecutionQueue {
 }
 
 /**
- * A client from the options and the SDK's standard configuration. With an endpoint configured
- * (here or in `AWS_ENDPOINT_URL_SQS`), requests go there even when queue URLs name another host,
- * as emulators' URLs do.
+ * A client from the options and the SDK's standard configuration. Requests always go to the
+ * configured endpoint (the region's, or `endpoint` / `AWS_ENDPOINT_URL_SQS`), never to the host a
+ * queue URL names (`useQueueUrlAsEndpoint: false`): a queue URL read from a message must not
+ * decide where signed requests go. Emulators' URLs may name another host, too.
  */
 function makeClient(region: string | undefined, endpoint: string | undefined): SQSClient {
-  const custom = endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
   return new SQSClient({
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
-    ...(custom === undefined || custom === '' ? {} : { useQueueUrlAsEndpoint: false }),
+    useQueueUrlAsEndpoint: false,
   });
 }

@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
+import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { isQueueName, queueNameFromUrl } from './queue-names.js';
 
 /**
@@ -46,6 +47,11 @@ export interface SqsExecutionQueueOptions {
   readonly sendConcurrency?: number;
   /** Long polls of an execution's outcome queue in flight at once. @default 3 */
   readonly outcomeReceivers?: number;
+  /**
+   * Called with each {@link SqsQueueEvent}: rejected outcome messages, retried receives, outcome
+   * queues that could not be deleted. @default each is emitted as a process warning
+   */
+  readonly onEvent?: (event: SqsQueueEvent) => void;
 }
 
 /** @internal The options with defaults applied, checked once. */
@@ -63,6 +69,8 @@ export interface ResolvedSqsOptions {
   readonly signingKey: SigningKey | undefined;
   readonly sendConcurrency: number;
   readonly outcomeReceivers: number;
+  /** Never throws. */
+  readonly onEvent: (event: SqsQueueEvent) => void;
 }
 
 const OWNER = 'SqsExecutionQueue';
@@ -87,6 +95,9 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
   if (!isQueueName(queueName)) fail('queueName', 'letters, digits, - and _ (1 to 80 of them)', queueName);
   const dlq = options.deadLetterQueue ?? {};
   if (dlq !== false && (typeof dlq !== 'object' || dlq === null)) fail('deadLetterQueue', 'an object or false', dlq);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    fail('onEvent', 'a function', options.onEvent);
+  }
   return {
     queueName,
     queueUrl,
@@ -101,6 +112,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     signingKey: checkSigningKey(OWNER, options.signingKey),
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
+    onEvent: queueEventListener(options.onEvent),
   };
 }
 

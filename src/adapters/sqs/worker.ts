@@ -5,7 +5,7 @@ import { outcomeMessage } from '../remote/outcome-message.js';
 import { prepareTask } from '../remote/prepare-task.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
 import { runPrepared } from '../remote/run-prepared.js';
-import { queueNameFromUrl } from './queue-names.js';
+import { isOutcomeQueueUrl } from './queue-names.js';
 import { isAbort, isQueueMissing } from './sqs-error.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
@@ -25,8 +25,10 @@ import {
  * `concurrency` tasks running, extends their messages' visibility while they run, sends each
  * outcome to its execution's outcome queue and only then deletes the task message. A message
  * that does not decode, fails its signature or names an unregistered operation is never run:
- * it is failed back to its execution where its reply address can be read, else left to the
- * dead-letter queue. Operations must be registered (import the modules that define them).
+ * it is failed back to its execution where its reply address can be read (and, with a signing
+ * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
+ * the task queue: same origin and account, name `<queueName>-out-…`. Operations must be
+ * registered (import the modules that define them).
  *
  * @example
  * ```ts
@@ -217,7 +219,8 @@ class SqsWorker {
     }
   }
 
+  /** Only to an outcome queue of this task queue: same origin, same account, `<queueName>-out-…`. */
   #mayReplyTo(url: string): boolean {
-    return queueNameFromUrl(url).startsWith(this.#queue.outcomePrefix);
+    return isOutcomeQueueUrl(url, this.#queue.url, this.#queue.outcomePrefix);
   }
 }

@@ -1,0 +1,166 @@
+// Unit tests of an execution's outcome queue on its error paths, with a stubbed SQS client.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { OutcomeReport } from 'mazepa';
+import { SqsExecutionQueue, SqsQueueError, type SqsQueueEvent } from 'mazepa/sqs';
+import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
+import { RECEIVE_FAILURE_LIMIT } from '../../src/adapters/sqs/outcome-channel.js';
+import { idlePoll, stubClient } from './stub-client.js';
+
+const KEY = 'outcome-test-key';
+
+/** Subscribes to the outcomes of execution `e`, collecting what comes. */
+function listen(queue: SqsExecutionQueue): {
+  reports: OutcomeReport[];
+  failure: Promise<unknown>;
+  unsubscribe(): void;
+} {
+  const reports: OutcomeReport[] = [];
+  let fail: (error: unknown) => void = () => undefined;
+  const failure = new Promise<unknown>((resolve) => (fail = resolve));
+  const subscription = queue.outcomes('e').subscribe({ next: (r) => reports.push(r), error: fail });
+  return { reports, failure, unsubscribe: () => subscription.unsubscribe() };
+}
+
+function outcome(taskId: string, executionId = 'e', signingKey = KEY): string {
+  const to = { replyTo: 'unused', executionId, taskId, attempt: 2 };
+  return outcomeMessage(to, { returnValue: `${taskId} done`, executionSecs: 1 }, signingKey).body;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('SqsExecutionQueue outcomes', () => {
+  it('should delete and report messages that are not valid outcomes, failing only the task one names', async () => {
+    const bodies = {
+      garbage: 'not json {',
+      forged: outcome('t-forged', 'e', 'not-the-key'),
+      valid: outcome('t-valid'),
+      foreign: outcome('t-foreign', 'another-execution'),
+    };
+    let received = false;
+    let deleted: (entries: { ReceiptHandle: string }[]) => void = () => undefined;
+    const deletes = new Promise<{ ReceiptHandle: string }[]>((resolve) => (deleted = resolve));
+    const { client } = stubClient((name, input, signal) => {
+      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+      if (name === 'DeleteMessageBatch') deleted(input.Entries);
+      if (name !== 'ReceiveMessage') return {};
+      if (received) return idlePoll(signal);
+      received = true;
+      const Messages = Object.entries(bodies).map(([id, Body]) => ({ MessageId: id, ReceiptHandle: `r-${id}`, Body }));
+      return { Messages };
+    });
+    const events: SqsQueueEvent[] = [];
+    const queue = new SqsExecutionQueue({
+      queueName: 'q',
+      client,
+      signingKey: KEY,
+      outcomeReceivers: 1,
+      onEvent: (e) => events.push(e),
+    });
+    const { reports, failure, unsubscribe } = listen(queue);
+
+    // Every message is handled (then deleted) before the next receive, unless the execution fails.
+    const handled = await Promise.race([deletes, failure.then((error) => ({ failed: error }))]);
+    expect(handled).toEqual([
+      { Id: '0', ReceiptHandle: 'r-garbage' },
+      { Id: '1', ReceiptHandle: 'r-forged' },
+      { Id: '2', ReceiptHandle: 'r-valid' },
+      { Id: '3', ReceiptHandle: 'r-foreign' },
+    ]);
+    expect(reports.map((r) => [r.taskId, r.attempt])).toEqual([
+      ['t-forged', 2],
+      ['t-valid', 2],
+    ]);
+    expect(reports[0]!.outcome.error?.message).toMatch(
+      /^Outcome queue 'q-out-e-[0-9a-f]{6}' received an outcome of task t-forged that is not a valid outcome: .*signature that does not match/,
+    );
+    expect(reports[1]!.outcome).toEqual({ returnValue: 't-valid done', executionSecs: 1 });
+    const rejected = events.filter((e) => e.type === 'outcome_rejected');
+    expect(rejected.map((e) => [e.messageId, e.taskId, e.failedTask])).toEqual([
+      ['garbage', undefined, false],
+      ['forged', 't-forged', true],
+      ['foreign', 't-foreign', false],
+    ]);
+    expect(rejected[2]!.reason).toBe('an outcome of execution another-execution');
+    unsubscribe();
+    await queue.close();
+  });
+
+  it(`should retry failed receives with backoff, and fail the execution after ${RECEIVE_FAILURE_LIMIT} in a row`, async () => {
+    vi.useFakeTimers();
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    let receives = 0;
+    const { client } = stubClient((name, input) => {
+      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+      if (name !== 'ReceiveMessage') return {};
+      receives++;
+      // Three failures, one outcome, then failures for good.
+      if (receives === 4) return { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: outcome('t1') }] };
+      throw throttled;
+    });
+    const events: SqsQueueEvent[] = [];
+    const queue = new SqsExecutionQueue({
+      queueName: 'q',
+      client,
+      signingKey: KEY,
+      outcomeReceivers: 1,
+      onEvent: (e) => events.push(e),
+    });
+    const { reports, failure } = listen(queue);
+
+    await vi.advanceTimersByTimeAsync(0);
+    expect(receives).toBe(1);
+    await vi.advanceTimersByTimeAsync(249);
+    expect(receives).toBe(1); // waiting out the first backoff
+    await vi.advanceTimersByTimeAsync(1);
+    expect(receives).toBe(2);
+    await vi.runAllTimersAsync();
+    const error = await failure;
+    expect(reports.map((r) => r.taskId)).toEqual(['t1']);
+    expect(receives).toBe(4 + RECEIVE_FAILURE_LIMIT);
+    expect(error).toBeInstanceOf(SqsQueueError);
+    expect(error).toMatchObject({ operation: 'ReceiveMessage', cause: throttled });
+    expect((error as SqsQueueError).queueName).toMatch(/^q-out-e-/);
+    expect((error as Error).message).toMatch(
+      /^SQS ReceiveMessage on outcome queue 'q-out-e-[0-9a-f]{6}' failed 10 times in a row; the last: ThrottlingException: slow down$/,
+    );
+    const retried = events.filter((e) => e.type === 'receive_retried');
+    expect(retried.map((e) => e.retryInMs)).toEqual([
+      250, 500, 1000, 250, 500, 1000, 2000, 4000, 8000, 16_000, 20_000, 20_000,
+    ]);
+  });
+
+  it('should report an outcome queue it could not delete, with its URL (by default as a warning)', async () => {
+    const denied = Object.assign(new Error('not allowed'), { name: 'AccessDenied' });
+    const { client } = stubClient((name, input, signal) => {
+      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+      if (name === 'ReceiveMessage') return idlePoll(signal);
+      if (name === 'DeleteQueue') throw denied;
+      return {};
+    });
+    const events: SqsQueueEvent[] = [];
+    const queue = new SqsExecutionQueue({ queueName: 'q', client, onEvent: (e) => events.push(e) });
+    listen(queue).unsubscribe();
+    await queue.close(); // waits for the outcome queue's deletion
+    expect(events).toEqual([
+      {
+        type: 'queue_not_deleted',
+        queueName: expect.stringMatching(/^q-out-e-[0-9a-f]{6}$/),
+        queueUrl: expect.stringMatching(/^http:\/\/h\/000\/q-out-e-[0-9a-f]{6}$/),
+        error: expect.objectContaining({ operation: 'DeleteQueue', cause: denied }),
+      },
+    ]);
+
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const quiet = new SqsExecutionQueue({ queueName: 'q', client });
+    listen(quiet).unsubscribe();
+    await quiet.close();
+    expect(warn).toHaveBeenCalledExactlyOnceWith(
+      expect.stringMatching(
+        /^mazepa: outcome queue 'q-out-e-\w{6}' could not be deleted, delete it by hand: http:\/\/h\/000\/q-out-e-\w{6} \(SQS DeleteQueue on queue 'q-out-e-\w{6}' failed: AccessDenied: not allowed\)$/,
+      ),
+    );
+  });
+});
