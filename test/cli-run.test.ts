@@ -57,7 +57,22 @@ describe('mazepa run', () => {
       expect(run.stdout).toContain(flag);
     }
     expect(worker.code).toBe(0);
-    expect(worker.stdout).toContain('--queue-name');
+    for (const flag of [
+      '--queue-name',
+      '--queue-url',
+      '--region',
+      '--endpoint',
+      '--import',
+      '--concurrency',
+      '--max-runtime',
+      '--idle-timeout',
+      '--visibility-timeout',
+      '--signing-key-env',
+      '--resource-limit',
+      '--verbose',
+    ]) {
+      expect(worker.stdout).toContain(flag);
+    }
   });
 
   it('should exit 0 when the flow is done, and print the summary', async () => {

@@ -24,7 +24,9 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
     return new LocalExecutionQueue({ concurrency: flags.concurrency, ...(resourceLimits ? { resourceLimits } : {}) });
   }
   if (resourceLimits !== undefined) {
-    throw new UsageError('--resource-limit applies to tasks run here; set it on the workers of an SQS queue');
+    throw new UsageError(
+      '--resource-limit applies to tasks run in this process; for an SQS queue, give it to the workers (mazepa worker --resource-limit gpu=1)',
+    );
   }
   let sqs: { SqsExecutionQueue?: new (options: Record<string, unknown>) => ExecutionQueue };
   try {

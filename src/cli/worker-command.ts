@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
+import { parseLimits } from './make-queue.js';
 import { formatWorkerEvent } from './worker-events.js';
 
 /** The flags of `mazepa worker`, as commander parses them. @internal */
@@ -17,6 +18,7 @@ export interface WorkerFlags {
   readonly visibilityTimeout?: number;
   readonly signingKeyEnv?: string;
   readonly verbose?: boolean;
+  readonly resourceLimit?: readonly string[];
 }
 
 /**
@@ -45,6 +47,7 @@ export function workerCommand(): Command {
     .option('--idle-timeout <seconds>', 'stop after this many seconds without a task', seconds)
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (heartbeats extend it)', whole)
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key')
+    .option('--resource-limit <name=n...>', 'at most n units of the resource in use at once here (e.g. gpu=1)')
     .option('--verbose', 'print a line per task')
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
@@ -60,6 +63,13 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
   }
   if (flags.import === undefined || flags.import.length === 0) {
     log('mazepa worker: give --import with the module(s) that define the operations to run');
+    return 2;
+  }
+  let resourceLimits: Record<string, number> | undefined;
+  try {
+    resourceLimits = parseLimits(flags.resourceLimit);
+  } catch (error) {
+    log(`mazepa worker: ${(error as Error).message}`);
     return 2;
   }
   let signingKey: string | undefined;
@@ -111,6 +121,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
     await runWorker({
       queue,
       concurrency: flags.concurrency,
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
       ...(flags.maxRuntime === undefined ? {} : { maxRuntimeMs: flags.maxRuntime * 1000 }),
       ...(flags.idleTimeout === undefined ? {} : { idleTimeoutMs: flags.idleTimeout * 1000 }),
       signal: stop.signal,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execute, Task } from 'mazepa';
+import { execute, Task, taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, TaskRouter, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { add } from '../fixtures/sqs/ops.js';
 import { queueNames, startEmulator, type Emulator } from './helpers.js';
@@ -22,7 +22,68 @@ function queue(queueName: string, signingKey?: string): SqsExecutionQueue {
   });
 }
 
+/** A GPU-bound operation that records how many of its tasks run at once in this process. */
+const gpuUse = { active: 0, max: 0 };
+const gpuStep = taskableOperation(
+  async function gpuStep(i: number) {
+    gpuUse.active++;
+    gpuUse.max = Math.max(gpuUse.max, gpuUse.active);
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    gpuUse.active--;
+    return i;
+  },
+  { operationName: 'rwGpuStep', resources: { gpu: 1 } },
+);
+const bigGpuStep = taskableOperation(async function bigGpuStep() {}, {
+  operationName: 'rwBigGpuStep',
+  resources: { gpu: 2 },
+});
+
 describe('runWorker (in this process)', () => {
+  it('should run at most resourceLimits units of a resource at once, and other tasks beside them', async () => {
+    for (const limits of [undefined, { gpu: 1 }]) {
+      gpuUse.max = 0;
+      const stop = new AbortController();
+      const name = limits === undefined ? 'rw-gpu-free' : 'rw-gpu-limited';
+      const worker = runWorker({
+        queue: queue(name),
+        concurrency: 4,
+        signal: stop.signal,
+        ...(limits === undefined ? {} : { resourceLimits: limits }),
+      });
+      const orchestrator = queue(name);
+      const tasks = [...Array.from({ length: 6 }, (_, i) => gpuStep.makeTask(i)), add.makeTask(1, 2)];
+      expect(await execute(tasks, { queue: orchestrator, showProgress: false })).toMatchObject({ succeeded: 7 });
+      await orchestrator.close();
+      stop.abort();
+      await worker;
+      // Without a limit, tasks received together overlap; with { gpu: 1 }, never two at once.
+      if (limits === undefined) expect(gpuUse.max).toBeGreaterThan(1);
+      else expect(gpuUse.max).toBe(1);
+    }
+  });
+
+  it('should fail a task that needs more of a resource than its limit, saying so', async () => {
+    const stop = new AbortController();
+    const worker = runWorker({ queue: queue('rw-gpu-big'), signal: stop.signal, resourceLimits: { gpu: 1 } });
+    const orchestrator = queue('rw-gpu-big');
+    const failure = await execute(bigGpuStep.makeTask(), { queue: orchestrator, showProgress: false }).catch(
+      (e: unknown) => e as Error,
+    );
+    await orchestrator.close();
+    stop.abort();
+    await worker;
+    expect(String(failure)).toMatch(
+      /this worker cannot run task .*'rwBigGpuStep'.*it needs 2 gpu, over the limit of 1/,
+    );
+  });
+
+  it('should refuse bad resource limits, naming the option', async () => {
+    await expect(runWorker({ queue: queue('rw-bad'), resourceLimits: { gpu: 0 } })).rejects.toThrow(
+      /runWorker: option 'resourceLimits.gpu' must be a whole number >= 1/,
+    );
+  });
+
   it('should run tasks, report events, and stop on its signal after the running ones', async () => {
     const events: WorkerEvent[] = [];
     const stop = new AbortController();

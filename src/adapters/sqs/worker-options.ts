@@ -1,3 +1,4 @@
+import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import type { SqsExecutionQueue } from './sqs-execution-queue.js';
 import { wholeNumber } from './sqs-options.js';
 
@@ -98,6 +99,13 @@ export interface RunWorkerOptions {
   readonly signal?: AbortSignal;
   /** Called with each {@link WorkerEvent}. @default none */
   readonly onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Units of named resources that this worker's tasks may use at once (e.g. `{ gpu: 1 }`), counted
+   * from the `resources` their operations declare. A task that waits for a resource holds its
+   * slot (its message stays hidden by the heartbeat); route scarce-resource operations to a queue
+   * of their own (`workerType`) so they do not hold the slots of others. @default no limits
+   */
+  readonly resourceLimits?: ResourceUse;
 }
 
 /** @internal The options checked, with defaults applied. */
@@ -108,6 +116,7 @@ export interface ResolvedWorkerOptions {
   readonly idleTimeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: (event: WorkerEvent) => void;
+  readonly resourceLimits: ResourceUse | undefined;
 }
 
 const OWNER = 'runWorker';
@@ -131,6 +140,10 @@ export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerO
     maxRuntimeMs: optionalMs('maxRuntimeMs', options.maxRuntimeMs),
     idleTimeoutMs: optionalMs('idleTimeoutMs', options.idleTimeoutMs),
     signal,
+    resourceLimits:
+      options.resourceLimits === undefined
+        ? undefined
+        : checkResources(OWNER, 'resourceLimits', options.resourceLimits),
     // A listener that throws must not stop the worker.
     onEvent:
       onEvent === undefined

@@ -5,7 +5,9 @@ import { outcomeMessage } from '../remote/outcome-message.js';
 import { prepareTask } from '../remote/prepare-task.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
 import { runPrepared } from '../remote/run-prepared.js';
+import { lookupOperation } from '../../flows/registry.js';
 import { isOutcomeQueueUrl } from './queue-names.js';
+import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { isAbort, isQueueMissing } from './sqs-error.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
@@ -56,6 +58,7 @@ class SqsWorker {
   readonly #counts = { succeeded: 0, failed: 0, rejected: 0 };
   readonly #heartbeat: VisibilityHeartbeat;
   readonly #finishing = new Set<Promise<void>>();
+  readonly #resources: WaitingLimiter;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -67,6 +70,7 @@ class SqsWorker {
     this.#replies = replyBatcher(queue);
     this.#deletes = deleteBatcher(queue);
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
+    this.#resources = createWaitingLimiter(options.resourceLimits);
   }
 
   async run(): Promise<WorkerSummary> {
@@ -167,8 +171,24 @@ class SqsWorker {
     }
     if (this.#ended.has(envelope.executionId)) return this.#deletes.add(this.#queue.url, receipt);
     const { taskId, operationName, executionId, attempt } = envelope;
-    this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
-    const outcome = await runPrepared(prepared.task);
+    const use = this.#resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
+    if (use !== undefined) {
+      const impossible = this.#resources.impossible(use);
+      if (impossible !== undefined) {
+        const error = new MazepaError(`this worker cannot run task ${taskId} ('${operationName}'): ${impossible}`, {
+          taskId,
+        });
+        return this.#reject(message, receipt, error, envelope, taskId);
+      }
+      await this.#resources.acquire(use);
+    }
+    let outcome;
+    try {
+      this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
+      outcome = await runPrepared(prepared.task);
+    } finally {
+      if (use !== undefined) this.#resources.release(use);
+    }
     ran();
     const { body, failed } = outcomeMessage(envelope, outcome, this.#queue.options.signingKey);
     if (!(await this.#sendReply(envelope, body))) return;
