@@ -11,7 +11,17 @@ import {
   flowSchema,
   type OutcomeReport,
 } from 'mazepa';
-import { Scale, crunch, explode, hang, spin, whoAmI } from './fixtures/threads/operations.js';
+import {
+  Scale,
+  bigGpu,
+  crunch,
+  explode,
+  gpuHold,
+  hang,
+  plainHold,
+  spin,
+  whoAmI,
+} from './fixtures/threads/operations.js';
 import { mainOnly } from './fixtures/threads/other-operations.js';
 
 const quiet = { showProgress: false } as const;
@@ -181,5 +191,113 @@ describe('ThreadExecutionQueue', () => {
     const task = crunch.makeTask(1, 1);
     task.executionId = 'x';
     await expect(closed.pushTasks([task])).rejects.toBeInstanceOf(MazepaError);
+  });
+});
+
+/**
+ * Tasks of `gpuHold` / `plainHold` on `channel`: resolves as each starts, releases them, and
+ * counts the GPU tasks running (from their start until their outcome is reported).
+ */
+function holds(channel: string) {
+  const bus = new BroadcastChannel(channel);
+  const starts: string[] = [];
+  const waiting = new Map<string, () => void>();
+  const gpu = { running: 0, max: 0 };
+  bus.onmessage = (event) => {
+    const tag = (event as { data: { started: string } }).data.started;
+    starts.push(tag);
+    if (tag.startsWith('gpu')) gpu.max = Math.max(gpu.max, ++gpu.running);
+    waiting.get(tag)?.();
+  };
+  return {
+    starts,
+    gpu,
+    started: (tag: string) =>
+      starts.includes(tag) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(tag, resolve)),
+    release: (tag: string) => bus.postMessage({ release: tag }),
+    /** Call with each outcome report: a GPU task's ends there. */
+    ended: (tag: string) => void (tag.startsWith('gpu') && gpu.running--),
+    close: () => bus.close(),
+  };
+}
+
+describe('ThreadExecutionQueue resourceLimits', () => {
+  let queue: ThreadExecutionQueue;
+  beforeAll(() => {
+    queue = new ThreadExecutionQueue({ threads: 2, imports: [OPERATIONS], resourceLimits: { gpu: 1 } });
+  });
+  afterAll(() => queue.close());
+
+  it('should run at most the limit at once, in push order, while other tasks take the free threads', async () => {
+    const channel = 'threads-gpu-limit';
+    const h = holds(channel);
+    try {
+      const tasks = [
+        gpuHold.makeTask('gpu1', channel),
+        gpuHold.makeTask('gpu2', channel),
+        gpuHold.makeTask('gpu3', channel),
+        plainHold.makeTask('plain', channel),
+      ];
+      const tagOf = new Map(tasks.map((t) => [t.id, String(t.args[0])]));
+      const executionId = `threads-test-${++executions}`;
+      for (const task of tasks) task.executionId = executionId;
+      const reports: OutcomeReport[] = [];
+      const done = new Promise<void>((resolve) => {
+        const sub = queue.outcomes(executionId).subscribe((report) => {
+          h.ended(tagOf.get(report.taskId)!);
+          reports.push(report);
+          if (reports.length === tasks.length) {
+            sub.unsubscribe();
+            resolve();
+          }
+        });
+      });
+      await queue.pushTasks(tasks);
+      // Two threads: gpu2 and gpu3 wait for the GPU without taking the other thread, so the
+      // plain task, pushed last, runs beside gpu1 (without the limit it would wait for a thread).
+      await Promise.all([h.started('gpu1'), h.started('plain')]);
+      h.release('gpu1');
+      await h.started('gpu2');
+      h.release('plain');
+      h.release('gpu2');
+      await h.started('gpu3');
+      h.release('gpu3');
+      await done;
+      expect(reports.map((r) => r.outcome.error)).toEqual([undefined, undefined, undefined, undefined]);
+      expect(h.starts.filter((tag) => tag.startsWith('gpu'))).toEqual(['gpu1', 'gpu2', 'gpu3']);
+      expect(h.gpu.max).toBe(1);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('should fail at once a task that needs more than a limit, without waiting for a thread', async () => {
+    const channel = 'threads-gpu-impossible';
+    const h = holds(channel);
+    try {
+      const busy = [plainHold.makeTask('busy1', channel), plainHold.makeTask('busy2', channel)];
+      const running = runOnQueue(queue, busy);
+      await Promise.all([h.started('busy1'), h.started('busy2')]);
+      const big = bigGpu.makeTask();
+      const [report] = await runOnQueue(queue, [big]);
+      expect(report!.outcome.error).toMatchObject({ name: 'MazepaError' });
+      expect(report!.outcome.error!.message).toBe(
+        `ThreadExecutionQueue cannot run task ${big.id}: it needs 2 gpu, over the limit of 1`,
+      );
+      h.release('busy1');
+      h.release('busy2');
+      expect((await running).map((r) => r.outcome.returnValue).sort()).toEqual(['busy1', 'busy2']);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('should validate resourceLimits, naming the option', () => {
+    expect(() => new ThreadExecutionQueue({ imports: [], resourceLimits: { gpu: 0 } })).toThrow(
+      new TypeError("ThreadExecutionQueue: option 'resourceLimits.gpu' must be a whole number >= 1, received 0"),
+    );
+    expect(() => new ThreadExecutionQueue({ imports: [], resourceLimits: 3 as never })).toThrow(
+      /option 'resourceLimits' must be an object/,
+    );
   });
 });

@@ -1,8 +1,10 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, Task, taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, TaskRouter, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { add } from '../fixtures/sqs/ops.js';
-import { queueNames, startEmulator, type Emulator } from './helpers.js';
+import { queueNames, queueUrl, startEmulator, type Emulator } from './helpers.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -39,7 +41,56 @@ const bigGpuStep = taskableOperation(async function bigGpuStep() {}, {
   resources: { gpu: 2 },
 });
 
+/** A GPU-bound operation that runs until the test lets it finish. */
+const gated = { onStart: (_i: number): void => undefined, finish: (): void => undefined };
+const gpuGated = taskableOperation(
+  async function gpuGated(i: number) {
+    const finished = new Promise<void>((resolve) => (gated.finish = resolve));
+    gated.onStart(i);
+    await finished;
+    return i;
+  },
+  { operationName: 'rwGpuGated', resources: { gpu: 1 } },
+);
+
 describe('runWorker (in this process)', () => {
+  it('should give back a task waiting for a resource when it stops, and finish the running one', async () => {
+    const name = 'rw-gpu-stop';
+    const orchestrator = queue(name);
+    const executionId = 'rw-gpu-stop-1';
+    const tasks = [gpuGated.makeTask(1), gpuGated.makeTask(2)];
+    for (const task of tasks) task.executionId = executionId;
+    const reports = firstValueFrom(orchestrator.outcomes(executionId).pipe(take(2), toArray()));
+    await orchestrator.pushTasks(tasks);
+    // Both messages wait in the queue: the worker receives them together; one runs, one waits.
+    const started = new Promise<number>((resolve) => (gated.onStart = resolve));
+    const stop = new AbortController();
+    const worker = runWorker({ queue: queue(name), concurrency: 2, resourceLimits: { gpu: 1 }, signal: stop.signal });
+    const first = await started;
+    const url = await queueUrl(emulator.client, name);
+    const attributes = await emulator.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    expect(attributes.Attributes?.['ApproximateNumberOfMessagesNotVisible']).toBe('2');
+    stop.abort();
+    // The waiting one is visible again while the running one still runs (the heartbeat would
+    // otherwise keep it hidden until then); VisibilityTimeout 0 leaves it for the next worker.
+    const { Messages } = await emulator.client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5, VisibilityTimeout: 0 }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(Messages![0]!.Body).toContain(tasks[first === 1 ? 1 : 0]!.id);
+    gated.finish();
+    expect(await worker).toMatchObject({ succeeded: 1, failed: 0, stoppedBy: 'signal' });
+    gated.onStart = () => gated.finish();
+    const next = new AbortController();
+    const second = runWorker({ queue: queue(name), signal: next.signal });
+    expect((await reports).map((r) => r.outcome.returnValue).sort()).toEqual([1, 2]);
+    next.abort();
+    expect(await second).toMatchObject({ succeeded: 1 });
+    await orchestrator.close();
+  });
+
   it('should run at most resourceLimits units of a resource at once, and other tasks beside them', async () => {
     for (const limits of [undefined, { gpu: 1 }]) {
       gpuUse.max = 0;

@@ -7,9 +7,14 @@ export interface WaitingLimiter {
   readonly limited: boolean;
   /** Why `use` can never fit here, or `undefined`. */
   impossible(use: ResourceUse): string | undefined;
-  /** Resolves once `use` is taken; tasks that need other resources are not held up by it. */
-  acquire(use: ResourceUse): Promise<void>;
+  /**
+   * Resolves to true once `use` is taken; tasks that need other resources are not held up by it.
+   * Resolves to false if the limiter is abandoned first (the worker stops): nothing is taken.
+   */
+  acquire(use: ResourceUse): Promise<boolean>;
   release(use: ResourceUse): void;
+  /** Gives up every waiting acquire, and every later one that cannot take its resources at once. */
+  abandon(): void;
 }
 
 /**
@@ -21,12 +26,14 @@ export interface WaitingLimiter {
  */
 export function createWaitingLimiter(limits: ResourceUse | undefined): WaitingLimiter {
   const limiter = createResourceLimiter(limits);
-  const waiting: { readonly use: ResourceUse; readonly resolve: () => void }[] = [];
+  let waiting: { readonly use: ResourceUse; readonly resolve: (taken: boolean) => void }[] = [];
+  let abandoned = false;
   return {
     limited: limits !== undefined && Object.keys(limits).length > 0,
     impossible: (use) => limiter.impossible(use),
     acquire(use) {
-      if (limiter.tryAcquire(use)) return Promise.resolve();
+      if (limiter.tryAcquire(use)) return Promise.resolve(true);
+      if (abandoned) return Promise.resolve(false);
       return new Promise((resolve) => waiting.push({ use, resolve }));
     },
     release(use) {
@@ -35,9 +42,15 @@ export function createWaitingLimiter(limits: ResourceUse | undefined): WaitingLi
         const next = waiting[i]!;
         if (limiter.tryAcquire(next.use)) {
           waiting.splice(i, 1);
-          next.resolve();
+          next.resolve(true);
         } else i++;
       }
+    },
+    abandon() {
+      abandoned = true;
+      const given = waiting;
+      waiting = [];
+      for (const waiter of given) waiter.resolve(false);
     },
   };
 }

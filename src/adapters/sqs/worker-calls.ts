@@ -3,6 +3,7 @@
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -68,6 +69,17 @@ export async function extendVisibility(queue: SqsConnection, receipts: readonly 
     calls.push(entryCall(queue, 'ChangeMessageVisibilityBatch', queue.url, receipts.slice(i, i + 10)));
   }
   await Promise.all(calls);
+}
+
+/** @internal Makes a held message visible to every worker again at once. */
+export async function returnMessage(queue: SqsConnection, receipt: string): Promise<void> {
+  try {
+    await queue.client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+    );
+  } catch (error) {
+    throw wrapSqsError(error, 'ChangeMessageVisibility', queue.name);
+  }
 }
 
 async function entryCall(

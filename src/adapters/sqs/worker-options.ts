@@ -28,7 +28,10 @@ export interface WorkerSummary {
   readonly succeeded: number;
   /** Tasks run that failed (their error was sent back). */
   readonly failed: number;
-  /** Messages not run: undecodable, wrongly signed, unknown operation, foreign reply address. */
+  /**
+   * Messages not run: undecodable, wrongly signed, unknown operation, foreign reply address, or
+   * needing more of a resource than `resourceLimits` allows.
+   */
   readonly rejected: number;
   readonly stoppedBy: WorkerStopReason;
   readonly durationMs: number;
@@ -103,7 +106,8 @@ export interface RunWorkerOptions {
    * Units of named resources that this worker's tasks may use at once (e.g. `{ gpu: 1 }`), counted
    * from the `resources` their operations declare. A task that waits for a resource holds its
    * slot (its message stays hidden by the heartbeat); route scarce-resource operations to a queue
-   * of their own (`workerType`) so they do not hold the slots of others. @default no limits
+   * of their own (`workerType`) so they do not hold the slots of others. When the worker stops,
+   * tasks still waiting are given back to the queue at once. @default no limits
    */
   readonly resourceLimits?: ResourceUse;
 }

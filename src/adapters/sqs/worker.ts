@@ -11,7 +11,7 @@ import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js'
 import { isAbort, isQueueMissing } from './sqs-error.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
-import { deleteBatcher, receiveTasks, reply, replyBatcher } from './worker-calls.js';
+import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import {
   resolveWorkerOptions,
@@ -71,6 +71,8 @@ class SqsWorker {
     this.#deletes = deleteBatcher(queue);
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
+    // A stopping worker runs no more tasks: those still waiting for a resource go back to the queue.
+    this.#slots.signal.addEventListener('abort', () => this.#resources.abandon(), { once: true });
   }
 
   async run(): Promise<WorkerSummary> {
@@ -180,7 +182,7 @@ class SqsWorker {
         });
         return this.#reject(message, receipt, error, envelope, taskId);
       }
-      await this.#resources.acquire(use);
+      if (!(await this.#resources.acquire(use))) return this.#handBack(receipt);
     }
     let outcome;
     try {
@@ -222,6 +224,16 @@ class SqsWorker {
     const sent = await this.#sendReply(to, body);
     this.#o.onEvent({ ...event, reported: sent });
     if (sent) await this.#deletes.add(this.#queue.url, receipt);
+  }
+
+  /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
+  async #handBack(receipt: string): Promise<void> {
+    this.#heartbeat.held.delete(receipt);
+    try {
+      await returnMessage(this.#queue, receipt);
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error }); // it shows again after its visibility timeout
+    }
   }
 
   /** Sends an outcome; false when it could not be sent and the task message must stay. */

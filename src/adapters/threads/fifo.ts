@@ -2,6 +2,8 @@
 export interface Fifo<T> {
   readonly size: number;
   push(item: T): void;
+  /** The item {@link Fifo.shift} would give, left in place. */
+  peek(): T | undefined;
   shift(): T | undefined;
   clear(): void;
 }
@@ -16,6 +18,9 @@ export function createFifo<T>(): Fifo<T> {
     },
     push(item) {
       items.push(item);
+    },
+    peek() {
+      return head === items.length ? undefined : items[head];
     },
     shift() {
       if (head === items.length) return undefined;

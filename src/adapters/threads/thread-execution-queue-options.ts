@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkResources, type ResourceUse } from '../../flows/resources.js';
 
 /** Options of {@link ThreadExecutionQueue}. */
 export interface ThreadExecutionQueueOptions {
@@ -25,6 +26,12 @@ export interface ThreadExecutionQueueOptions {
    * this catches synchronous code that never yields. @default 1000
    */
   readonly terminateGraceMs?: number;
+  /**
+   * Units of each named resource that running tasks may use at once (e.g. `{ gpu: 1 }`); tasks
+   * declare theirs with the `resources` option of their operation. A task that waits for a
+   * resource does not hold up tasks that need other ones, nor take a thread. @default no limits
+   */
+  readonly resourceLimits?: ResourceUse;
 }
 
 /** The options with their defaults applied. @internal */
@@ -33,6 +40,7 @@ export interface ResolvedThreadOptions {
   readonly imports: readonly string[];
   readonly execArgv: readonly string[] | undefined;
   readonly terminateGraceMs: number;
+  readonly resourceLimits: ResourceUse | undefined;
 }
 
 const OWNER = 'ThreadExecutionQueue';
@@ -70,7 +78,9 @@ export function resolveThreadOptions(options: ThreadExecutionQueueOptions): Reso
       `${OWNER}: option 'terminateGraceMs' must be a finite number >= 0, received ${String(terminateGraceMs)}`,
     );
   }
-  return { threads, imports: resolved, execArgv, terminateGraceMs };
+  const resourceLimits =
+    options.resourceLimits === undefined ? undefined : checkResources(OWNER, 'resourceLimits', options.resourceLimits);
+  return { threads, imports: resolved, execArgv, terminateGraceMs, resourceLimits };
 }
 
 /** A path becomes a `file:` URL (from the working directory); URLs and package names stay. */

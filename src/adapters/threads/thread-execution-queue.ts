@@ -1,10 +1,12 @@
 import { Piscina } from 'piscina';
 import { Observable, asyncScheduler, type Subscriber, type Subscription } from 'rxjs';
 import { MazepaError } from '../../flows/errors.js';
+import { serializeError } from '../../flows/serialized-error.js';
 import type { Task, TaskOutcome } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
+import { createResourceLimiter, resourceKey, type ResourceLimiter } from '../../streams/resource-limiter.js';
 import { encodeThreadTask } from './encode-thread-task.js';
-import { createFifo } from './fifo.js';
+import { createFifo, type Fifo } from './fifo.js';
 import { threadEntry } from './thread-entry-location.js';
 import { outcomeOf, poolFailure, timeoutOutcome } from './thread-outcomes.js';
 import { resolveThreadOptions, type ThreadExecutionQueueOptions } from './thread-execution-queue-options.js';
@@ -15,7 +17,7 @@ interface ExecutionSlot {
   readonly attempts: Set<Attempt>;
 }
 
-/** A task waiting for a free thread. */
+/** A task waiting for a free thread (or for its resources). */
 interface Pending {
   readonly task: Task;
   readonly message: ThreadTaskMessage;
@@ -39,7 +41,9 @@ interface Attempt {
  * the machine. Tasks cross to the threads as a remote worker gets them: operation name and
  * encoded arguments; each thread imports the modules in `imports` to find the operations by name,
  * rebuilds class operations from their constructor arguments and sends back the encoded result.
- * Tasks start in push order, one per thread at a time. A task that passes its `runtimeLimitMs`
+ * Tasks start in push order, one per thread at a time; with `resourceLimits`, those that declare
+ * `resources` also within the limits, and a task waiting for a resource takes no thread and does
+ * not hold up tasks that need other ones. A task that passes its `runtimeLimitMs`
  * fails with `MazepaTimeoutError`; if it does not stop (synchronous code), its thread is
  * terminated and replaced. Tasks whose arguments the codec refuses, or whose operation is not
  * registered, are refused at push.
@@ -69,15 +73,19 @@ export class ThreadExecutionQueue implements ExecutionQueue {
    * abortable tasks in order.
    */
   readonly #pending = createFifo<Pending>();
+  readonly #limiter: ResourceLimiter | undefined;
+  /** Tasks waiting for resources, grouped by the resources they need, each group in push order. */
+  readonly #blocked = new Map<string, Fifo<Pending>>();
   #inPool = 0;
   #nextKey = 0;
   #closed = false;
 
   constructor(options: ThreadExecutionQueueOptions) {
-    const { threads, imports, execArgv, terminateGraceMs } = resolveThreadOptions(options);
+    const { threads, imports, execArgv, terminateGraceMs, resourceLimits } = resolveThreadOptions(options);
     const entry = threadEntry();
     this.threads = threads;
     this.#graceMs = terminateGraceMs;
+    this.#limiter = resourceLimits === undefined ? undefined : createResourceLimiter(resourceLimits);
     this.#pool = new Piscina({
       filename: entry.url,
       minThreads: threads,
@@ -114,11 +122,10 @@ export class ThreadExecutionQueue implements ExecutionQueue {
     this.#nextKey += messages.length;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
-      this.#pending.push({
-        task,
-        message: messages[i]!,
-        slot: this.#executions.get(task.executionId!)!,
-      });
+      const slot = this.#executions.get(task.executionId!)!;
+      const impossible = this.#limiter?.impossible(task.resources);
+      if (impossible === undefined) this.#pending.push({ task, message: messages[i]!, slot });
+      else this.#refuse(task, slot, impossible);
     }
     this.#pump();
     return Promise.resolve();
@@ -148,18 +155,67 @@ export class ThreadExecutionQueue implements ExecutionQueue {
       slot.subscriber.complete();
     }
     this.#pending.clear();
+    this.#blocked.clear();
     await this.#pool.destroy();
   }
 
   /** Hands queued tasks of live executions to the pool while a thread is free. */
   #pump(): void {
+    if (this.#blocked.size > 0) this.#pumpBlocked();
     while (this.#inPool < this.threads && this.#pending.size > 0) {
-      const { task, message, slot } = this.#pending.shift()!;
-      if (this.#executions.get(task.executionId!) === slot) this.#dispatch(task, message, slot);
+      const pending = this.#pending.shift()!;
+      if (this.#isLive(pending) && this.#admit(pending)) this.#dispatch(pending);
     }
   }
 
-  #dispatch(task: Task, message: ThreadTaskMessage, slot: ExecutionSlot): void {
+  /** Tasks that waited for resources go first, each group while its head fits. */
+  #pumpBlocked(): void {
+    for (const [key, group] of this.#blocked) {
+      while (this.#inPool < this.threads) {
+        const head = group.peek();
+        if (head === undefined) break;
+        const live = this.#isLive(head);
+        if (live && !this.#limiter!.tryAcquire(head.task.resources)) break;
+        group.shift();
+        if (live) this.#dispatch(head);
+      }
+      if (group.size === 0) this.#blocked.delete(key);
+    }
+  }
+
+  /**
+   * Takes the task's resources if they are free and no task that needs the same ones waits;
+   * else parks it behind those, and returns false.
+   */
+  #admit(pending: Pending): boolean {
+    const { resources } = pending.task;
+    if (this.#limiter === undefined || resources === undefined) return true;
+    const key = resourceKey(resources);
+    let group = this.#blocked.get(key);
+    if (group === undefined) {
+      if (this.#limiter.tryAcquire(resources)) return true;
+      group = createFifo<Pending>();
+      this.#blocked.set(key, group);
+    }
+    group.push(pending);
+    return false;
+  }
+
+  #isLive({ task, slot }: Pending): boolean {
+    return this.#executions.get(task.executionId!) === slot;
+  }
+
+  /** Fails a task that needs more of a resource than its limit, once the push has returned. */
+  #refuse(task: Task, slot: ExecutionSlot, why: string): void {
+    const { id: taskId, attempt } = task;
+    const error = new MazepaError(`ThreadExecutionQueue cannot run task ${taskId}: ${why}`, { taskId });
+    asyncScheduler.schedule(() => {
+      if (this.#executions.get(task.executionId!) !== slot) return;
+      slot.subscriber.next({ taskId, attempt, outcome: { error: serializeError(error), executionSecs: 0 } });
+    });
+  }
+
+  #dispatch({ task, message, slot }: Pending): void {
     this.#inPool++;
     const attempt: Attempt = {
       key: message.key,
@@ -202,6 +258,7 @@ export class ThreadExecutionQueue implements ExecutionQueue {
     const { slot, task } = attempt;
     slot.attempts.delete(attempt);
     this.#inPool--;
+    this.#limiter?.release(task.resources);
     if (this.#executions.get(task.executionId!) === slot) {
       slot.subscriber.next({ taskId: task.id, attempt: task.attempt, outcome });
     }
