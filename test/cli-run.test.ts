@@ -109,6 +109,8 @@ describe('mazepa run', () => {
       await mazepa('run', fixture, '--export', 'readyFlow', '--args', '[]'),
       await mazepa('run', fixture, '--concurrency', 'zero'),
       await mazepa('run', fixture, '--resource-limit', 'gpu'),
+      await mazepa('run', fixture, '--queue-name', 'q', '--resource-limit', 'gpu=1'),
+      await mazepa('worker', '--queue-name', 'q', '--import', fixture, '--resource-limit', 'gpu=0'),
     ];
     const messages = [
       /missing required argument 'module'/,
@@ -121,6 +123,8 @@ describe('mazepa run', () => {
       /--args: export 'readyFlow' is a Flow, not a function/,
       /option '--concurrency <n>' argument 'zero' is invalid/,
       /--resource-limit must be NAME=N/,
+      /for an SQS queue, give it to the workers \(mazepa worker --resource-limit gpu=1\)/,
+      /mazepa worker: --resource-limit must be NAME=N with N >= 1 .*"gpu=0"/,
     ];
     cases.forEach((result, i) => {
       expect(result.stderr).toMatch(messages[i]!);
