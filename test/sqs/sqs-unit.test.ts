@@ -1,37 +1,14 @@
 // Unit tests of error paths, with a stubbed SQS client (integration tests use a real server).
 import { describe, expect, it } from 'vitest';
 import { Observable, firstValueFrom, toArray } from 'rxjs';
-import { QueueDoesNotExist, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { Task, type ExecutionQueue, type OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, SqsQueueError, TaskRouter, runWorker } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
 import { prepareTask } from '../../src/adapters/remote/prepare-task.js';
 import { outcomeQueueName } from '../../src/adapters/sqs/queue-names.js';
 import { decodeOutcomeEnvelope, encodeTaskEnvelope, MAX_MESSAGE_BYTES } from 'mazepa/sqs';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-type Sent = { name: string; input: Record<string, any> };
-
-/** A client whose `send` answers with `reply(commandName, input)`. */
-function stubClient(reply: (name: string, input: Record<string, any>, signal?: AbortSignal) => unknown): {
-  client: SQSClient;
-  sent: Sent[];
-} {
-  const sent: Sent[] = [];
-  const client = {
-    send: async (
-      command: { constructor: { name: string }; input: Record<string, any> },
-      options?: { abortSignal?: AbortSignal },
-    ) => {
-      const name = command.constructor.name.replace(/Command$/, '');
-      sent.push({ name, input: command.input });
-      return reply(name, command.input, options?.abortSignal);
-    },
-    destroy: () => undefined,
-  } as unknown as SQSClient;
-  return { client, sent };
-}
+import { stubClient } from './stub-client.js';
 
 function submitted(task: Task, executionId = 'exec-1'): Task {
   task.executionId = executionId;

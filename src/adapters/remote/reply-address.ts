@@ -15,6 +15,21 @@ export interface ReplyAddress {
  * @internal
  */
 export function salvageReplyAddress(body: unknown): ReplyAddress | undefined {
+  const fields = salvageFields(body);
+  if (fields === undefined) return undefined;
+  const { replyTo, executionId, taskId, attempt } = fields;
+  if (!isText(replyTo, 2048) || !isText(executionId, 256) || !isText(taskId, 4096)) return undefined;
+  if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
+  return { replyTo, executionId, taskId, attempt };
+}
+
+/**
+ * The top-level fields of a message body that did not decode, when it is still a JSON object of
+ * no more than the message size limit; never throws. Only read, never evaluated.
+ *
+ * @internal
+ */
+export function salvageFields(body: unknown): Record<string, unknown> | undefined {
   if (typeof body !== 'string' || body.length > MAX_MESSAGE_BYTES) return undefined;
   let parsed: unknown;
   try {
@@ -23,10 +38,7 @@ export function salvageReplyAddress(body: unknown): ReplyAddress | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const { replyTo, executionId, taskId, attempt } = parsed as Record<string, unknown>;
-  if (!isText(replyTo, 2048) || !isText(executionId, 256) || !isText(taskId, 4096)) return undefined;
-  if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
-  return { replyTo, executionId, taskId, attempt };
+  return parsed as Record<string, unknown>;
 }
 
 function isText(value: unknown, max: number): value is string {

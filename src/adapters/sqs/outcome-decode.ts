@@ -1,9 +1,9 @@
 import { decodeOutcomeEnvelope } from '../../flows/envelope-outcome.js';
 import type { SigningKey } from '../../flows/envelope-signing.js';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
+import { salvageFields } from '../remote/reply-address.js';
 
 /** @internal What {@link readOutcome} makes of a message. */
 export interface ReadOutcome {
@@ -58,15 +58,9 @@ export function readOutcome(
 function salvageOutcomeAddress(
   body: unknown,
 ): { executionId: string; taskId: string; attempt: number | undefined } | undefined {
-  if (typeof body !== 'string' || body.length > MAX_MESSAGE_BYTES) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const { executionId, taskId, attempt } = parsed as Record<string, unknown>;
+  const fields = salvageFields(body);
+  if (fields === undefined) return undefined;
+  const { executionId, taskId, attempt } = fields;
   if (typeof executionId !== 'string' || typeof taskId !== 'string' || taskId === '' || taskId.length > 4096) {
     return undefined;
   }
