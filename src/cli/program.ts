@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { queuesCommand } from './queues-command.js';
 import { runCommand } from './run-command.js';
 import { workerCommand } from './worker-command.js';
 
 /**
- * The `mazepa` command line: `mazepa run` and `mazepa worker`. Errors in the command line
+ * The `mazepa` command line: `mazepa run`, `mazepa worker` and `mazepa queues`. Errors in the command line
  * itself exit with code 2; `--help` exits with 0.
  *
  * @internal the bin is `dist/cli/main.js`
@@ -13,7 +14,8 @@ export function mazepaProgram(): Command {
     .description('mazepa: run task flows in this process, or on workers through SQS')
     .showHelpAfterError()
     .addCommand(runCommand())
-    .addCommand(workerCommand());
+    .addCommand(workerCommand())
+    .addCommand(queuesCommand());
   for (const command of [program, ...program.commands]) command.exitOverride();
   return program;
 }

@@ -4,6 +4,7 @@ import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { createQueue, deleteQueue } from './ensure-queue.js';
 import { readOutcome } from './outcome-decode.js';
+import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { isAbort, isQueueMissing, SqsQueueError, wrapSqsError } from './sqs-error.js';
 
@@ -23,6 +24,8 @@ export interface OutcomeChannelOptions {
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
+  /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
+  readonly taskQueueName?: string;
 }
 
 /**
@@ -38,6 +41,7 @@ export class OutcomeChannel {
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
   #loops: Promise<void>[] = [];
+  readonly #heartbeat: OutcomeHeartbeat | undefined;
 
   constructor(options: OutcomeChannelOptions) {
     this.#options = options;
@@ -46,6 +50,10 @@ export class OutcomeChannel {
       MessageRetentionPeriod: '86400',
     });
     this.url.catch(() => undefined); // reported through start's onError
+    const { client, taskQueueName, executionId } = options;
+    if (taskQueueName !== undefined) {
+      this.#heartbeat = startOutcomeHeartbeat({ client, url: this.url, taskQueueName, executionId });
+    }
   }
 
   /** Starts receiving; `onError` gets the first failure (wrapped once, naming the queue). */
@@ -66,6 +74,7 @@ export class OutcomeChannel {
    */
   async stop(): Promise<void> {
     this.#abort.abort();
+    await this.#heartbeat?.stop();
     await Promise.all(this.#loops);
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);

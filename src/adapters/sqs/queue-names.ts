@@ -61,3 +61,17 @@ export function outcomeQueueName(queueName: string, executionId: string, nonce =
   if (readable.length <= 80 && isQueueName(readable)) return readable;
   return `${prefix}${digest(`${queueName}\u0000${executionId}\u0000${nonce}`)}`;
 }
+
+/**
+ * @internal Whether `name` has the exact shape of an outcome queue of `queueName`, as
+ * {@link outcomeQueueName} makes them with a nonce: the prefix, then an execution id and six hex
+ * digits, or the 22-character hash. A queue that merely shares the prefix (`tasks-outx`, the
+ * task queue `tasks-out-x`) does not; names alone cannot tell every case apart (execution ids
+ * may hold dashes), so the queue's tags have the last word ({@link OUTCOME_TAGS}).
+ */
+export function isOutcomeQueueNameOf(name: string, queueName: string): boolean {
+  const prefix = outcomeQueuePrefix(queueName);
+  if (!name.startsWith(prefix) || !isQueueName(name)) return false;
+  const rest = name.slice(prefix.length);
+  return /^[A-Za-z0-9_-]{1,64}-[0-9a-f]{6}$/.test(rest) || /^[A-Za-z0-9_-]{22}$/.test(rest);
+}

@@ -111,6 +111,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
         onEvent: this.#options.onEvent,
+        taskQueueName: this.#options.queueName,
       });
       this.#executions.set(executionId, channel);
       channel.start(
@@ -168,12 +169,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
 }
 
 /**
- * A client from the options and the SDK's standard configuration. Requests always go to the
+ * @internal A client from the options and the SDK's standard configuration. Requests always go to the
  * configured endpoint (the region's, or `endpoint` / `AWS_ENDPOINT_URL_SQS`), never to the host a
  * queue URL names (`useQueueUrlAsEndpoint: false`): a queue URL read from a message must not
  * decide where signed requests go. Emulators' URLs may name another host, too.
  */
-function makeClient(region: string | undefined, endpoint: string | undefined): SQSClient {
+export function makeClient(region: string | undefined, endpoint: string | undefined): SQSClient {
   return new SQSClient({
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),

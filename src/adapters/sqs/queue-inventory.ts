@@ -1,0 +1,198 @@
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ListQueueTagsCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { OUTCOME_TAGS } from './outcome-heartbeat.js';
+import { resolveAdminOptions, withClient, type QueueAdminOptions, type ResolvedAdminOptions } from './queue-admin-options.js';
+import { isOutcomeQueueNameOf, outcomeQueuePrefix, queueNameFromUrl } from './queue-names.js';
+import { createLimiter } from './send-messages.js';
+import { isQueueMissing, wrapSqsError } from './sqs-error.js';
+
+/**
+ * Whether the run of an outcome queue is alive (its heartbeat is recent), gone (`orphan`: the
+ * heartbeat is older than `olderThanMs`), or cannot be told (`untagged`: no heartbeat, e.g. made
+ * by a mazepa without heartbeats or an orchestrator denied `sqs:TagQueue`; never deleted).
+ */
+export type OutcomeQueueState = 'alive' | 'orphan' | 'untagged';
+
+/** One outcome queue of the task queue, as {@link inspectQueues} finds it. */
+export interface OutcomeQueueInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly state: OutcomeQueueState;
+  /** The execution it belongs to, from its tags. */
+  readonly executionId: string | undefined;
+  /** Its last heartbeat, in milliseconds since the epoch. */
+  readonly heartbeatAt: number | undefined;
+  /** Outcomes waiting in it (approximate): work that finished after its run was gone, if orphan. */
+  readonly messages: number;
+}
+
+/** The task queue's dead-letter queue and how many messages it holds (approximate). */
+export interface DeadLetterInfo {
+  readonly name: string;
+  readonly url: string;
+  /** Messages ready to be moved back. */
+  readonly messages: number;
+  /** Messages received by someone and not yet deleted or back. */
+  readonly inFlight: number;
+}
+
+/** What {@link inspectQueues} finds about a task queue. */
+export interface QueueReport {
+  readonly queueName: string;
+  /** The task queue's URL; `undefined` when it does not exist. */
+  readonly taskQueueUrl: string | undefined;
+  /** Its outcome queues, by name; queues tagged as another task queue's are left out. */
+  readonly outcomeQueues: readonly OutcomeQueueInfo[];
+  /** The queue its redrive policy names; `undefined` when it has none. */
+  readonly deadLetter: DeadLetterInfo | undefined;
+}
+
+/**
+ * Looks at a task queue's outcome queues (one per execution; those whose run is gone are
+ * orphans) and at its dead-letter queue's depth. Changes nothing.
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const { outcomeQueues, deadLetter } = await inspectQueues({ queueName: 'mazepa-tasks' });
+ * console.log(outcomeQueues.filter((q) => q.state === 'orphan').map((q) => q.name), deadLetter?.messages);
+ * ```
+ */
+export function inspectQueues(options: QueueAdminOptions): Promise<QueueReport> {
+  const resolved = resolveAdminOptions(options, 'inspectQueues');
+  return withClient(options, (client) => inspectWith(client, resolved));
+}
+
+/** @internal {@link inspectQueues} with a client and checked options. */
+export async function inspectWith(client: SQSClient, options: ResolvedAdminOptions): Promise<QueueReport> {
+  const { queueName } = options;
+  const taskQueueUrl = await findQueueUrl(client, queueName);
+  const limiter = createLimiter(8);
+  const urls = await listOutcomeQueueUrls(client, queueName);
+  const found = await Promise.all(urls.map((url) => limiter.run(() => describeOutcomeQueue(client, url, options))));
+  const outcomeQueues = found.filter((info) => info !== undefined).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const deadLetter = taskQueueUrl === undefined ? undefined : await findDeadLetter(client, taskQueueUrl, queueName);
+  return { queueName, taskQueueUrl, outcomeQueues, deadLetter };
+}
+
+/**
+ * @internal One outcome queue's state, or `undefined` when it is gone or tagged as another task
+ * queue's (a queue whose name only looks like ours).
+ */
+export async function describeOutcomeQueue(
+  client: SQSClient,
+  url: string,
+  options: ResolvedAdminOptions,
+): Promise<OutcomeQueueInfo | undefined> {
+  const name = queueNameFromUrl(url);
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (isQueueMissing(error)) return undefined;
+      throw wrapSqsError(error, operation, name);
+    }
+  };
+  const tagged = await call('ListQueueTags', () => client.send(new ListQueueTagsCommand({ QueueUrl: url })));
+  if (tagged === undefined) return undefined;
+  const tags = tagged.Tags ?? {};
+  const owner = tags[OUTCOME_TAGS.taskQueue];
+  if (owner !== undefined && owner !== options.queueName) return undefined;
+  const attributes = await call('GetQueueAttributes', () =>
+    client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] })),
+  );
+  if (attributes === undefined) return undefined;
+  const beat = Number(tags[OUTCOME_TAGS.heartbeat]);
+  const heartbeatAt = owner !== undefined && Number.isFinite(beat) && beat > 0 ? beat : undefined;
+  const state: OutcomeQueueState =
+    heartbeatAt === undefined ? 'untagged' : options.now() - heartbeatAt > options.olderThanMs ? 'orphan' : 'alive';
+  const messages = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
+  return { name, url, state, executionId: tags[OUTCOME_TAGS.executionId], heartbeatAt, messages };
+}
+
+/** The URLs of the queues named exactly as outcome queues of `queueName`. */
+async function listOutcomeQueueUrls(client: SQSClient, queueName: string): Promise<string[]> {
+  const urls: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(
+        new ListQueuesCommand({ QueueNamePrefix: outcomeQueuePrefix(queueName), MaxResults: 1000, NextToken }),
+      );
+    } catch (error) {
+      throw wrapSqsError(error, 'ListQueues', queueName);
+    }
+    for (const url of page.QueueUrls ?? []) {
+      if (isOutcomeQueueNameOf(queueNameFromUrl(url), queueName)) urls.push(url);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken !== undefined);
+  return urls;
+}
+
+/** @internal A queue's URL, or `undefined` when there is no such queue. */
+export async function findQueueUrl(client: SQSClient, queueName: string): Promise<string | undefined> {
+  try {
+    return (await client.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl;
+  } catch (error) {
+    if (isQueueMissing(error)) return undefined;
+    throw wrapSqsError(error, 'GetQueueUrl', queueName);
+  }
+}
+
+/**
+ * @internal The dead-letter queue that the task queue's redrive policy names, with its depth;
+ * `undefined` when there is no policy or that queue is gone. The policy decides, not the name:
+ * a `<queueName>-dlq` that the task queue does not send to is not its dead-letter queue.
+ */
+export async function findDeadLetter(
+  client: SQSClient,
+  taskQueueUrl: string,
+  queueName: string,
+): Promise<DeadLetterInfo | undefined> {
+  let policy: string | undefined;
+  try {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: taskQueueUrl, AttributeNames: ['RedrivePolicy'] }),
+    );
+    policy = Attributes?.RedrivePolicy;
+  } catch (error) {
+    if (isQueueMissing(error)) return undefined;
+    throw wrapSqsError(error, 'GetQueueAttributes', queueName);
+  }
+  const name = deadLetterTarget(policy);
+  if (name === undefined) return undefined;
+  const url = await findQueueUrl(client, name);
+  if (url === undefined) return undefined;
+  try {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const messages = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    return { name, url, messages, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  } catch (error) {
+    if (isQueueMissing(error)) return undefined;
+    throw wrapSqsError(error, 'GetQueueAttributes', name);
+  }
+}
+
+/** The name of the queue a redrive policy sends to, if it names one. */
+function deadLetterTarget(policy: string | undefined): string | undefined {
+  if (policy === undefined) return undefined;
+  let arn: unknown;
+  try {
+    arn = (JSON.parse(policy) as { deadLetterTargetArn?: unknown } | null)?.deadLetterTargetArn;
+  } catch {
+    return undefined;
+  }
+  return typeof arn === 'string' && arn.includes(':') ? arn.slice(arn.lastIndexOf(':') + 1) : undefined;
+}

@@ -1,0 +1,155 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { OutcomeQueueInfo, QueueReport } from '../adapters/sqs/queue-inventory.js';
+
+/** The flags of `mazepa queues`, as commander parses them. @internal */
+export interface QueuesFlags {
+  readonly queueName?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly olderThanMs?: number;
+  readonly deleteOrphans?: boolean;
+  readonly redrive?: boolean;
+  readonly maxMessages?: number;
+  readonly json?: boolean;
+}
+
+/**
+ * The `mazepa queues` command: lists a task queue's outcome queues (alive, orphan or untagged)
+ * and its dead-letter queue's depth; `--delete-orphans` deletes the outcome queues of runs that
+ * are gone, `--redrive` moves the dead letters back to the task queue. Exit codes: 0 done,
+ * 1 an SQS call failed, 2 bad usage.
+ *
+ * @example
+ * ```ts
+ * import { Command } from 'commander';
+ * import { queuesCommand } from 'mazepa/cli/queues-command';
+ * await new Command('mazepa').addCommand(queuesCommand()).parseAsync();
+ * // mazepa queues --queue-name mazepa-tasks --delete-orphans --redrive
+ * ```
+ */
+export function queuesCommand(): Command {
+  return new Command('queues')
+    .description("list a task queue's outcome queues of dead runs and its dead-letter queue; clean them up")
+    .option('--queue-name <name>', 'the task queue')
+    .option('--region <region>', 'the AWS region (default: AWS_REGION)')
+    .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
+    .option('--older-than-ms <ms>', 'a run whose last heartbeat is older than this is gone (>= 120000)', millis, 600_000)
+    .option('--delete-orphans', 'delete the outcome queues of runs that are gone (with the outcomes in them)')
+    .option('--redrive', "move the dead-letter queue's messages back to the task queue")
+    .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
+    .option('--json', 'print one JSON object instead of text')
+    .showHelpAfterError()
+    .action(async (flags: QueuesFlags) => {
+      process.exitCode = await queuesAction(flags);
+    });
+}
+
+/** What `mazepa queues --json` prints. @internal */
+interface QueuesResult extends QueueReport {
+  readonly deleted?: readonly string[];
+  readonly moved?: number;
+}
+
+/** Runs `mazepa queues` and returns its exit code. @internal */
+export async function queuesAction(
+  flags: QueuesFlags,
+  out: (line: string) => void = stdoutLine,
+  err: (line: string) => void = stderrLine,
+): Promise<number> {
+  if (flags.queueName === undefined) {
+    err('mazepa queues: give --queue-name (the task queue)');
+    return 2;
+  }
+  if (flags.maxMessages !== undefined && flags.redrive !== true) {
+    err('mazepa queues: --max-messages applies to --redrive only');
+    return 2;
+  }
+  const { inspectQueues, deleteOrphanQueues, redriveDeadLetters } = await import('../sqs.js');
+  const options = {
+    queueName: flags.queueName,
+    ...(flags.region === undefined ? {} : { region: flags.region }),
+    ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+    ...(flags.olderThanMs === undefined ? {} : { olderThanMs: flags.olderThanMs }),
+  };
+  let result: QueuesResult;
+  try {
+    result = await inspectQueues(options);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      err(`mazepa queues: ${error.message}`);
+      return 2;
+    }
+    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const lines = describe(result, Date.now());
+  try {
+    if (flags.deleteOrphans === true) {
+      const deleted = (await deleteOrphanQueues(options)).map((q) => q.name);
+      result = { ...result, deleted };
+      lines.push(`deleted ${deleted.length} orphan outcome queue(s)${deleted.map((name) => `\n  ${name}`).join('')}`);
+    }
+    if (flags.redrive === true) {
+      const max = flags.maxMessages === undefined ? {} : { maxMessages: flags.maxMessages };
+      const moved = await redriveDeadLetters({ ...options, ...max });
+      result = { ...result, moved };
+      lines.push(`moved ${moved} dead-letter message(s) back to ${flags.queueName}`);
+    }
+  } catch (error) {
+    for (const line of lines) out(line);
+    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  if (flags.json === true) out(JSON.stringify(result));
+  else for (const line of lines) out(line);
+  return 0;
+}
+
+/** The report as text, one line per queue. */
+function describe(report: QueueReport, now: number): string[] {
+  const { queueName, taskQueueUrl, outcomeQueues, deadLetter } = report;
+  const lines = [taskQueueUrl === undefined ? `task queue ${queueName}: does not exist` : `task queue ${queueName}`];
+  const states = ['orphan', 'alive', 'untagged'] as const;
+  const tally = states.map((s) => `${outcomeQueues.filter((q) => q.state === s).length} ${s}`).join(', ');
+  lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
+  for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${q.name}  ${details(q, now)}`);
+  if (deadLetter === undefined) lines.push('dead-letter queue: none');
+  else lines.push(`dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`);
+  return lines;
+}
+
+function details(queue: OutcomeQueueInfo, now: number): string {
+  const parts = [`execution ${queue.executionId ?? '?'}`];
+  if (queue.heartbeatAt !== undefined) parts.push(`last heartbeat ${age(now - queue.heartbeatAt)} ago`);
+  parts.push(`${queue.messages} outcome(s) waiting`);
+  return parts.join(', ');
+}
+
+function age(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ${minutes % 60} min` : `${Math.floor(hours / 24)} days`;
+}
+
+function stdoutLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function millis(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 120_000) {
+    throw new InvalidArgumentError('must be a whole number of milliseconds >= 120000 (twice the heartbeat interval)');
+  }
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  return n;
+}
