@@ -33,7 +33,12 @@ export function queuesCommand(): Command {
     .option('--queue-name <name>', 'the task queue')
     .option('--region <region>', 'the AWS region (default: AWS_REGION)')
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
-    .option('--older-than-ms <ms>', 'a run whose last heartbeat is older than this is gone (>= 120000)', millis, 600_000)
+    .option(
+      '--older-than-ms <ms>',
+      'a run whose last heartbeat is older than this is gone (>= 120000)',
+      millis,
+      600_000,
+    )
     .option('--delete-orphans', 'delete the outcome queues of runs that are gone (with the outcomes in them)')
     .option('--redrive', "move the dead-letter queue's messages back to the task queue")
     .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
@@ -114,7 +119,10 @@ function describe(report: QueueReport, now: number): string[] {
   lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
   for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${q.name}  ${details(q, now)}`);
   if (deadLetter === undefined) lines.push('dead-letter queue: none');
-  else lines.push(`dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`);
+  else
+    lines.push(
+      `dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
+    );
   return lines;
 }
 

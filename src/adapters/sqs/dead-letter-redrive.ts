@@ -38,11 +38,17 @@ const HOLD_SEC = 120;
  * console.log(`${moved} message(s) back in mazepa-tasks`);
  * ```
  */
-export function redriveDeadLetters(options: RedriveOptions): Promise<number> {
+export async function redriveDeadLetters(options: RedriveOptions): Promise<number> {
   const { queueName } = resolveAdminOptions(options, 'redriveDeadLetters');
   const { maxMessages = Infinity, waitTimeSeconds = 1 } = options;
-  if (typeof maxMessages !== 'number' || !(maxMessages >= 0) || (maxMessages !== Infinity && !Number.isInteger(maxMessages))) {
-    throw new TypeError(`redriveDeadLetters: option 'maxMessages' must be a whole number >= 0, received ${String(maxMessages)}`);
+  if (
+    typeof maxMessages !== 'number' ||
+    !(maxMessages >= 0) ||
+    (maxMessages !== Infinity && !Number.isInteger(maxMessages))
+  ) {
+    throw new TypeError(
+      `redriveDeadLetters: option 'maxMessages' must be a whole number >= 0, received ${String(maxMessages)}`,
+    );
   }
   if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
     throw new TypeError(
@@ -144,7 +150,9 @@ async function remove(from: Destination, messages: readonly Message[]): Promise<
 async function release(from: Destination, messages: readonly Message[]): Promise<void> {
   if (messages.length === 0) return;
   const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
-  await from.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: from.url, Entries })).catch(() => undefined);
+  await from.client
+    .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: from.url, Entries }))
+    .catch(() => undefined);
 }
 
 function bodyDigest(body: string): string {

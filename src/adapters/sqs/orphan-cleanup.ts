@@ -18,7 +18,7 @@ import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queu
  * console.log(`deleted ${deleted.length} outcome queue(s) of dead runs`);
  * ```
  */
-export function deleteOrphanQueues(options: QueueAdminOptions): Promise<OutcomeQueueInfo[]> {
+export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<OutcomeQueueInfo[]> {
   const resolved = resolveAdminOptions(options, 'deleteOrphanQueues');
   return withClient(options, async (client) => {
     const { outcomeQueues } = await inspectWith(client, resolved);

@@ -65,7 +65,8 @@ export function resolveAdminOptions(options: QueueAdminOptions, owner: string): 
         `(twice the heartbeat interval), received ${String(olderThanMs)}`,
     );
   }
-  if (typeof now !== 'function') throw new TypeError(`${owner}: option 'now' must be a function, received ${String(now)}`);
+  if (typeof now !== 'function')
+    throw new TypeError(`${owner}: option 'now' must be a function, received ${String(now)}`);
   return { queueName, olderThanMs, now };
 }
 

@@ -6,7 +6,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { OUTCOME_TAGS } from './outcome-heartbeat.js';
-import { resolveAdminOptions, withClient, type QueueAdminOptions, type ResolvedAdminOptions } from './queue-admin-options.js';
+import {
+  resolveAdminOptions,
+  withClient,
+  type QueueAdminOptions,
+  type ResolvedAdminOptions,
+} from './queue-admin-options.js';
 import { isOutcomeQueueNameOf, outcomeQueuePrefix, queueNameFromUrl } from './queue-names.js';
 import { createLimiter } from './send-messages.js';
 import { isQueueMissing, wrapSqsError } from './sqs-error.js';
@@ -63,7 +68,7 @@ export interface QueueReport {
  * console.log(outcomeQueues.filter((q) => q.state === 'orphan').map((q) => q.name), deadLetter?.messages);
  * ```
  */
-export function inspectQueues(options: QueueAdminOptions): Promise<QueueReport> {
+export async function inspectQueues(options: QueueAdminOptions): Promise<QueueReport> {
   const resolved = resolveAdminOptions(options, 'inspectQueues');
   return withClient(options, (client) => inspectWith(client, resolved));
 }

@@ -1,0 +1,200 @@
+// inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GetQueueAttributesCommand,
+  ListQueueTagsCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  TagQueueCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { VirtualTimeScheduler } from 'rxjs';
+import { execute, flowSchema } from 'mazepa';
+import { SqsExecutionQueue, deleteOrphanQueues, inspectQueues, redriveDeadLetters } from 'mazepa/sqs';
+import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/outcome-heartbeat.js';
+import { shout } from '../fixtures/sqs/ops.js';
+import { killWorkers, makeQueue, queueNames, queueUrl, startEmulator, startWorker, type Emulator } from './helpers.js';
+
+const HOUR = 3_600_000;
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await killWorkers();
+  await emulator.stop();
+});
+
+/** A queue as a run of `taskQueue` leaves it: tagged, its last heartbeat `ageMs` ago. */
+async function leftBehind(client: SQSClient, name: string, taskQueue: string, ageMs: number): Promise<string> {
+  const url = await makeQueue(client, name);
+  const Tags = {
+    [OUTCOME_TAGS.taskQueue]: taskQueue,
+    [OUTCOME_TAGS.executionId]: 'exec-dead',
+    [OUTCOME_TAGS.heartbeat]: String(Date.now() - ageMs),
+  };
+  await client.send(new TagQueueCommand({ QueueUrl: url, Tags }));
+  return url;
+}
+
+/** Resolves once the queue carries a heartbeat tag (each try waits for the server's answer). */
+async function heartbeatOf(client: SQSClient, url: string): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const { Tags = {} } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
+    if (Tags[OUTCOME_TAGS.heartbeat] !== undefined) return Number(Tags[OUTCOME_TAGS.heartbeat]);
+  }
+  throw new Error(`no heartbeat tag on ${url}`);
+}
+
+async function depth(client: SQSClient, url: string): Promise<number> {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages);
+}
+
+describe('startOutcomeHeartbeat', () => {
+  it('should tag the queue at once, then again every interval with the time of the beat', async () => {
+    const client = emulator.client;
+    const url = await makeQueue(client, 'beat-out-e2-abcdef');
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const beat = startOutcomeHeartbeat({
+      client,
+      url: Promise.resolve(url),
+      taskQueueName: 'beat',
+      executionId: 'e2',
+      scheduler,
+      intervalMs: 60_000,
+    });
+    scheduler.flush();
+    expect(await heartbeatOf(client, url)).toBe(0); // the beat at 0 landed
+    const { Tags } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
+    expect(Tags).toEqual({
+      [OUTCOME_TAGS.taskQueue]: 'beat',
+      [OUTCOME_TAGS.executionId]: 'e2',
+      [OUTCOME_TAGS.heartbeat]: '0',
+    });
+    scheduler.maxFrames = 60_000;
+    scheduler.flush();
+    await beat.stop(); // waits for the beat in flight
+    expect(await heartbeatOf(client, url)).toBe(60_000);
+  });
+});
+
+describe('inspectQueues and deleteOrphanQueues', () => {
+  it("should list a dead run's outcome queue as an orphan and delete it, keeping a live run's and every foreign queue", async () => {
+    const client = emulator.client;
+    const QUEUE = 'admin-tasks';
+    const live = new SqsExecutionQueue({ queueName: QUEUE, client });
+    const subscription = live.outcomes('exec-live').subscribe({ error: () => undefined });
+    let liveName: string | undefined;
+    for (let tries = 0; liveName === undefined && tries < 500; tries++) {
+      [liveName] = await queueNames(client, `${QUEUE}-out-exec-live-`);
+    }
+    if (liveName === undefined) throw new Error('the live run made no outcome queue');
+    expect(await heartbeatOf(client, await queueUrl(client, liveName))).toBeGreaterThan(Date.now() - HOUR);
+
+    const dead = `${QUEUE}-out-exec-dead-0a1b2c`;
+    const deadUrl = await leftBehind(client, dead, QUEUE, 2 * HOUR);
+    const Entries = ['o1', 'o2'].map((Id) => ({ Id, MessageBody: 'an outcome nobody read' }));
+    await client.send(new SendMessageBatchCommand({ QueueUrl: deadUrl, Entries }));
+    const untagged = `${QUEUE}-out-exec-old-0a1b2c`;
+    await makeQueue(client, untagged);
+    // Queues that are not outcome queues of admin-tasks, however alike their names.
+    const foreign = [
+      `${QUEUE}-outx-exec-1-0a1b2c`, // shares the prefix only
+      `${QUEUE}-out-x`, // another task queue...
+      `${QUEUE}-out-x-dlq`,
+      `${QUEUE}-out-x-out-exec-2-0a1b2c`, // ... and an orphan of that task queue
+      `${QUEUE}-out-exec-3-0a1b2c`, // named like ours, tagged as another task queue's
+    ];
+    for (const name of foreign) await makeQueue(client, name);
+    await leftBehind(client, foreign[3]!, `${QUEUE}-out-x`, 2 * HOUR);
+    await leftBehind(client, foreign[4]!, 'other-tasks', 2 * HOUR);
+
+    const report = await inspectQueues({ queueName: QUEUE, client });
+    expect(report.taskQueueUrl).toBeUndefined(); // nothing was pushed: the task queue was never made
+    expect(report.outcomeQueues.map((q) => [q.name, q.state])).toEqual([
+      [dead, 'orphan'],
+      [liveName, 'alive'],
+      [untagged, 'untagged'],
+    ]);
+    expect(report.outcomeQueues[0]).toMatchObject({ executionId: 'exec-dead', messages: 2 });
+    expect(report.outcomeQueues[1]).toMatchObject({ executionId: 'exec-live', messages: 0 });
+    // The bound and the clock are options: a dead run counts as gone only past the bound.
+    const longer = await inspectQueues({ queueName: QUEUE, client, olderThanMs: 3 * HOUR });
+    expect(longer.outcomeQueues.map((q) => q.state)).toEqual(['alive', 'alive', 'untagged']);
+    const later = await inspectQueues({ queueName: QUEUE, client, now: () => Date.now() + HOUR });
+    expect(later.outcomeQueues.map((q) => q.state)).toEqual(['orphan', 'orphan', 'untagged']);
+
+    const deleted = await deleteOrphanQueues({ queueName: QUEUE, client });
+    expect(deleted.map((q) => q.name)).toEqual([dead]);
+    expect(await queueNames(client, QUEUE)).toEqual([...foreign, liveName, untagged].sort());
+    subscription.unsubscribe();
+    await live.close();
+    expect(await queueNames(client, `${QUEUE}-out-exec-live`)).toEqual([]);
+  });
+
+  it('should refuse bad options with a TypeError naming the option', async () => {
+    await expect(async () => inspectQueues({ queueName: 'a b' })).rejects.toThrow(/option 'queueName'.*"a b"/);
+    await expect(async () => deleteOrphanQueues({ queueName: 'q', olderThanMs: 1000 })).rejects.toThrow(
+      /option 'olderThanMs' must be .* >= 120000.*received 1000/,
+    );
+    await expect(async () => redriveDeadLetters({ queueName: 'q', maxMessages: -1 })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('redriveDeadLetters', () => {
+  it('should move the dead letters back to the task queue, where a worker runs them', async () => {
+    const client = emulator.client;
+    const QUEUE = 'redrive-tasks';
+    const queue = new SqsExecutionQueue({ queueName: QUEUE, client, deadLetterQueue: { maxReceiveCount: 1 } });
+    const url = (await queue.connect()).url;
+    const shouts = flowSchema(function* shouts() {
+      yield Array.from({ length: 7 }, (_, i) => shout.makeTask(`dead-letter-${i}`));
+    });
+    const run = execute(shouts(), { queue, showProgress: false });
+    // No worker yet: a consumer that never deletes receives each message twice, and SQS moves
+    // it to the dead-letter queue (maxReceiveCount 1).
+    const dlqUrl = await queueUrl(client, `${QUEUE}-dlq`);
+    while ((await depth(client, dlqUrl)) < 7) {
+      await client.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 1 }),
+      );
+    }
+    expect((await inspectQueues({ queueName: QUEUE, client })).deadLetter).toMatchObject({
+      name: `${QUEUE}-dlq`,
+      messages: 7,
+    });
+
+    expect(await redriveDeadLetters({ queueName: QUEUE, client, maxMessages: 3 })).toBe(3);
+    expect(await redriveDeadLetters({ queueName: QUEUE, client })).toBe(4);
+    expect(await depth(client, dlqUrl)).toBe(0);
+    expect(await depth(client, url)).toBe(7);
+
+    const worker = startWorker(emulator.endpoint, QUEUE, ['--concurrency', '4']);
+    const summary = await run;
+    expect(summary).toMatchObject({ succeeded: 7, failed: 0 });
+    // Each ran once, on the worker.
+    expect(worker.stdout.filter((line) => line.startsWith('shout dead-letter-')).sort()).toEqual(
+      Array.from({ length: 7 }, (_, i) => `shout dead-letter-${i}`),
+    );
+    await queue.close();
+  });
+
+  it("should leave alone a queue named like the dead-letter queue that the task queue's policy does not name", async () => {
+    const client = emulator.client;
+    const QUEUE = 'no-dlq-tasks';
+    const queue = new SqsExecutionQueue({ queueName: QUEUE, client, deadLetterQueue: false });
+    await queue.connect();
+    const lookalike = await makeQueue(client, `${QUEUE}-dlq`);
+    await client.send(
+      new SendMessageBatchCommand({ QueueUrl: lookalike, Entries: [{ Id: '1', MessageBody: 'mine' }] }),
+    );
+    expect((await inspectQueues({ queueName: QUEUE, client })).deadLetter).toBeUndefined();
+    expect(await redriveDeadLetters({ queueName: QUEUE, client })).toBe(0);
+    expect(await depth(client, lookalike)).toBe(1);
+    await queue.close();
+  });
+});
