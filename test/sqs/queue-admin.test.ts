@@ -1,11 +1,10 @@
 // inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
   GetQueueAttributesCommand,
   ListQueueTagsCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  TagQueueCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { VirtualTimeScheduler } from 'rxjs';
@@ -13,6 +12,7 @@ import { execute, flowSchema } from 'mazepa';
 import { SqsExecutionQueue, deleteOrphanQueues, inspectQueues, redriveDeadLetters } from 'mazepa/sqs';
 import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/outcome-heartbeat.js';
 import { shout } from '../fixtures/sqs/ops.js';
+import { heartbeatOf, leftBehind, queueNamed } from './admin-helpers.js';
 import { killWorkers, makeQueue, queueNames, queueUrl, startEmulator, startWorker, type Emulator } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -25,27 +25,6 @@ afterAll(async () => {
   await killWorkers();
   await emulator.stop();
 });
-
-/** A queue as a run of `taskQueue` leaves it: tagged, its last heartbeat `ageMs` ago. */
-async function leftBehind(client: SQSClient, name: string, taskQueue: string, ageMs: number): Promise<string> {
-  const url = await makeQueue(client, name);
-  const Tags = {
-    [OUTCOME_TAGS.taskQueue]: taskQueue,
-    [OUTCOME_TAGS.executionId]: 'exec-dead',
-    [OUTCOME_TAGS.heartbeat]: String(Date.now() - ageMs),
-  };
-  await client.send(new TagQueueCommand({ QueueUrl: url, Tags }));
-  return url;
-}
-
-/** Resolves once the queue carries a heartbeat tag (each try waits for the server's answer). */
-async function heartbeatOf(client: SQSClient, url: string): Promise<number> {
-  for (let tries = 0; tries < 500; tries++) {
-    const { Tags = {} } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
-    if (Tags[OUTCOME_TAGS.heartbeat] !== undefined) return Number(Tags[OUTCOME_TAGS.heartbeat]);
-  }
-  throw new Error(`no heartbeat tag on ${url}`);
-}
 
 async function depth(client: SQSClient, url: string): Promise<number> {
   const { Attributes } = await client.send(
@@ -88,11 +67,11 @@ describe('inspectQueues and deleteOrphanQueues', () => {
     const QUEUE = 'admin-tasks';
     const live = new SqsExecutionQueue({ queueName: QUEUE, client });
     const subscription = live.outcomes('exec-live').subscribe({ error: () => undefined });
-    let liveName: string | undefined;
-    for (let tries = 0; liveName === undefined && tries < 500; tries++) {
-      [liveName] = await queueNames(client, `${QUEUE}-out-exec-live-`);
-    }
-    if (liveName === undefined) throw new Error('the live run made no outcome queue');
+    onTestFailed(async () => {
+      subscription.unsubscribe();
+      await live.close();
+    });
+    const liveName = await queueNamed(client, `${QUEUE}-out-exec-live-`);
     expect(await heartbeatOf(client, await queueUrl(client, liveName))).toBeGreaterThan(Date.now() - HOUR);
 
     const dead = `${QUEUE}-out-exec-dead-0a1b2c`;

@@ -1,0 +1,106 @@
+// `mazepa queues` run as a child process against the SQS emulator.
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SqsExecutionQueue } from 'mazepa/sqs';
+import { spawnScript } from './fixtures/run/spawn-mazepa.js';
+import { heartbeatOf, leftBehind, queueNamed } from './sqs/admin-helpers.js';
+import { makeQueue, queueNames, queueUrl, startEmulator, workerEnv, type Emulator } from './sqs/helpers.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.stop();
+});
+
+function mazepaQueues(args: readonly string[]) {
+  return spawnScript('src/cli/main.ts', ['queues', ...args], workerEnv(emulator.endpoint)).exited;
+}
+
+async function depth(url: string): Promise<number> {
+  const { Attributes } = await emulator.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages);
+}
+
+describe('mazepa queues', () => {
+  it('should list the outcome queues and delete those of dead runs only, never a foreign queue', async () => {
+    const client = emulator.client;
+    const QUEUE = 'cli-admin';
+    const live = new SqsExecutionQueue({ queueName: QUEUE, client });
+    await live.connect(); // makes the task queue and its dead-letter queue
+    const subscription = live.outcomes('exec-live').subscribe({ error: () => undefined });
+    onTestFailed(async () => {
+      subscription.unsubscribe();
+      await live.close();
+    });
+    const liveName = await queueNamed(client, `${QUEUE}-out-exec-live-`);
+    await heartbeatOf(client, await queueUrl(client, liveName));
+    const dead = `${QUEUE}-out-exec-dead-0a1b2c`;
+    const foreign = [`${QUEUE}-outx-exec-1-0a1b2c`, `${QUEUE}-out-x`, `${QUEUE}-out-exec-2-0a1b2c`];
+    await leftBehind(client, dead, QUEUE, 2 * 3_600_000);
+    await makeQueue(client, foreign[0]!);
+    await makeQueue(client, foreign[1]!);
+    await leftBehind(client, foreign[2]!, 'another-task-queue', 2 * 3_600_000);
+    const listing = await mazepaQueues(['--queue-name', QUEUE]);
+    expect(listing.stderr).toBe('');
+    expect(listing.code).toBe(0);
+    expect(listing.stdout.split('\n')).toEqual([
+      `task queue ${QUEUE}`,
+      'outcome queues: 2 (1 orphan, 1 alive, 0 untagged)',
+      `  orphan   ${dead}  execution exec-dead, last heartbeat 2 h 0 min ago, 0 outcome(s) waiting`,
+      expect.stringMatching(new RegExp(`^  alive    ${liveName}  execution exec-live, last heartbeat 0 min ago`)),
+      `dead-letter queue ${QUEUE}-dlq: 0 message(s), 0 in flight`,
+      '',
+    ]);
+
+    const cleanup = await mazepaQueues(['--queue-name', QUEUE, '--delete-orphans', '--json']);
+    expect(cleanup.stderr).toBe('');
+    expect(cleanup.code).toBe(0);
+    const result = JSON.parse(cleanup.stdout) as { deleted: string[]; outcomeQueues: { name: string }[] };
+    expect(result.deleted).toEqual([dead]);
+    expect(result.outcomeQueues.map((q) => q.name)).toEqual([dead, liveName]);
+    expect(await queueNames(client, QUEUE)).toEqual([QUEUE, ...foreign, `${QUEUE}-dlq`, liveName].sort());
+    subscription.unsubscribe();
+    await live.close();
+  });
+
+  it('should move the dead letters back to the task queue with --redrive', async () => {
+    const client = emulator.client;
+    const QUEUE = 'cli-redrive';
+    const connection = await new SqsExecutionQueue({ queueName: QUEUE, client }).connect();
+    const dlq = await queueUrl(client, `${QUEUE}-dlq`);
+    for (let i = 0; i < 25; i += 10) {
+      const Entries = Array.from({ length: Math.min(10, 25 - i) }, (_, j) => ({
+        Id: String(j),
+        MessageBody: `dead letter ${i + j}`,
+      }));
+      await client.send(new SendMessageBatchCommand({ QueueUrl: dlq, Entries }));
+    }
+    const run = await mazepaQueues(['--queue-name', QUEUE, '--redrive']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`dead-letter queue ${QUEUE}-dlq: 25 message(s), 0 in flight`);
+    expect(run.stdout).toContain(`moved 25 dead-letter message(s) back to ${QUEUE}`);
+    expect(await depth(dlq)).toBe(0);
+    expect(await depth(connection.url)).toBe(25);
+  });
+
+  it('should exit 1 naming the queue when an SQS call fails, and 2 on bad usage', async () => {
+    const [missing, noName, tooYoung, maxAlone, unknown] = await Promise.all([
+      mazepaQueues(['--queue-name', 'cli-no-such-queue', '--redrive']),
+      mazepaQueues([]),
+      mazepaQueues(['--queue-name', 'q', '--older-than-ms', '5000']),
+      mazepaQueues(['--queue-name', 'q', '--max-messages', '3']),
+      mazepaQueues(['--queue-name', 'q', '--purge']),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("the task queue 'cli-no-such-queue' does not exist");
+    expect(noName).toMatchObject({ code: 2, stderr: expect.stringContaining('give --queue-name') });
+    expect(tooYoung).toMatchObject({ code: 2, stderr: expect.stringContaining('>= 120000') });
+    expect(maxAlone).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-messages applies to --redrive') });
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option '--purge'") });
+  });
+});

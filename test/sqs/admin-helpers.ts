@@ -1,0 +1,34 @@
+// Helpers of the `mazepa queues` tests: outcome queues as live and dead runs leave them.
+import { ListQueueTagsCommand, TagQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { OUTCOME_TAGS } from '../../src/adapters/sqs/outcome-heartbeat.js';
+import { makeQueue, queueNames } from './helpers.js';
+
+/** A queue as a run of `taskQueue` leaves it behind: tagged, its last heartbeat `ageMs` ago. */
+export async function leftBehind(client: SQSClient, name: string, taskQueue: string, ageMs: number): Promise<string> {
+  const url = await makeQueue(client, name);
+  const Tags = {
+    [OUTCOME_TAGS.taskQueue]: taskQueue,
+    [OUTCOME_TAGS.executionId]: 'exec-dead',
+    [OUTCOME_TAGS.heartbeat]: String(Date.now() - ageMs),
+  };
+  await client.send(new TagQueueCommand({ QueueUrl: url, Tags }));
+  return url;
+}
+
+/** Resolves with a queue's heartbeat once it carries one (each try waits for the server's answer). */
+export async function heartbeatOf(client: SQSClient, url: string): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const { Tags = {} } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
+    if (Tags[OUTCOME_TAGS.heartbeat] !== undefined) return Number(Tags[OUTCOME_TAGS.heartbeat]);
+  }
+  throw new Error(`no heartbeat tag on ${url}`);
+}
+
+/** Resolves with the name of the first queue named `prefix...` once it exists. */
+export async function queueNamed(client: SQSClient, prefix: string): Promise<string> {
+  for (let tries = 0; tries < 500; tries++) {
+    const [name] = await queueNames(client, prefix);
+    if (name !== undefined) return name;
+  }
+  throw new Error(`no queue named ${prefix}...`);
+}
