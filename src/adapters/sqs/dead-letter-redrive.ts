@@ -10,7 +10,15 @@ import { findDeadLetter, findQueueUrl } from './queue-inventory.js';
 import { packBatches, sendBatch, type Destination } from './send-messages.js';
 import { SqsQueueError, wrapSqsError } from './sqs-error.js';
 
-/** Options of {@link redriveDeadLetters}. */
+/**
+ * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
+ *
+ * @example
+ * ```ts
+ * import { redriveDeadLetters } from 'mazepa/sqs';
+ * await redriveDeadLetters({ queueName: 'mazepa-tasks', maxMessages: 100 });
+ * ```
+ */
 export interface RedriveOptions extends QueueAdminOptions {
   /** Move at most this many messages. @default Infinity (until the dead-letter queue is empty) */
   readonly maxMessages?: number;

@@ -20,10 +20,27 @@ import { isQueueMissing, wrapSqsError } from './sqs-error.js';
  * Whether the run of an outcome queue is alive (its heartbeat is recent), gone (`orphan`: the
  * heartbeat is older than `olderThanMs`), or cannot be told (`untagged`: no heartbeat, e.g. made
  * by a mazepa without heartbeats or an orchestrator denied `sqs:TagQueue`; never deleted).
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const { outcomeQueues } = await inspectQueues({ queueName: 'mazepa-tasks' });
+ * const orphans = outcomeQueues.filter((q) => q.state === 'orphan');
+ * ```
  */
 export type OutcomeQueueState = 'alive' | 'orphan' | 'untagged';
 
-/** One outcome queue of the task queue, as {@link inspectQueues} finds it. */
+/**
+ * One outcome queue of the task queue, as {@link inspectQueues} finds it.
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * for (const q of (await inspectQueues({ queueName: 'mazepa-tasks' })).outcomeQueues) {
+ *   console.log(q.state, q.name, q.executionId, q.messages);
+ * }
+ * ```
+ */
 export interface OutcomeQueueInfo {
   readonly name: string;
   readonly url: string;
@@ -36,7 +53,16 @@ export interface OutcomeQueueInfo {
   readonly messages: number;
 }
 
-/** The task queue's dead-letter queue and how many messages it holds (approximate). */
+/**
+ * The task queue's dead-letter queue and how many messages it holds (approximate).
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const { deadLetter } = await inspectQueues({ queueName: 'mazepa-tasks' });
+ * console.log(`${deadLetter?.messages ?? 0} dead letter(s)`);
+ * ```
+ */
 export interface DeadLetterInfo {
   readonly name: string;
   readonly url: string;
@@ -46,7 +72,16 @@ export interface DeadLetterInfo {
   readonly inFlight: number;
 }
 
-/** What {@link inspectQueues} finds about a task queue. */
+/**
+ * What {@link inspectQueues} finds about a task queue.
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const report = await inspectQueues({ queueName: 'mazepa-tasks' });
+ * console.log(JSON.stringify(report));
+ * ```
+ */
 export interface QueueReport {
   readonly queueName: string;
   /** The task queue's URL; `undefined` when it does not exist. */
