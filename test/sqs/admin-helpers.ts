@@ -15,11 +15,15 @@ export async function leftBehind(client: SQSClient, name: string, taskQueue: str
   return url;
 }
 
-/** Resolves with a queue's heartbeat once it carries one (each try waits for the server's answer). */
-export async function heartbeatOf(client: SQSClient, url: string): Promise<number> {
+/**
+ * Resolves with a queue's heartbeat once it carries one of at least `atLeast` (each try waits for
+ * the server's answer).
+ */
+export async function heartbeatOf(client: SQSClient, url: string, atLeast = 0): Promise<number> {
   for (let tries = 0; tries < 500; tries++) {
     const { Tags = {} } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
-    if (Tags[OUTCOME_TAGS.heartbeat] !== undefined) return Number(Tags[OUTCOME_TAGS.heartbeat]);
+    const beat = Tags[OUTCOME_TAGS.heartbeat];
+    if (beat !== undefined && Number(beat) >= atLeast) return Number(beat);
   }
   throw new Error(`no heartbeat tag on ${url}`);
 }

@@ -56,8 +56,12 @@ describe('startOutcomeHeartbeat', () => {
     });
     scheduler.maxFrames = 60_000;
     scheduler.flush();
-    await beat.stop(); // waits for the beat in flight
-    expect(await heartbeatOf(client, url)).toBe(60_000);
+    expect(await heartbeatOf(client, url, 1)).toBe(60_000);
+    // Beats due while one is in flight wait for it; the latest of them is sent.
+    scheduler.maxFrames = 240_000;
+    scheduler.flush();
+    expect(await heartbeatOf(client, url, 240_000)).toBe(240_000);
+    beat.stop();
   });
 });
 

@@ -74,7 +74,7 @@ export class OutcomeChannel {
    */
   async stop(): Promise<void> {
     this.#abort.abort();
-    await this.#heartbeat?.stop();
+    this.#heartbeat?.stop();
     await Promise.all(this.#loops);
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);

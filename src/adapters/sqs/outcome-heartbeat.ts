@@ -29,20 +29,36 @@ export interface OutcomeHeartbeatOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** @internal A running heartbeat; `stop` resolves once the TagQueue in flight, if any, is done. */
+/** @internal A running heartbeat; `stop` ends it and aborts the TagQueue in flight, if any. */
 export interface OutcomeHeartbeat {
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 /**
  * @internal Tags the outcome queue at once and then every `intervalMs` with the time. A beat
- * that fails is skipped (the next one tries again); a beat is never sent while one is in flight.
+ * that fails is skipped (the next one tries again); one due while another is in flight waits for it.
  * Without `sqs:TagQueue` the queue stays untagged, which `mazepa queues` never deletes.
  */
 export function startOutcomeHeartbeat(options: OutcomeHeartbeatOptions): OutcomeHeartbeat {
   const { client, url, taskQueueName, executionId } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
-  let inFlight: Promise<void> | undefined;
+  const abort = new AbortController();
+  let sending = false;
+  let waiting: number | undefined;
+  const send = (at: number): void => {
+    if (abort.signal.aborted) return;
+    if (sending) {
+      waiting = at; // sent once the beat in flight is done: beats never overlap nor pile up
+      return;
+    }
+    sending = true;
+    void beat(at).finally(() => {
+      sending = false;
+      const next = waiting;
+      waiting = undefined;
+      if (next !== undefined) send(next);
+    });
+  };
   const beat = async (at: number): Promise<void> => {
     try {
       const Tags = {
@@ -50,19 +66,18 @@ export function startOutcomeHeartbeat(options: OutcomeHeartbeatOptions): Outcome
         [OUTCOME_TAGS.executionId]: executionId,
         [OUTCOME_TAGS.heartbeat]: String(at),
       };
-      await client.send(new TagQueueCommand({ QueueUrl: await url, Tags }));
+      await client.send(new TagQueueCommand({ QueueUrl: await url, Tags }), { abortSignal: abort.signal });
     } catch {
-      // the next beat tries again; a queue left stale long enough only shows as an orphan
+      // the next beat tries again; beats failing for longer than `mazepa queues --older-than-ms`
+      // make the run look gone (the outage budget ends a run long before the default 10 minutes)
     }
   };
-  const subscription = timer(0, options.intervalMs ?? OUTCOME_HEARTBEAT_MS, scheduler).subscribe(() => {
-    if (inFlight !== undefined) return;
-    inFlight = beat(scheduler.now()).finally(() => (inFlight = undefined));
-  });
+  const period = options.intervalMs ?? OUTCOME_HEARTBEAT_MS;
+  const subscription = timer(0, period, scheduler).subscribe(() => send(scheduler.now()));
   return {
-    async stop() {
+    stop() {
       subscription.unsubscribe();
-      await inFlight;
+      abort.abort();
     },
   };
 }
