@@ -12,11 +12,11 @@ export { SqsQueueError } from './adapters/sqs/sqs-error.js';
 // Looking after the queues: outcome queues of dead runs, the dead-letter queue
 export {
   inspectQueues,
-  type DeadLetterInfo,
   type OutcomeQueueInfo,
   type OutcomeQueueState,
   type QueueReport,
 } from './adapters/sqs/queue-inventory.js';
+export type { DeadLetterInfo } from './adapters/sqs/dead-letter-queue.js';
 export { deleteOrphanQueues } from './adapters/sqs/orphan-cleanup.js';
 export { redriveDeadLetters, type RedriveOptions } from './adapters/sqs/dead-letter-redrive.js';
 export type { QueueAdminOptions } from './adapters/sqs/queue-admin-options.js';

@@ -6,7 +6,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
-import { findDeadLetter, findQueueUrl } from './queue-inventory.js';
+import { findDeadLetter, findQueueUrl } from './dead-letter-queue.js';
 import { packBatches, sendBatch, type Destination } from './send-messages.js';
 import { SqsQueueError, wrapSqsError } from './sqs-error.js';
 
