@@ -13,7 +13,17 @@ import { SqsExecutionQueue, deleteOrphanQueues, inspectQueues, redriveDeadLetter
 import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/outcome-heartbeat.js';
 import { shout } from '../fixtures/sqs/ops.js';
 import { heartbeatOf, leftBehind, queueNamed } from './admin-helpers.js';
-import { killWorkers, makeQueue, queueNames, queueUrl, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
+import {
+  killWorkers,
+  makeQueue,
+  queueNames,
+  queueUrl,
+  startEmulator,
+  startWorker,
+  workerEnv,
+  type Emulator,
+} from './helpers.js';
 
 const HOUR = 3_600_000;
 let emulator: Emulator;
@@ -117,6 +127,39 @@ describe('inspectQueues and deleteOrphanQueues', () => {
     subscription.unsubscribe();
     await live.close();
     expect(await queueNames(client, `${QUEUE}-out-exec-live`)).toEqual([]);
+  });
+
+  it('should take a SIGKILLed orchestrator for gone once its heartbeat is past the bound, and delete its queue', async () => {
+    const client = emulator.client;
+    const QUEUE = 'killed-run-tasks';
+    const taskUrl = await (await new SqsExecutionQueue({ queueName: QUEUE, client }).connect()).url;
+    const args = ['run', 'test/fixtures/run/sqs-flow.ts', '--export', 'sums', '--args', '[3]', '--queue-name', QUEUE];
+    const run = spawnScript(
+      'src/cli/main.ts',
+      [...args, '--endpoint', emulator.endpoint, '--no-progress'],
+      workerEnv(emulator.endpoint),
+    );
+    // No worker: once its tasks are in the task queue, its outcome queue exists (a long poll
+    // waits for them; the message stays visible).
+    for (let tries = 0; tries < 10; tries++) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: taskUrl, WaitTimeSeconds: 20, VisibilityTimeout: 0 }),
+      );
+      if (Messages.length > 0) break;
+    }
+    const outcomeName = await queueNamed(client, `${QUEUE}-out-`);
+    const beat = await heartbeatOf(client, await queueUrl(client, outcomeName));
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+
+    expect((await inspectQueues({ queueName: QUEUE, client })).outcomeQueues).toMatchObject([
+      { name: outcomeName, state: 'alive', heartbeatAt: beat },
+    ]);
+    const elevenMinutesLater = (): number => beat + 11 * 60_000;
+    const deleted = await deleteOrphanQueues({ queueName: QUEUE, client, now: elevenMinutesLater });
+    expect(deleted).toMatchObject([{ name: outcomeName, state: 'orphan' }]);
+    expect(deleted[0]!.executionId).toMatch(/^exec-/);
+    expect(await queueNames(client, `${QUEUE}-out-`)).toEqual([]);
   });
 
   it('should refuse bad options with a TypeError naming the option', async () => {
