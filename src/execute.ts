@@ -1,12 +1,14 @@
 import { defer, from, lastValueFrom, switchMap, type Observable } from 'rxjs';
 import { LocalExecutionQueue } from './adapters/local/local-execution-queue.js';
+import type { ResultOf } from './flows/all.js';
 import { Dependency } from './flows/dependency.js';
+import { describeValue, misuseHint } from './flows/describe-value.js';
 import { Flow, type Startable } from './flows/flow.js';
-import { concurrentFlow } from './flows/stages.js';
 import { Task, type TaskOutcome } from './flows/task.js';
 import { loadCheckpoint } from './streams/checkpoint-file.js';
+import { checkCheckpointFolder } from './streams/checkpoint-folder.js';
 import { checkpointing } from './streams/checkpointing.js';
-import { dryRun } from './streams/dry-run.js';
+import { dryRun, type DryRunResult } from './streams/dry-run.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
 import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './streams/execute-options.js';
 import type { ExecutionQueue } from './streams/execution-queue.js';
@@ -51,9 +53,33 @@ function run(
     resolved.checkpoint === undefined ? runExecution(root, resolved, queue) : resumable(root, resolved, queue);
   if (!resolved.showProgress) return events;
   if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
-  return defer(() => from(dryRun(target))).pipe(
-    switchMap((counts) => renderProgress(events, process.stderr, resolved.scheduler, { totals: counts.operations })),
+  return defer(() => from(estimate(target))).pipe(
+    switchMap((totals) =>
+      renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? {} : { totals }),
+    ),
   );
+}
+
+/**
+ * The totals for the progress bars, from a dry run; `undefined` (with a warning, and bars without
+ * totals) when the dry run fails or stops early, which must never fail the real run.
+ */
+async function estimate(target: ExecutionTarget): Promise<DryRunResult['operations'] | undefined> {
+  let counts: DryRunResult;
+  try {
+    counts = await dryRun(target);
+  } catch (error) {
+    process.stderr.write(`mazepa: estimateTotals: the dry run failed (${(error as Error).message}); no totals\n`);
+    return undefined;
+  }
+  const stop = counts.partial[0];
+  if (stop === undefined) return counts.operations;
+  process.stderr.write(
+    `mazepa: estimateTotals: flow '${stop.flowName}' threw in the dry run (${stop.error.message})` +
+      `${counts.partial.length > 1 ? ` and ${counts.partial.length - 1} more` : ''}, so the counts are ` +
+      'partial; progress without totals\n',
+  );
+  return undefined;
 }
 
 /**
@@ -61,8 +87,11 @@ function run(
  * process, in the order they are yielded. With `checkpoint`, completed tasks are recorded in that
  * file (on the interval, at the end, on failure, on abort, and on SIGINT/SIGTERM, after which
  * the process ends as the signal would have ended it), and a rerun skips them. Rejects with `MazepaExecutionFailure` (its `cause` is
- * the task's error) when a task fails and no flow catches it, and with a `TypeError` naming the
- * option for invalid options.
+ * the task's error) when a task fails and no flow catches it (or the queue refuses a task), and
+ * with a `TypeError` naming the option for invalid options. The summary's `result` is what the
+ * root returned, typed from `target`: a `Flow<T>` or `Task<T>` gives `T`, an array an array of
+ * their values. With `checkpoint`, its folder must exist and be writable, or it rejects with a
+ * `CheckpointError` before any task runs.
  *
  * @example
  * ```ts
@@ -73,15 +102,19 @@ function run(
  * });
  * const summary = await execute(greetMany(['Albert', 'Isaac']));
  * console.log(summary.succeeded); // 2
+ * const { result } = await execute(greet.makeTask('Ada')); // what the root returned, typed
  * // resumable: a rerun skips what the checkpoint holds
  * await execute(greetMany(['Albert', 'Isaac']), { checkpoint: 'greet.ckpt' });
  * ```
  */
-export async function execute(target: ExecutionTarget, options: ExecuteOptions = {}): Promise<ExecutionSummary> {
+export async function execute<const T extends ExecutionTarget>(
+  target: T,
+  options: ExecuteOptions = {},
+): Promise<ExecutionSummary<ResultOf<T>>> {
   const events = run(target, options, 'execute', false);
   const last = await lastValueFrom(events);
   if (last.type !== 'execution_completed') throw new Error(`mazepa: execution ended on ${last.type}`);
-  return last.summary;
+  return last.summary as ExecutionSummary<ResultOf<T>>;
 }
 
 /**
@@ -90,7 +123,7 @@ export async function execute(target: ExecutionTarget, options: ExecuteOptions =
  */
 function resumable(root: Flow<unknown>, resolved: ResolvedOptions, queue: ExecutionQueue): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
-  return defer(() => from(loadCheckpoint(path))).pipe(
+  return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
     switchMap((loaded) => {
       const interrupt = new AbortController();
       const signal =
@@ -125,13 +158,37 @@ function rootFlow(target: ExecutionTarget): Flow<unknown> {
       fn: function* () {
         yield target;
         yield new Dependency();
+        return valueOf(target);
       },
     });
   }
-  if (Array.isArray(target)) return concurrentFlow(target, 'execute') as Flow<unknown>;
+  if (Array.isArray(target)) {
+    const items: readonly unknown[] = target;
+    items.forEach((item, i) => {
+      if (!(item instanceof Task) && !(item instanceof Flow)) {
+        throw new TypeError(
+          `execute: item ${i} of the target array must be a Task or a Flow, received ${describeValue(item)}` +
+            misuseHint(item, 'target'),
+        );
+      }
+    });
+    return new Flow({
+      name: 'execute',
+      fn: function* () {
+        yield target;
+        yield new Dependency();
+        return target.map(valueOf);
+      },
+    });
+  }
   throw new TypeError(
-    `execute: target must be a Task, a Flow or an array of them, received ${
-      target === null ? 'null' : typeof target === 'object' ? (target as object).constructor?.name : typeof target
-    }`,
+    `execute: target must be a Task, a Flow or an array of them, received ${describeValue(target)}` +
+      misuseHint(target, 'target'),
   );
+}
+
+/** A done task's or flow's value; `undefined` if it failed (with `raiseOnFailedTask: false`). */
+function valueOf(item: Startable): unknown {
+  const outcome = item.outcome as { readonly returnValue?: unknown } | undefined;
+  return outcome?.returnValue;
 }

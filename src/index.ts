@@ -27,6 +27,7 @@ export {
   type Yieldable,
 } from './flows/flow.js';
 export { Dependency, type DependencyTarget } from './flows/dependency.js';
+export { all, type ResultOf } from './flows/all.js';
 export { flowSchema, type FlowSchema, type FlowSchemaOptions } from './flows/flow-schema.js';
 export {
   flowSchemaCls,
@@ -62,7 +63,7 @@ export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/retry-
 
 // Operating long runs: checkpoints, dry run
 export { CheckpointError } from './streams/checkpoint-error.js';
-export { dryRun, type DryRunResult } from './streams/dry-run.js';
+export { dryRun, type DryRunResult, type DryRunStop } from './streams/dry-run.js';
 export type { ResourceUse } from './flows/resources.js';
 
 // Queues

@@ -252,7 +252,7 @@ describe('a user-written ExecutionQueue', () => {
     expect(queue.tornDown).toEqual(['closed-early']);
   });
 
-  it('should reject with a MazepaError naming the queue when pushTasks rejects', async () => {
+  it('should reject with a MazepaExecutionFailure naming the queue when pushTasks rejects', async () => {
     const queue = new ReverseBatchQueue();
     const refusing: ExecutionQueue = {
       name: 'refusing',
@@ -261,8 +261,9 @@ describe('a user-written ExecutionQueue', () => {
     };
     const task = label.makeTask('refused');
     const failure = await execute(task, { ...quiet, queue: refusing }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(MazepaError);
-    expect((failure as MazepaError).message).toContain("Queue 'refusing' refused a batch of 1 task(s)");
+    expect(failure).toBeInstanceOf(MazepaExecutionFailure);
+    expect((failure as MazepaExecutionFailure).executionId).toMatch(/^exec/);
+    expect((failure as MazepaError).message).toContain("queue 'refusing' refused a batch of 1 task(s)");
     expect((failure as MazepaError).message).toContain('queue is full');
     expect((failure as MazepaError).taskId).toBe(task.id);
     expect(queue.tornDown).toHaveLength(1);

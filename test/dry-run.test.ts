@@ -55,14 +55,43 @@ describe('dryRun', () => {
     expect(counts.operations).toEqual({ dryLoad: 2, drySave: 1 });
   });
 
-  it('should name the flow whose generator throws', async () => {
+  it('should end the count of a flow that throws there, report it as partial, and go on with the others', async () => {
     const bad = flowSchema(function* dryBad() {
       yield load.makeTask(1);
       throw new RangeError('no such volume');
     });
-    const error = await dryRun(bad()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MazepaError);
-    expect((error as Error).message).toMatch(/flow 'dryBad'.*no such volume/);
+    const counts = await dryRun([bad(), perChunk(7)]);
+    expect(counts.operations).toEqual({ dryLoad: 2, drySave: 1 });
+    expect(counts.partial).toHaveLength(1);
+    expect(counts.partial[0]).toMatchObject({ flowName: 'dryBad', error: { message: 'no such volume' } });
+  });
+
+  it("should not fail on the README's header.chunks pattern: the flow that reads the result is partial", async () => {
+    const readHeader = taskableOperation(function dryReadHeader(path: string) {
+      return { chunks: path.length };
+    });
+    const chunked = flowSchema(function* dryChunked(path: string) {
+      const header = yield* readHeader.makeTask(path).result();
+      yield Array.from({ length: header.chunks }, (_, i) => save.makeTask(i));
+    });
+    const outer = flowSchema(function* dryOuter() {
+      yield chunked('abc');
+      yield new Dependency();
+      yield load.makeTask(99); // the parent goes on after its child stopped
+    });
+    const counts = await dryRun(outer());
+    expect(counts.operations).toEqual({ dryReadHeader: 1, dryLoad: 1 });
+    expect(counts.partial.map((p) => p.flowName)).toEqual(['dryChunked']);
+    expect(counts.partial[0]!.error).toBeInstanceOf(TypeError);
+  });
+
+  it('should report a flow that yields a generator (a missing star) as partial, saying "did you mean yield*"', async () => {
+    const noStar = flowSchema(function* dryNoStar() {
+      yield load.makeTask(1).result() as never;
+    });
+    const counts = await dryRun(noStar());
+    expect(counts.partial[0]!.error).toBeInstanceOf(MazepaError);
+    expect(counts.partial[0]!.error.message).toMatch(/yielded a generator object.*did you mean `yield\*`/);
   });
 
   it('should refuse a target that is not a task or flow', async () => {
@@ -88,5 +117,34 @@ describe('dryRun', () => {
     expect(written.join('')).toMatch(
       /\[mazepa\] done in [\d.]+s dryLoad 1\/3 \(submitted 1, ok 1, failed 0, skipped 0\)/,
     );
+  });
+
+  it('should warn and show progress without totals when the dry run of estimateTotals stops early', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      written.push(String(text));
+      return true;
+    });
+    let summary;
+    try {
+      const readHeader = taskableOperation(function dryHeader2(path: string) {
+        return { chunks: path.length };
+      });
+      const chunked = flowSchema(function* dryChunked2(path: string) {
+        const header = yield* readHeader.makeTask(path).result();
+        yield Array.from({ length: header.chunks }, (_, i) => load.makeTask(500 + i));
+        yield new Dependency();
+        return header.chunks;
+      });
+      summary = await execute(chunked('abcd'), { showProgress: true, estimateTotals: true });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(summary.result).toBe(4);
+    expect(summary.succeeded).toBe(5);
+    const text = written.join('');
+    expect(text).toMatch(/estimateTotals: flow 'dryChunked2' threw in the dry run \(.*chunks.*\).*without totals/);
+    // no totals: the count is what was done
+    expect(text).toMatch(/dryLoad 4\/4 /);
   });
 });

@@ -5,13 +5,16 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   Flow,
   Task,
+  all,
   execute,
   execution,
   flowSchema,
   taskableOperation,
   taskableOperationCls,
+  LocalExecutionQueue,
   type ExecutionEvent,
   type ExecutionSummary,
+  type ResultOf,
   type TaskOutcome,
 } from 'mazepa';
 
@@ -117,7 +120,7 @@ describe('types', () => {
   });
 
   it('should type execute as Promise<ExecutionSummary> and execution as an Observable of events', async () => {
-    expectTypeOf(execute).returns.toEqualTypeOf<Promise<ExecutionSummary>>();
+    expectTypeOf(execute(add.makeTask(20, 22), quiet)).toEqualTypeOf<Promise<ExecutionSummary<number>>>();
     expectTypeOf(execution).returns.toEqualTypeOf<Observable<ExecutionEvent>>();
     const summary = await execute(add.makeTask(20, 22), quiet);
     expectTypeOf(summary.succeeded).toEqualTypeOf<number>();
@@ -140,5 +143,93 @@ describe('types', () => {
     expect(types[0]).toBe('execution_started');
     expect(types).toContain('task_succeeded');
     expect(types.at(-1)).toBe('execution_completed');
+  });
+
+  describe('summary.result', () => {
+    it('should be what a Flow<T> returned, typed T', async () => {
+      const flow = flowSchema(function* typedRootResult(n: number) {
+        const sum = yield* add.makeTask(n, 1).result();
+        return { sum, label: `n=${n}` };
+      });
+      const summary = await execute(flow(41), quiet);
+      expectTypeOf(summary).toEqualTypeOf<ExecutionSummary<{ sum: number; label: string }>>();
+      expect(summary.result).toEqual({ sum: 42, label: 'n=41' });
+    });
+
+    it("should be a Task<T>'s value, typed T (awaited)", async () => {
+      const summary = await execute(fetchName.makeTask(7), quiet);
+      expectTypeOf(summary.result).toEqualTypeOf<string>();
+      expect(summary.result).toBe('name-7');
+    });
+
+    it('should be a typed tuple for a tuple target, and an array for an array', async () => {
+      // eslint-disable-next-line require-yield
+      const flow = flowSchema(function* typedOne() {
+        return 1 as const;
+      });
+      const tuple = await execute([add.makeTask(1, 2), fetchName.makeTask(3), flow()], quiet);
+      expectTypeOf(tuple.result).toEqualTypeOf<[number, string, 1]>();
+      expect(tuple.result).toEqual([3, 'name-3', 1]);
+      const tasks = [1, 2, 3].map((i) => add.makeTask(i, i));
+      const list = await execute(tasks, quiet);
+      expectTypeOf(list.result).toEqualTypeOf<number[]>();
+      expect(list.result).toEqual([2, 4, 6]);
+    });
+
+    it('should be undefined for a task that failed with raiseOnFailedTask: false', async () => {
+      const fails = taskableOperation(function typedFails(): number {
+        throw new Error('no');
+      });
+      const summary = await execute(fails.makeTask(), { ...quiet, raiseOnFailedTask: false });
+      expect(summary.failed).toBe(1);
+      expect(summary.result).toBeUndefined();
+    });
+  });
+
+  describe('all', () => {
+    it('should give a typed tuple for tasks and flows, like Promise.all', async () => {
+      const sub = flowSchema(function* typedSub(x: number) {
+        return yield* add.makeTask(x, x).result();
+      });
+      const flow = flowSchema(function* typedAll() {
+        const [a, b, c] = yield* all([add.makeTask(1, 2), fetchName.makeTask(5), sub(10)]);
+        expectTypeOf(a).toEqualTypeOf<number>();
+        expectTypeOf(b).toEqualTypeOf<string>();
+        expectTypeOf(c).toEqualTypeOf<number>();
+        const many = yield* all([1, 2, 3].map((i) => add.makeTask(i, 0)));
+        expectTypeOf(many).toEqualTypeOf<number[]>();
+        const none = yield* all([]);
+        return { a, b, c, many, none };
+      });
+      const summary = await execute(flow(), quiet);
+      expect(summary.result).toEqual({ a: 3, b: 'name-5', c: 20, many: [1, 2, 3], none: [] });
+      expectTypeOf<ResultOf<[Task<number>, Flow<string>]>>().toEqualTypeOf<[number, string]>();
+    });
+
+    it('should start the tasks together, and throw the first failure where the flow can catch it', async () => {
+      const started: string[] = [];
+      const slow = taskableOperation(async function typedSlow(name: string) {
+        started.push(name);
+        await Promise.resolve();
+        if (name === 'bad') throw new RangeError(`bad ${name}`);
+        return name;
+      });
+      const flow = flowSchema(function* typedAllFails() {
+        try {
+          yield* all([slow.makeTask('a'), slow.makeTask('bad'), slow.makeTask('c')]);
+          return 'not reached';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      });
+      const summary = await execute(flow(), { ...quiet, queue: new LocalExecutionQueue({ concurrency: 3 }) });
+      expect(summary.result).toBe('bad bad');
+      expect(started).toEqual(['a', 'bad', 'c']);
+    });
+
+    it('should refuse what is not a task or flow, naming the item', () => {
+      const generator = all([add.makeTask(1, 1), 3 as never]);
+      expect(() => generator.next()).toThrow(/all: item 1 must be a Task or a Flow, received a number/);
+    });
   });
 });

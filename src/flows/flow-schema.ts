@@ -1,4 +1,4 @@
-import { Flow, type FlowGenerator } from './flow.js';
+import { Flow, refuseAsyncGenerator, type FlowGenerator } from './flow.js';
 
 /** Options of {@link flowSchema} and {@link flowSchemaCls}. */
 export interface FlowSchemaOptions {
@@ -35,6 +35,7 @@ export function flowSchema<A extends readonly unknown[], R = void>(
   if (typeof fn !== 'function') {
     throw new TypeError(`flowSchema: fn must be a generator function, received ${typeof fn}`);
   }
+  refuseAsyncGenerator('flowSchema', fn);
   const flowName = options.name ?? (fn.name || 'flow');
   const schema = ((...args: A) => new Flow<R>({ fn, args, name: flowName })) as FlowSchema<A, R>;
   Object.defineProperty(schema, 'flowName', { value: flowName, enumerable: true });

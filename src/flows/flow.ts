@@ -66,6 +66,7 @@ export class Flow<R = void> {
     if (typeof options?.fn !== 'function') {
       throw new TypeError(`Flow: option 'fn' must be a generator function, received ${typeof options?.fn}`);
     }
+    refuseAsyncGenerator('Flow', options.fn);
     if (options.args !== undefined && !Array.isArray(options.args)) {
       throw new TypeError(`Flow: option 'args' must be an array, received ${typeof options.args}`);
     }
@@ -120,6 +121,21 @@ export class Flow<R = void> {
 // eslint-disable-next-line require-yield
 function* emptyGenerator(): FlowGenerator<void> {
   return;
+}
+
+/**
+ * Throws a `TypeError` for an `async function*`: a flow's generator must be synchronous (its
+ * waits are `yield`s, and its tasks may be async), and an async one would never be stepped.
+ *
+ * @internal
+ */
+export function refuseAsyncGenerator(owner: string, fn: unknown): void {
+  if (Object.prototype.toString.call(fn) !== '[object AsyncGeneratorFunction]') return;
+  const name = (fn as { name?: string }).name || 'anonymous';
+  throw new TypeError(
+    `${owner}: '${name}' is an async generator function (async function*); a flow must be a plain ` +
+      'function*: it waits by yielding tasks (which may be async) and `yield* task.result()`, not by await',
+  );
 }
 
 /** @internal */

@@ -1,3 +1,4 @@
+import { checkOptionKeys, type KnownOptions } from './option-keys.js';
 import { registerOperation } from './registry.js';
 import { checkResources } from './resources.js';
 import { Task, checkCount, checkPositive, type TaskRunOptions } from './task.js';
@@ -65,8 +66,20 @@ export function taskableOperation<A extends readonly unknown[], R>(
   return operation;
 }
 
+const KNOWN: KnownOptions<TaskableOperationOptions> = {
+  operationName: true,
+  maxRetry: true,
+  runtimeLimitMs: true,
+  workerType: true,
+  resources: true,
+};
+
 /** Validates the retry, timeout and routing options once. @internal */
-export function checkRunOptions(owner: string, options: TaskRunOptions): TaskRunOptions {
+export function checkRunOptions(owner: string, options: TaskableOperationOptions): TaskRunOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${owner}: options must be an object, received ${String(options)}`);
+  }
+  checkOptionKeys(owner, options, KNOWN);
   const out: { -readonly [K in keyof TaskRunOptions]: TaskRunOptions[K] } = {};
   if (options.maxRetry !== undefined) out.maxRetry = checkCount(owner, 'maxRetry', options.maxRetry);
   if (options.runtimeLimitMs !== undefined) {

@@ -1,4 +1,5 @@
 import { Dependency } from '../flows/dependency.js';
+import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow, type Startable } from '../flows/flow.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
@@ -11,6 +12,20 @@ export interface DryRunResult {
   readonly total: number;
   /** Flows run, the root ones included. */
   readonly flows: number;
+  /**
+   * Flows that threw in the dry run (most often because a task's result is `undefined` there):
+   * each one's count ends where it threw, so the counts are a lower bound. Empty when every flow
+   * ran to its end.
+   */
+  readonly partial: readonly DryRunStop[];
+}
+
+/** A flow whose dry run ended early; see {@link DryRunResult.partial}. */
+export interface DryRunStop {
+  readonly flowId: string;
+  readonly flowName: string;
+  /** What it threw. */
+  readonly error: Error;
 }
 
 /** What a task seems to return in a dry run. */
@@ -19,10 +34,14 @@ const DRY_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executi
 /**
  * Counts the distinct tasks per operation that `target` would make, without running a task:
  * the flow generators run, every dependency is satisfied at once, and every task seems to
- * return `undefined` (`yield* task.result()` gives `undefined`). Flows whose control flow
- * depends on task results are therefore estimated, not counted exactly; a flow that loops until
- * a task returns something may never end. The tasks the flows yield get an `undefined` outcome;
- * a later real run overwrites it as each task completes.
+ * return `undefined`: in a dry run `yield* task.result()`, `yield* flow.result()` and
+ * `yield* all(...)` give `undefined` (or an array of them), whatever their type says. Flows
+ * whose control flow depends on task results are therefore estimated, not counted exactly; a
+ * flow that throws on such a value (`header.chunks` of an `undefined` header) ends its count
+ * there and is listed in `partial`, and the others go on: a dry run rejects only for a target
+ * that is not a task or flow. A flow that loops until a task returns something may never end.
+ * The tasks the flows yield get an `undefined` outcome; a later real run overwrites it as each
+ * task completes.
  *
  * @param target - what `execute` would run: a task, a flow, or an array of them
  * @returns the counts, once every flow has ended
@@ -41,6 +60,7 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
   const seen = new Set<string>();
   const perOperation = new Map<string, number>();
   const flowsRun = new Set<string>();
+  const partial: DryRunStop[] = [];
 
   const handle = (value: unknown, owner: Flow<unknown> | undefined, children: Flow<unknown>[]): void => {
     if (value instanceof Task) {
@@ -56,12 +76,7 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
     } else if (value instanceof Dependency) {
       for (const t of value.targets ?? []) if (t instanceof Task && t.outcome === undefined) t.outcome = DRY_OUTCOME;
     } else if (owner !== undefined) {
-      throw new MazepaError(
-        `Dry run: flow '${owner.name}' yielded ${String(value)}, which is not a Task, Flow or Dependency`,
-        {
-          flowId: owner.id,
-        },
-      );
+      throw new MazepaError(`Flow '${owner.name}' yielded ${describeYield(value)}`, { flowId: owner.id });
     } else {
       throw new TypeError(`dryRun: target must be a Task, a Flow or an array of them, received ${String(value)}`);
     }
@@ -70,44 +85,34 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
   const runFlow = async (flow: Flow<unknown>): Promise<void> => {
     if (flowsRun.has(flow.id)) return;
     flowsRun.add(flow.id);
+    // Whatever happens, the flow seems to return `undefined`, so the flows that wait on it go on.
+    flow.outcome = { returnValue: undefined };
     const children: Flow<unknown>[] = [];
-    const fail = (error: unknown): never => {
-      throw new MazepaError(
-        `Dry run: flow '${flow.name}' (${flow.id}) threw: ${(error as Error)?.message ?? String(error)}`,
-        {
-          flowId: flow.id,
-          cause: error,
-        },
-      );
+    const stop = (error: unknown): void => {
+      partial.push({ flowId: flow.id, flowName: flow.name, error: toError(error) });
     };
     if (flow.source !== undefined) {
       await new Promise<void>((resolve, reject) => {
         flow.source!.subscribe({ next: (v) => handle(v, flow, children), error: reject, complete: resolve });
-      }).catch(fail);
+      }).catch(stop);
       for (const child of children.splice(0)) await runFlow(child);
-      flow.outcome = { returnValue: undefined };
       return;
     }
     let generator: ReturnType<NonNullable<Flow<unknown>['fn']>>;
     try {
       generator = flow.fn!(...flow.args);
+      for (;;) {
+        const step = generator.next(undefined);
+        if (step.done) {
+          flow.outcome = { returnValue: step.value };
+          return;
+        }
+        handle(step.value, flow, children);
+        // Subflows run to their end before the flow goes on, so it finds their results ready.
+        for (const child of children.splice(0)) await runFlow(child);
+      }
     } catch (error) {
-      return fail(error);
-    }
-    for (;;) {
-      let step: IteratorResult<unknown, unknown>;
-      try {
-        step = generator.next(undefined);
-      } catch (error) {
-        return fail(error);
-      }
-      if (step.done) {
-        flow.outcome = { returnValue: step.value };
-        return;
-      }
-      handle(step.value, flow, children);
-      // Subflows run to their end before the flow goes on, so it finds their results ready.
-      for (const child of children.splice(0)) await runFlow(child);
+      stop(error);
     }
   };
 
@@ -116,5 +121,13 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
   for (const root of roots) await runFlow(root);
   const operations: Record<string, number> = {};
   for (const [name, n] of perOperation) operations[name] = n;
-  return { operations, total: seen.size, flows: flowsRun.size };
+  return { operations, total: seen.size, flows: flowsRun.size, partial };
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new MazepaError(`A flow threw a non-Error value: ${String(value)}`);
+}
+
+function describeYield(value: unknown): string {
+  return `${describeValue(value)}, which is not a Task, Flow or Dependency${misuseHint(value, 'yield')}`;
 }

@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { randomId } from '../flows/ids.js';
+import { checkOptionKeys, type KnownOptions } from '../flows/option-keys.js';
 import type { TaskOutcome } from '../flows/task.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { TransientCondition } from './retry-policy.js';
@@ -64,11 +65,28 @@ export interface ResolvedOptions {
 
 const EXECUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+const KNOWN: KnownOptions<ExecuteOptions> = {
+  queue: true,
+  executionId: true,
+  maxBatchLen: true,
+  maxInFlight: true,
+  raiseOnFailedTask: true,
+  isTransient: true,
+  checkpoint: true,
+  checkpointIntervalMs: true,
+  showProgress: true,
+  estimateTotals: true,
+  signal: true,
+  scheduler: true,
+  completed: true,
+};
+
 /** Validates the options once, naming the option and the value at fault. @internal */
 export function resolveOptions(options: ExecuteOptions = {}, owner = 'execute'): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${owner}: options must be an object, received ${String(options)}`);
   }
+  checkOptionKeys(owner, options, KNOWN);
   const fail = (name: string, expected: string, value: unknown): never => {
     throw new TypeError(`${owner}: option '${name}' must be ${expected}, received ${show(value)}`);
   };

@@ -11,8 +11,11 @@ export interface OperationCounts {
   retried: number;
 }
 
-/** What `execute` resolves to. */
-export interface ExecutionSummary {
+/**
+ * What `execute` resolves to. `T` is what the root returned: typed from the target of
+ * `execute` (a `Flow<T>` or `Task<T>` gives `T`, an array of them an array of their values).
+ */
+export interface ExecutionSummary<T = unknown> {
   readonly executionId: string;
   readonly succeeded: number;
   readonly failed: number;
@@ -22,6 +25,11 @@ export interface ExecutionSummary {
   readonly operations: Readonly<Record<string, Readonly<OperationCounts>>>;
   /** Milliseconds from start to end, on the execution's scheduler. */
   readonly durationMs: number;
+  /**
+   * What the root returned: a flow's return value, a task's value, or an array of the values of
+   * an array target (`undefined` for a task that failed with `raiseOnFailedTask: false`).
+   */
+  readonly result: T;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { Dependency, type DependencyTarget } from '../flows/dependency.js';
+import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow } from '../flows/flow.js';
 import { errorFromSerialized, serializeError } from '../flows/serialized-error.js';
@@ -233,8 +234,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       return;
     }
     flow.pendingError = new TypeError(
-      `Flow '${flow.flow.name}' yielded ${describe(value)}; a flow may yield a Task, a Flow, ` +
-        'an array of them, or a Dependency',
+      `Flow '${flow.flow.name}' yielded ${describeValue(value)}; a flow may yield a Task, a Flow, ` +
+        `an array of them, or a Dependency${misuseHint(value, 'yield')}`,
     );
   }
 

@@ -37,7 +37,7 @@ export function runExecution(
         } catch (error) {
           pushed = Promise.reject(error);
         }
-        subscriber.add(from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(queue, batch, error)) }));
+        subscriber.add(from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }));
       },
       emit: (event) => {
         if (!done) subscriber.next(event);
@@ -45,7 +45,8 @@ export function runExecution(
       finish: (error, origin) => {
         if (done) return;
         if (error !== undefined) return fail(executionFailure(executionId, error, origin));
-        const summary = summarize(executionId, driver.stats.operations, scheduler.now() - startedAt);
+        const durationMs = scheduler.now() - startedAt;
+        const summary = summarize(executionId, driver.stats.operations, durationMs, root.outcome?.returnValue);
         subscriber.next({ type: 'execution_completed', executionId, summary });
         done = true;
         subscriber.complete();
@@ -97,11 +98,18 @@ function executionFailure(
   });
 }
 
-function pushFailure(queue: ExecutionQueue, batch: readonly Task[], error: unknown): MazepaError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new MazepaError(
-    `Queue '${queue.name}' refused a batch of ${batch.length} task(s) (first: ${batch[0]?.id}): ${message}`,
-    { cause: error, taskId: batch[0]?.id },
+/** A refused push fails the execution as a failed task would: a `MazepaExecutionFailure`. */
+function pushFailure(
+  executionId: string,
+  queue: ExecutionQueue,
+  batch: readonly Task[],
+  error: unknown,
+): MazepaExecutionFailure {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new MazepaExecutionFailure(
+    `Execution ${executionId}: queue '${queue.name}' refused a batch of ${batch.length} task(s) ` +
+      `(first: ${batch[0]?.id}, operation '${batch[0]?.operationName}'): ${message}`,
+    { cause: error, executionId, taskId: batch[0]?.id },
   );
 }
 
@@ -110,6 +118,7 @@ export function summarize(
   executionId: string,
   operations: ReadonlyMap<string, OperationCounts>,
   durationMs: number,
+  result?: unknown,
 ): ExecutionSummary {
   const totals = { succeeded: 0, failed: 0, skipped: 0, retried: 0 };
   const perOperation: Record<string, OperationCounts> = {};
@@ -120,5 +129,5 @@ export function summarize(
     totals.skipped += counts.skipped;
     totals.retried += counts.retried;
   }
-  return { executionId, ...totals, operations: perOperation, durationMs };
+  return { executionId, ...totals, operations: perOperation, durationMs, result };
 }

@@ -132,6 +132,8 @@ describe('SqsExecutionQueue with 3 worker processes', () => {
   it('should refuse a task with an argument that cannot be encoded, naming its path', async () => {
     const task = new Task({ fn: (_o: unknown) => 1, operationName: 'echo', args: [{ cb: () => 1 }] });
     const failure = await run(task).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MazepaExecutionFailure);
+    expect((failure as MazepaExecutionFailure).taskId).toBe(task.id);
     expect(String((failure as Error).cause ?? failure)).toMatch(/cannot be sent to SQS: args\[0\]\.cb is a function/);
   });
 

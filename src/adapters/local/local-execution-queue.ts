@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Observable, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import { MazepaError } from '../../flows/errors.js';
+import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { Task } from '../../flows/task.js';
@@ -26,6 +27,13 @@ export interface LocalExecutionQueueOptions {
    */
   readonly resourceLimits?: ResourceUse;
 }
+
+const KNOWN: KnownOptions<LocalExecutionQueueOptions> = {
+  concurrency: true,
+  scheduler: true,
+  sliceMs: true,
+  resourceLimits: true,
+};
 
 /** Tasks that wait for the same resources, in push order. */
 interface Blocked {
@@ -67,6 +75,10 @@ export class LocalExecutionQueue implements ExecutionQueue {
   #scheduled = false;
 
   constructor(options: LocalExecutionQueueOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`LocalExecutionQueue: options must be an object, received ${String(options)}`);
+    }
+    checkOptionKeys('LocalExecutionQueue', options, KNOWN);
     const concurrency = options.concurrency ?? 1;
     if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
       throw new TypeError(

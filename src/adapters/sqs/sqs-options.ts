@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { isQueueName, queueNameFromUrl } from './queue-names.js';
@@ -75,6 +76,21 @@ export interface ResolvedSqsOptions {
 
 const OWNER = 'SqsExecutionQueue';
 
+const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
+  queueName: true,
+  queueUrl: true,
+  client: true,
+  region: true,
+  endpoint: true,
+  visibilityTimeoutSec: true,
+  waitTimeSeconds: true,
+  deadLetterQueue: true,
+  signingKey: true,
+  sendConcurrency: true,
+  outcomeReceivers: true,
+  onEvent: true,
+};
+
 /** @internal Checks `options` and applies the defaults. */
 export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSqsOptions {
   if (typeof options !== 'object' || options === null) {
@@ -82,6 +98,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
       `${OWNER}: options must be an object with 'queueName' or 'queueUrl', received ${String(options)}`,
     );
   }
+  checkOptionKeys(OWNER, options, KNOWN);
   const { queueUrl } = options;
   if (queueUrl !== undefined && (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl))) {
     fail('queueUrl', 'an http(s) URL', queueUrl);

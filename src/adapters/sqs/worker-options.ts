@@ -1,3 +1,4 @@
+import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import type { SqsExecutionQueue } from './sqs-execution-queue.js';
 import { wholeNumber } from './sqs-options.js';
@@ -125,8 +126,22 @@ export interface ResolvedWorkerOptions {
 
 const OWNER = 'runWorker';
 
+const KNOWN: KnownOptions<RunWorkerOptions> = {
+  queue: true,
+  concurrency: true,
+  maxRuntimeMs: true,
+  idleTimeoutMs: true,
+  signal: true,
+  onEvent: true,
+  resourceLimits: true,
+};
+
 /** @internal Checks the options of {@link runWorker} once. */
 export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${OWNER}: options must be an object with 'queue', received ${String(options)}`);
+  }
+  checkOptionKeys(OWNER, options, KNOWN);
   const queue = options?.queue as unknown;
   if (typeof queue !== 'object' || queue === null || typeof (queue as { connect?: unknown }).connect !== 'function') {
     throw new TypeError(`${OWNER}: option 'queue' must be an SqsExecutionQueue, received ${String(queue)}`);

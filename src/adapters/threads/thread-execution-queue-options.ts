@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
 
 /** Options of {@link ThreadExecutionQueue}. */
@@ -45,11 +46,20 @@ export interface ResolvedThreadOptions {
 
 const OWNER = 'ThreadExecutionQueue';
 
+const KNOWN: KnownOptions<ThreadExecutionQueueOptions> = {
+  threads: true,
+  imports: true,
+  execArgv: true,
+  terminateGraceMs: true,
+  resourceLimits: true,
+};
+
 /** Validates the options and applies the defaults. @internal */
 export function resolveThreadOptions(options: ThreadExecutionQueueOptions): ResolvedThreadOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${OWNER}: options must be an object with at least 'imports', received ${String(options)}`);
   }
+  checkOptionKeys(OWNER, options, KNOWN);
   const threads = options.threads ?? availableParallelism();
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) {
     throw new TypeError(`${OWNER}: option 'threads' must be a whole number >= 1, received ${String(threads)}`);
