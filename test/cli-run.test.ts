@@ -6,6 +6,7 @@ import { runMazepa } from '../src/cli/program.js';
 import { spawnMazepa } from './fixtures/run/spawn-mazepa.js';
 
 const fixture = 'test/fixtures/run/count-tasks.ts';
+const mistakes = 'test/fixtures/run/mistakes.ts';
 const dir = mkdtempSync(join(tmpdir(), 'mazepa-cli-'));
 const log = join(dir, 'runs.log');
 /** `mazepa ...args` in this process: its exit code and what it printed. */
@@ -52,6 +53,7 @@ describe('mazepa run', () => {
       '--no-progress',
       '--estimate-totals',
       '--dry-run',
+      '--print-result',
       '--help',
     ]) {
       expect(run.stdout).toContain(flag);
@@ -143,11 +145,23 @@ describe('mazepa run', () => {
     expect(refused.stderr).not.toContain('[mazepa]'); // and no progress line for a run that never started
   });
 
-  it('should exit 1 when the checkpoint cannot be written, saying so', async () => {
+  it('should exit 2 before any task runs when the folder of the checkpoint is missing', async () => {
     const ckpt = join(dir, 'no-such-directory', 'run.ckpt');
     const ownLog = join(dir, 'unwritable-runs.log');
     const result = await mazepa('run', fixture, '--args', JSON.stringify([ownLog, 3]), '--checkpoint', ckpt);
-    expect(result.stderr).toMatch(/Checkpoint .*no-such-directory.run\.ckpt could not be written/);
+    expect(result.stderr).toMatch(
+      /Checkpoint .*no-such-directory.run\.ckpt cannot be written: its folder .*no-such-directory does not exist/,
+    );
+    expect(result.code).toBe(2);
+    expect(existsSync(ownLog)).toBe(false); // no task ran
+  });
+
+  it('should exit 1 when the checkpoint cannot be written at the end, saying so', async () => {
+    const folder = mkdtempSync(join(dir, 'vanishing-'));
+    const ckpt = join(folder, 'run.ckpt');
+    const args = JSON.stringify([folder]);
+    const result = await mazepa('run', mistakes, '--export', 'removesItsFolder', '--args', args, '--checkpoint', ckpt);
+    expect(result.stderr).toMatch(/Checkpoint .*vanishing-.*run\.ckpt could not be written/);
     expect(result.code).toBe(1);
   });
 
@@ -155,5 +169,48 @@ describe('mazepa run', () => {
     const counted = await mazepa('run', fixture, '--args', JSON.stringify([join(dir, 'never.log'), 250]), '--dry-run');
     expect(counted.code).toBe(0);
     expect(counted.stdout).toMatch(/recordRun\s+250\ntotal\s+250/);
+  });
+
+  it('should report a flow that throws in --dry-run as partial, naming it, and exit 0', async () => {
+    const counted = await mazepa('run', mistakes, '--export', 'chunked', '--args', '["abc"]', '--dry-run');
+    expect(counted.stderr).toBe('');
+    expect(counted.stdout).toMatch(/mistakesReadHeader\s+1\ntotal\s+1\n/);
+    expect(counted.stdout).toMatch(/partial: flow 'chunked' \(flow-chunked-\S+\) threw TypeError: .*'chunks'/);
+    expect(counted.code).toBe(0);
+  });
+
+  it('should run with --estimate-totals although the dry run stops early, warning', async () => {
+    const run = await mazepa('run', mistakes, '--export', 'chunked', '--args', '["abc"]', '--estimate-totals');
+    expect(run.stderr).toMatch(/estimateTotals: flow 'chunked' threw in the dry run/);
+    expect(run.stdout).toMatch(/4 succeeded, 0 failed/);
+    expect(run.code).toBe(0);
+  });
+
+  it('should print the result with --print-result: JSON on stdout, the summary on stderr', async () => {
+    const run = await mazepa('run', mistakes, '--export', 'chunked', '--args', '["abcd"]', '--print-result');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ path: 'abcd', chunks: 4 });
+    expect(run.stderr).toMatch(/done in [\d.]+ s: 5 succeeded/);
+    const map = await mazepa('run', mistakes, '--export', 'mapResult', '--print-result', '--no-progress');
+    expect(map.stdout).toBe("Map(1) { 'm#1' => 1n }\n");
+  });
+
+  it('should exit 2 for an --export that is an operation or a class, saying what it is', async () => {
+    const cases = [
+      await mazepa('run', mistakes, '--export', 'readHeader'),
+      await mazepa('run', mistakes, '--export', 'Resize'),
+      await mazepa('run', mistakes, '--export', 'resizer'),
+      await mazepa('run', mistakes, '--export', 'PlainClass'),
+    ];
+    const messages = [
+      /export 'readHeader' .* is the taskable operation 'mistakesReadHeader' \(a function made with taskableOperation\), which makes tasks but is not a flow/,
+      /export 'Resize' .* is the taskable operation class 'MistakesResize' \(made with taskableOperationCls\)/,
+      /export 'resizer' .* is an instance of the operation class MistakesResize/,
+      /export 'PlainClass' .* is the class PlainClass; it must be a Flow/,
+    ];
+    cases.forEach((result, i) => {
+      expect(result.stderr).toMatch(messages[i]!);
+      expect(result.code).toBe(2);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeValue } from '../flows/describe-value.js';
 import { Flow } from '../flows/flow.js';
 import { Task } from '../flows/task.js';
 import type { ExecutionTarget } from '../execute.js';
@@ -43,17 +44,34 @@ export async function loadTarget(
     if (args !== undefined) throw new UsageError(`--args: export '${exportName}' is a ${kind(value)}, not a function`);
     return value;
   }
+  const operation = operationKind(value);
+  if (operation !== undefined) {
+    throw new UsageError(
+      `export '${exportName}' of ${modulePath} is ${operation}, which makes tasks but is not a flow; ` +
+        'export a flow schema whose flow yields its tasks (or a function that returns a Flow or Task), ' +
+        'and run that',
+    );
+  }
   if (typeof value !== 'function') {
     throw new UsageError(
       `export '${exportName}' of ${modulePath} is ${describe(value)}; it must be a Flow, a flow schema, ` +
         'or a function that returns a flow',
     );
   }
+  if (isClass(value)) {
+    throw new UsageError(
+      `export '${exportName}' of ${modulePath} is the class ${value.name || '(anonymous)'}; it must be a Flow, ` +
+        'a flow schema, or a function that returns a flow',
+    );
+  }
   const made: unknown = await (value as (...a: unknown[]) => unknown)(...(args ?? []));
   if (!isTarget(made)) {
     throw new UsageError(
       `export '${exportName}' of ${modulePath} returned ${describe(made)}; it must return a Flow, a Task or an array of them` +
-        (made instanceof Object && 'id' in made ? " (is 'mazepa' loaded twice, from two places?)" : ''),
+        (made instanceof Object && 'id' in made ? " (is 'mazepa' loaded twice, from two places?)" : '') +
+        (Object.prototype.toString.call(made) === '[object Generator]'
+          ? ` (it is a generator function: wrap it with flowSchema and export that, e.g. export const ${exportName} = flowSchema(function* ...))`
+          : ''),
     );
   }
   return made;
@@ -84,7 +102,24 @@ function kind(value: ExecutionTarget): string {
 }
 
 function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'Object'}`;
-  return `a ${typeof value}`;
+  return describeValue(value);
+}
+
+/** What kind of operation `value` is (a taskable operation, its class, or an instance), if one. */
+function operationKind(value: unknown): string | undefined {
+  if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) return undefined;
+  const name = (value as { operationName?: unknown }).operationName;
+  if (typeof value === 'function' && typeof name === 'string') {
+    return typeof (value as { makeTask?: unknown }).makeTask === 'function'
+      ? `the taskable operation '${name}' (a function made with taskableOperation)`
+      : `the taskable operation class '${name}' (made with taskableOperationCls)`;
+  }
+  if (typeof value === 'object' && typeof (value as { makeTask?: unknown }).makeTask === 'function') {
+    return `an instance of the operation class ${value!.constructor?.name ?? '(anonymous)'}`;
+  }
+  return undefined;
+}
+
+function isClass(value: unknown): value is abstract new (...args: never[]) => unknown {
+  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import { execute, type ExecutionTarget } from '../execute.js';
 import { MazepaExecutionFailure } from '../flows/errors.js';
@@ -17,6 +18,7 @@ export interface RunFlags extends QueueFlags {
   readonly progress: boolean;
   readonly estimateTotals?: boolean;
   readonly dryRun?: boolean;
+  readonly printResult?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export function runCommand(): Command {
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
+    .option('--print-result', 'print what the flow returned on stdout (JSON when it can be; the summary goes to stderr)')
     .showHelpAfterError()
     .action(async (modulePath: string, flags: RunFlags) => {
       process.exitCode = await runAction(modulePath, flags);
@@ -90,10 +93,12 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       ...(flags.checkpoint === undefined ? {} : { checkpoint: flags.checkpoint }),
       ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval * 1000 }),
     });
-    process.stdout.write(
+    // With --print-result, stdout holds only the result, so that it can be piped (to jq, say).
+    (flags.printResult === true ? process.stderr : process.stdout).write(
       `mazepa run: done in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.succeeded} succeeded, ` +
         `${summary.failed} failed, ${summary.skipped} skipped (from the checkpoint), ${summary.retried} retried\n`,
     );
+    if (flags.printResult === true) process.stdout.write(`${formatResult(summary.result)}\n`);
     return EXIT.done;
   } catch (error) {
     if (interrupted !== undefined) {
@@ -123,7 +128,30 @@ function printCounts(counts: Awaited<ReturnType<typeof dryRun>>): void {
   const rows = [...Object.entries(counts.operations), ['total', counts.total] as const];
   const width = Math.max(9, ...rows.map(([name]) => name.length));
   const lines = [`${'operation'.padEnd(width)}  tasks`, ...rows.map(([name, n]) => `${name.padEnd(width)}  ${n}`)];
+  for (const stop of counts.partial) {
+    lines.push(
+      `partial: flow '${stop.flowName}' (${stop.flowId}) threw ${stop.error.name}: ${stop.error.message}; ` +
+        'its count ends there (task results are undefined in a dry run)',
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** A result as JSON when JSON says all of it, else as `util.inspect` shows it. @internal */
+export function formatResult(value: unknown): string {
+  return isJsonValue(value, new Set()) ? JSON.stringify(value, null, 2) : inspect(value, { depth: 8 });
+}
+
+function isJsonValue(value: unknown, ancestors: Set<object>): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || ancestors.has(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return false;
+  ancestors.add(value);
+  const ok = Object.values(value).every((item) => isJsonValue(item, ancestors));
+  ancestors.delete(value);
+  return ok;
 }
 
 function positive(value: string): number {
