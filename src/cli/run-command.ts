@@ -25,7 +25,7 @@ export interface RunFlags extends QueueFlags {
  * The `mazepa run` command: loads a module, takes an exported flow (or flow schema, or function
  * returning a flow) and runs it, in this process or on SQS. Exit codes: 0 done, 1 a task (or
  * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted (after the checkpoint
- * was written).
+ * was written). `--print-result` prints what the root returned on stdout (JSON when it can be).
  *
  * @example
  * ```sh
@@ -52,7 +52,10 @@ export function runCommand(): Command {
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
-    .option('--print-result', 'print what the flow returned on stdout (JSON when it can be; the summary goes to stderr)')
+    .option(
+      '--print-result',
+      'print what the flow returned on stdout (JSON when it can be; the summary goes to stderr)',
+    )
     .showHelpAfterError()
     .action(async (modulePath: string, flags: RunFlags) => {
       process.exitCode = await runAction(modulePath, flags);

@@ -95,7 +95,8 @@ export class Flow<R = void> {
 
   /**
    * Waits for this flow and returns what its generator returned: `const v = yield* sub.result()`.
-   * Yields the flow first if it was not started yet.
+   * Yields the flow first if it was not started yet. In a dry run (`dryRun`, `estimateTotals`)
+   * it gives `undefined`, whatever `R` says.
    *
    * @example
    * ```ts

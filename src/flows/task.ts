@@ -119,7 +119,8 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
   /**
    * Waits for this task and returns its value, typed: `const v = yield* task.result()`.
    * Yields the task first if this object was not yielded yet. Throws the task's error if it
-   * failed (also with `raiseOnFailedTask: false`, since there is no value to return).
+   * failed (also with `raiseOnFailedTask: false`, since there is no value to return). In a dry
+   * run (`dryRun`, `estimateTotals`) it gives `undefined`, whatever `R` says.
    *
    * @example
    * ```ts

@@ -30,7 +30,9 @@ export interface ExecuteOptions {
   readonly showProgress?: boolean;
   /**
    * Dry-run the flows first (see `dryRun`) so the progress bars have totals; flows that branch
-   * on task results get estimates. @default false
+   * on task results get estimates. When the dry run stops early (a flow threw on an `undefined`
+   * result) or fails, a warning goes to stderr and the bars have no totals: the run itself goes
+   * on. @default false
    */
   readonly estimateTotals?: boolean;
   /** Aborting it cancels the execution: `execute` rejects and running tasks see their signal fire. */
