@@ -85,6 +85,19 @@ describe('dryRun', () => {
     expect(counts.partial[0]!.error).toBeInstanceOf(TypeError);
   });
 
+  it('should stop a flow that waits in a loop for a result, as partial, and go on', async () => {
+    const poll = taskableOperation(function dryPoll(name: string) {
+      return name.length > 0;
+    });
+    const waits = flowSchema(function* dryWaits() {
+      while (!(yield* poll.makeTask('ready').result())) yield load.makeTask(300);
+    });
+    const counts = await dryRun([waits(), load.makeTask(301)]);
+    expect(counts.operations).toEqual({ dryPoll: 1, dryLoad: 2 });
+    expect(counts.partial.map((p) => p.flowName)).toEqual(['dryWaits']);
+    expect(counts.partial[0]!.error.message).toMatch(/yielded only tasks it had yielded before, 10004 times in a row/);
+  });
+
   it('should report a flow that yields a generator (a missing star) as partial, saying "did you mean yield*"', async () => {
     const noStar = flowSchema(function* dryNoStar() {
       yield load.makeTask(1).result() as never;

@@ -28,6 +28,9 @@ export interface DryRunStop {
   readonly error: Error;
 }
 
+/** Yields of known tasks in a row, beyond one per task, after which a flow is taken to loop. */
+const LOOP_ALLOWANCE = 10_000;
+
 /** What a task seems to return in a dry run. */
 const DRY_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executionSecs: 0 });
 
@@ -39,7 +42,9 @@ const DRY_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executi
  * whose control flow depends on task results are therefore estimated, not counted exactly; a
  * flow that throws on such a value (`header.chunks` of an `undefined` header) ends its count
  * there and is listed in `partial`, and the others go on: a dry run rejects only for a target
- * that is not a task or flow. A flow that loops until a task returns something may never end.
+ * that is not a task or flow. A flow that loops until a task returns something is stopped (and
+ * listed in `partial`) once it has yielded only tasks it yielded before, more times in a row than
+ * there are tasks (plus 10,000).
  * The tasks the flows yield get an `undefined` outcome; a later real run overwrites it as each
  * task completes.
  *
@@ -101,13 +106,27 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
     let generator: ReturnType<NonNullable<Flow<unknown>['fn']>>;
     try {
       generator = flow.fn!(...flow.args);
+      // Yields of tasks seen before, in a row: a flow that waits in a loop for a result (which is
+      // `undefined` here) would go on forever. A flow that only reads results of tasks it yielded
+      // makes at most one such yield per task, so more than that (with room to spare) is a loop.
+      let repeats = 0;
       for (;;) {
         const step = generator.next(undefined);
         if (step.done) {
           flow.outcome = { returnValue: step.value };
           return;
         }
+        const known = seen.size;
         handle(step.value, flow, children);
+        if (step.value instanceof Dependency) continue;
+        repeats = seen.size === known && children.length === 0 ? repeats + 1 : 0;
+        if (repeats > known + LOOP_ALLOWANCE) {
+          throw new MazepaError(
+            `Flow '${flow.name}' yielded only tasks it had yielded before, ${repeats} times in a row: it ` +
+              'seems to wait in a loop for a task result, and results are undefined in a dry run',
+            { flowId: flow.id },
+          );
+        }
         // Subflows run to their end before the flow goes on, so it finds their results ready.
         for (const child of children.splice(0)) await runFlow(child);
       }
