@@ -44,7 +44,7 @@ const DRY_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executi
  * there and is listed in `partial`, and the others go on: a dry run rejects only for a target
  * that is not a task or flow. A flow that loops until a task returns something is stopped (and
  * listed in `partial`) once it has yielded only tasks it yielded before, more times in a row than
- * there are tasks (plus 10,000).
+ * there are tasks and flows (plus 10,000).
  * The tasks the flows yield get an `undefined` outcome; a later real run overwrites it as each
  * task completes.
  *
@@ -103,7 +103,7 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
       for (const child of children.splice(0)) await runFlow(child);
       return;
     }
-    let generator: ReturnType<NonNullable<Flow<unknown>['fn']>>;
+    let generator: ReturnType<NonNullable<Flow<unknown>['fn']>> | undefined;
     try {
       generator = flow.fn!(...flow.args);
       // Yields of tasks seen before, in a row: a flow that waits in a loop for a result (which is
@@ -120,7 +120,7 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
         handle(step.value, flow, children);
         if (step.value instanceof Dependency) continue;
         repeats = seen.size === known && children.length === 0 ? repeats + 1 : 0;
-        if (repeats > known + LOOP_ALLOWANCE) {
+        if (repeats > known + flowsRun.size + LOOP_ALLOWANCE) {
           throw new MazepaError(
             `Flow '${flow.name}' yielded only tasks it had yielded before, ${repeats} times in a row: it ` +
               'seems to wait in a loop for a task result, and results are undefined in a dry run',
@@ -132,6 +132,11 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
       }
     } catch (error) {
       stop(error);
+      try {
+        generator?.return(undefined); // its finally blocks run, as they would when a real run ends
+      } catch {
+        // a finally block that throws here has nobody to report to
+      }
     }
   };
 
