@@ -8,6 +8,7 @@ export { runWorker } from './adapters/sqs/worker.js';
 export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker-options.js';
 export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/task-router.js';
 export { SqsQueueError } from './adapters/sqs/sqs-error.js';
+export type { SqsCallRetried } from './adapters/sqs/sqs-retry.js';
 
 // Looking after the queues: outcome queues of dead runs, the dead-letter queue
 export {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import { LocalExecutionQueue } from '../adapters/local/local-execution-queue.js';
 import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { UsageError } from './usage-error.js';
@@ -12,6 +13,7 @@ export interface QueueFlags {
   readonly signingKeyEnv?: string;
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
+  readonly maxOutageMs?: number;
 }
 
 // A variable specifier: the SQS adapter (and its AWS SDK) loads only when a queue is named.
@@ -20,6 +22,9 @@ const SQS_MODULE = '../sqs.js';
 /** The queue `mazepa run` sends tasks to: SQS when a queue is named, else this process. @internal */
 export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   const resourceLimits = parseLimits(flags.resourceLimit);
+  if (flags.maxOutageMs !== undefined && flags.queueName === undefined && flags.queueUrl === undefined) {
+    throw new UsageError('--max-outage-ms applies to an SQS queue: give --queue-name (or --queue-url) too');
+  }
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
     return new LocalExecutionQueue({ concurrency: flags.concurrency, ...(resourceLimits ? { resourceLimits } : {}) });
   }
@@ -40,6 +45,7 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
     if (flags[key] !== undefined) options[key] = flags[key];
   }
   if (flags.visibilityTimeout !== undefined) options['visibilityTimeoutSec'] = flags.visibilityTimeout;
+  if (flags.maxOutageMs !== undefined) options['maxOutageMs'] = flags.maxOutageMs;
   if (flags.signingKeyEnv !== undefined) {
     const key = process.env[flags.signingKeyEnv];
     if (!key) throw new UsageError(`--signing-key-env: the environment variable ${flags.signingKeyEnv} is not set`);
@@ -66,4 +72,13 @@ export function parseLimits(specs: readonly string[] | undefined): Record<string
     limits[match[1]!] = Number(match[2]);
   }
   return limits;
+}
+
+/** Parses `--max-outage-ms`: milliseconds >= 0, or `Infinity`. @internal */
+export function parseOutageMs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0)) {
+    throw new InvalidArgumentError('must be a number of milliseconds >= 0 (Infinity: never give up)');
+  }
+  return n;
 }

@@ -6,7 +6,7 @@ import { CheckpointError } from '../streams/checkpoint-error.js';
 import { dryRun } from '../streams/dry-run.js';
 import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
-import { makeQueue, type QueueFlags } from './make-queue.js';
+import { makeQueue, parseOutageMs, type QueueFlags } from './make-queue.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 /** The flags of `mazepa run`, as commander parses them. @internal */
@@ -47,6 +47,11 @@ export function runCommand(): Command {
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (workers extend it)', whole)
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key of the queue')
+    .option(
+      '--max-outage-ms <ms>',
+      'how long SQS calls may fail with transient errors (retried meanwhile) before the run fails (default: 300000)',
+      parseOutageMs,
+    )
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
@@ -119,6 +124,13 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
     const cause = (error as Error).cause;
     if (error instanceof MazepaExecutionFailure && cause instanceof Error && cause.stack !== undefined) {
       process.stderr.write(`${cause.stack}\n`);
+    } else {
+      // Say why, e.g. which SQS call failed on which queue, for how long.
+      let said = (error as Error).message;
+      for (let c = cause, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+        if (!said.includes(c.message)) process.stderr.write(`  because: ${c.message}\n`);
+        said = c.message;
+      }
     }
     return EXIT.failed;
   } finally {

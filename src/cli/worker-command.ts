@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
-import { parseLimits } from './make-queue.js';
+import { parseLimits, parseOutageMs } from './make-queue.js';
 import { formatWorkerEvent } from './worker-events.js';
 
 /** The flags of `mazepa worker`, as commander parses them. @internal */
@@ -19,6 +19,7 @@ export interface WorkerFlags {
   readonly signingKeyEnv?: string;
   readonly verbose?: boolean;
   readonly resourceLimit?: readonly string[];
+  readonly maxOutageMs?: number;
 }
 
 /**
@@ -48,6 +49,11 @@ export function workerCommand(): Command {
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (heartbeats extend it)', whole)
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key')
     .option('--resource-limit <name=n...>', 'at most n units of the resource in use at once here (e.g. gpu=1)')
+    .option(
+      '--max-outage-ms <ms>',
+      'how long SQS calls may fail with transient errors (retried meanwhile) before the worker exits (default: 300000)',
+      parseOutageMs,
+    )
     .option('--verbose', 'print a line per task')
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
@@ -100,6 +106,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
       ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
       ...(flags.visibilityTimeout === undefined ? {} : { visibilityTimeoutSec: flags.visibilityTimeout }),
       ...(signingKey === undefined ? {} : { signingKey }),
+      ...(flags.maxOutageMs === undefined ? {} : { maxOutageMs: flags.maxOutageMs }),
     });
   } catch (error) {
     log(`mazepa worker: ${(error as Error).message}`);

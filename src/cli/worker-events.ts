@@ -1,3 +1,4 @@
+import { describeRetry } from '../adapters/sqs/queue-events.js';
 import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
 
 /**
@@ -21,6 +22,8 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
         `${prefix} message ${event.messageId} rejected, not run: ${event.reason.slice(0, 300)} ` +
         (event.reported ? '(failed back to its execution)' : '(left to the dead-letter queue)')
       );
+    case 'call_retried':
+      return `${prefix} ${describeRetry(event)}`;
     case 'worker_error':
       return `${prefix} ${event.error instanceof Error ? event.error.message : String(event.error)}`;
     case 'worker_stopping':

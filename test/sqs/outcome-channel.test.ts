@@ -1,9 +1,9 @@
 // Unit tests of an execution's outcome queue on its error paths, with a stubbed SQS client.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import type { OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, SqsQueueError, type SqsQueueEvent } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
-import { RECEIVE_FAILURE_LIMIT } from '../../src/adapters/sqs/outcome-channel.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 const KEY = 'outcome-test-key';
@@ -88,8 +88,9 @@ describe('SqsExecutionQueue outcomes', () => {
     await queue.close();
   });
 
-  it(`should retry failed receives with backoff, and fail the execution after ${RECEIVE_FAILURE_LIMIT} in a row`, async () => {
+  it('should retry failed receives with backoff, and fail the execution once they have failed for maxOutageMs', async () => {
     vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(1); // the longest wait the jitter allows
     const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     let receives = 0;
     const { client } = stubClient((name, input) => {
@@ -106,30 +107,49 @@ describe('SqsExecutionQueue outcomes', () => {
       client,
       signingKey: KEY,
       outcomeReceivers: 1,
+      maxOutageMs: 30_000,
       onEvent: (e) => events.push(e),
     });
     const { reports, failure } = listen(queue);
 
     await vi.advanceTimersByTimeAsync(0);
     expect(receives).toBe(1);
-    await vi.advanceTimersByTimeAsync(249);
-    expect(receives).toBe(1); // waiting out the first backoff
+    await vi.advanceTimersByTimeAsync(499);
+    expect(receives).toBe(1); // waiting out the first backoff (throttled: from 500 ms)
     await vi.advanceTimersByTimeAsync(1);
     expect(receives).toBe(2);
     await vi.runAllTimersAsync();
     const error = await failure;
     expect(reports.map((r) => r.taskId)).toEqual(['t1']);
-    expect(receives).toBe(4 + RECEIVE_FAILURE_LIMIT);
     expect(error).toBeInstanceOf(SqsQueueError);
-    expect(error).toMatchObject({ operation: 'ReceiveMessage', cause: throttled });
+    expect(error).toMatchObject({ operation: 'ReceiveMessage', cause: throttled, failingForMs: 30_000 });
     expect((error as SqsQueueError).queueName).toMatch(/^q-out-e-/);
     expect((error as Error).message).toMatch(
-      /^SQS ReceiveMessage on outcome queue 'q-out-e-[0-9a-f]{6}' failed 10 times in a row; the last: ThrottlingException: slow down$/,
+      /^SQS ReceiveMessage on queue 'q-out-e-[0-9a-f]{6}' has failed for 30\.0 s \(8 tries; the outage budget maxOutageMs is 30000 ms\); the last error: ThrottlingException: slow down$/,
     );
-    const retried = events.filter((e) => e.type === 'receive_retried');
-    expect(retried.map((e) => e.retryInMs)).toEqual([
-      250, 500, 1000, 250, 500, 1000, 2000, 4000, 8000, 16_000, 20_000, 20_000,
-    ]);
+    const retried = events.filter((e) => e.type === 'call_retried');
+    // Doubling up to 10 s; the last wait is cut to what is left of the budget.
+    expect(retried.map((e) => e.retryInMs)).toEqual([500, 1000, 2000, 500, 1000, 2000, 4000, 8000, 10_000, 4500]);
+    expect(retried.at(-1)).toMatchObject({ operation: 'ReceiveMessage', failures: 7, failingForMs: 25_500 });
+    expect(receives).toBe(4 + 8);
+  });
+
+  it('should fail the execution at once when its outcome queue is deleted', async () => {
+    const { client } = stubClient((name, input) => {
+      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+      if (name === 'ReceiveMessage') throw new QueueDoesNotExist({ message: 'gone', $metadata: {} });
+      return {};
+    });
+    const events: SqsQueueEvent[] = [];
+    const queue = new SqsExecutionQueue({
+      queueName: 'q',
+      client,
+      outcomeReceivers: 1,
+      onEvent: (e) => events.push(e),
+    });
+    const error = await listen(queue).failure;
+    expect(error).toMatchObject({ name: 'SqsQueueError', operation: 'ReceiveMessage' });
+    expect(events.filter((e) => e.type === 'call_retried')).toEqual([]);
   });
 
   it('should report an outcome queue it could not delete, with its URL (by default as a warning)', async () => {

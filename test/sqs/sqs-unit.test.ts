@@ -53,7 +53,7 @@ describe('SqsExecutionQueue', () => {
   });
 
   it('should wrap an AWS error once, naming the queue and the call', async () => {
-    const boom = Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    const boom = Object.assign(new Error('not allowed'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     const { client } = stubClient(() => {
       throw boom;
     });
@@ -61,7 +61,7 @@ describe('SqsExecutionQueue', () => {
     const error = await queue.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SqsQueueError);
     expect(error).toMatchObject({ queueName: 'q', operation: 'GetQueueUrl', cause: boom });
-    expect((error as Error).message).toBe("SQS GetQueueUrl on queue 'q' failed: ThrottlingException: throttled");
+    expect((error as Error).message).toBe("SQS GetQueueUrl on queue 'q' failed: AccessDenied: not allowed");
   });
 
   it('should retry entries the server failed on, and refuse ones it rejects', async () => {

@@ -9,6 +9,7 @@ import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue
 import { findDeadLetter, findQueueUrl } from './dead-letter-queue.js';
 import { packBatches, sendBatch, type Destination } from './send-messages.js';
 import { SqsQueueError, wrapSqsError } from './sqs-error.js';
+import { ADMIN_RETRY } from './sqs-retry.js';
 
 /**
  * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
@@ -73,8 +74,9 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<numbe
     }
     const deadLetter = await findDeadLetter(client, taskUrl, queueName);
     if (deadLetter === undefined) return 0;
-    const from = { client, url: deadLetter.url, name: deadLetter.name };
-    return movePass(from, { client, url: taskUrl, name: queueName }, maxMessages, waitTimeSeconds);
+    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_RETRY };
+    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_RETRY };
+    return movePass(from, to, maxMessages, waitTimeSeconds);
   });
 }
 

@@ -1,6 +1,7 @@
 import { deleteQueue } from './ensure-queue.js';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
 import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
+import { ADMIN_RETRY } from './sqs-retry.js';
 
 /**
  * Deletes the outcome queues of a task queue whose runs are gone (orphans, see
@@ -29,7 +30,7 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
       try {
         const now = await describeOutcomeQueue(client, queue.url, resolved);
         if (now?.state !== 'orphan') continue;
-        await deleteQueue(client, queue.url, queue.name);
+        await deleteQueue({ client, retry: ADMIN_RETRY, onEvent: () => undefined }, queue.url, queue.name);
         deleted.push(now);
       } catch (error) {
         failure ??= error;

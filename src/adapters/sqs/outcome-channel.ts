@@ -2,18 +2,13 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SigningKey } from '../../flows/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
-import { createQueue, deleteQueue } from './ensure-queue.js';
+import { batchCall } from './batch-call.js';
+import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
 import { readOutcome } from './outcome-decode.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import type { SqsQueueEvent } from './queue-events.js';
-import { isAbort, isQueueMissing, SqsQueueError, wrapSqsError } from './sqs-error.js';
-
-/**
- * @internal Failed receives in a row (each after the SDK's own retries) that one receiver of an
- * outcome queue sits out, waiting 250 ms, 500 ms, ... up to 20 s between them (about 70 s in
- * all), before the execution fails.
- */
-export const RECEIVE_FAILURE_LIMIT = 10;
+import { isAbort } from './sqs-error.js';
+import { retrying, type RetryPolicy } from './sqs-retry.js';
 
 /** @internal What an {@link OutcomeChannel} needs. */
 export interface OutcomeChannelOptions {
@@ -24,6 +19,7 @@ export interface OutcomeChannelOptions {
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
+  readonly retry: RetryPolicy;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
 }
@@ -32,12 +28,14 @@ export interface OutcomeChannelOptions {
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
  * few receivers that hand each decoded outcome on and delete the messages, and deleted when
  * the execution ends, however it ends. A message that is not a valid outcome of the execution
- * is deleted and reported, never fatal; a receive that fails is retried with backoff.
+ * is deleted and reported, never fatal. Every call is retried on transient errors for up to the
+ * outage budget; a receive that fails for longer, or finds the queue deleted, fails the execution.
  */
 export class OutcomeChannel {
   /** The queue's URL, once it exists: where workers send the outcomes. */
   readonly url: Promise<string>;
   readonly #options: OutcomeChannelOptions;
+  readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
   #loops: Promise<void>[] = [];
@@ -45,7 +43,8 @@ export class OutcomeChannel {
 
   constructor(options: OutcomeChannelOptions) {
     this.#options = options;
-    this.url = createQueue(options.client, options.name, {
+    this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
+    this.url = createQueue(this.#calls, options.name, {
       MaximumMessageSize: String(MAX_MESSAGE_BYTES),
       MessageRetentionPeriod: '86400',
     });
@@ -79,33 +78,35 @@ export class OutcomeChannel {
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);
     if (url === undefined) return;
-    const { client, name: queueName, onEvent } = this.#options;
-    await deleteQueue(client, url, queueName).catch((error: unknown) =>
+    const { name: queueName, onEvent } = this.#options;
+    await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
       onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
     );
   }
 
   async #receive(url: string, onReport: (report: OutcomeReport) => void): Promise<void> {
-    const { client, name, waitTimeSeconds } = this.#options;
+    const { client, name, waitTimeSeconds, retry } = this.#options;
     const signal = this.#abort.signal;
-    let failures = 0;
     while (!signal.aborted) {
       let messages: Message[];
       try {
-        const response = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: waitTimeSeconds }),
-          { abortSignal: signal },
+        messages = await retrying(
+          retry,
+          'ReceiveMessage',
+          name,
+          async () => {
+            const command = new ReceiveMessageCommand({
+              QueueUrl: url,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: waitTimeSeconds,
+            });
+            return (await client.send(command, { abortSignal: signal })).Messages ?? [];
+          },
+          { signal },
         );
-        messages = response.Messages ?? [];
-        failures = 0;
       } catch (error) {
         if (isAbort(error, signal)) return;
-        failures++;
-        // A deleted queue does not come back: waiting for it would only delay the failure.
-        if (isQueueMissing(error)) throw wrapSqsError(error, 'ReceiveMessage', name);
-        if (failures >= RECEIVE_FAILURE_LIMIT) throw this.#gaveUp(error, failures);
-        await this.#pause(error, failures);
-        continue;
+        throw error; // failing for longer than the budget, or the queue is gone: it does not come back
       }
       const receipts: string[] = [];
       for (const message of messages) {
@@ -129,41 +130,20 @@ export class OutcomeChannel {
     if (report !== undefined) onReport(report);
   }
 
-  /** Waits before the next receive after `failures` failed ones in a row; ends early on stop. */
-  async #pause(error: unknown, failures: number): Promise<void> {
-    const { name: queueName, executionId, onEvent } = this.#options;
-    const retryInMs = Math.min(20_000, 250 * 2 ** (failures - 1));
-    const wrapped = wrapSqsError(error, 'ReceiveMessage', queueName);
-    onEvent({ type: 'receive_retried', queueName, executionId, error: wrapped, failures, retryInMs });
-    const signal = this.#abort.signal;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, retryInMs);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  #gaveUp(error: unknown, failures: number): SqsQueueError {
-    const queueName = this.#options.name;
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new SqsQueueError(
-      `SQS ReceiveMessage on outcome queue '${queueName}' failed ${failures} times in a row; the last: ${detail}`,
-      { queueName, operation: 'ReceiveMessage', cause: error },
-    );
-  }
-
+  /** Deletes handled outcome messages, retrying until the channel stops. */
   async #delete(url: string, receipts: readonly string[]): Promise<void> {
-    const { client } = this.#options;
+    const { client, name, retry } = this.#options;
     try {
-      await client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: url,
-          Entries: receipts.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
-        }),
+      await batchCall(
+        retry,
+        'DeleteMessageBatch',
+        name,
+        receipts.length,
+        async (indices) => {
+          const Entries = indices.map((i) => ({ Id: String(i), ReceiptHandle: receipts[i]! }));
+          return (await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }))).Failed;
+        },
+        { signal: this.#abort.signal },
       );
     } catch {
       // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.

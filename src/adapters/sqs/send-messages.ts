@@ -1,6 +1,8 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
-import { SqsQueueError, wrapSqsError } from './sqs-error.js';
+import { batchCall } from './batch-call.js';
+import type { SqsQueueError } from './sqs-error.js';
+import type { RetryPolicy } from './sqs-retry.js';
 
 /** A message to send and its size in UTF-8 bytes. @internal */
 export interface OutgoingMessage {
@@ -8,49 +10,25 @@ export interface OutgoingMessage {
   readonly bytes: number;
 }
 
-/** Where messages go. @internal */
+/** Where messages go, and how the calls retry. @internal */
 export interface Destination {
   readonly client: SQSClient;
   readonly url: string;
   readonly name: string;
+  readonly retry: RetryPolicy;
 }
-
-const ENTRY_TRIES = 3;
 
 /**
  * @internal Sends up to 10 messages (at most 256 KiB in all) in one SendMessageBatch. Resolves to
- * one entry per message: `undefined` when sent, else its error. Entries that failed on the
- * server's side are tried again; a failure of the whole call rejects.
+ * one entry per message: `undefined` when sent, else its error. Transient failures of the whole
+ * call, and entries that failed on the server's side, are tried again (only those entries) for
+ * up to the outage budget; a whole call that fails for good rejects.
  */
-export async function sendBatch(to: Destination, bodies: readonly string[]): Promise<(SqsQueueError | undefined)[]> {
-  const results: (SqsQueueError | undefined)[] = bodies.map(() => undefined);
-  let pending = bodies.map((_, i) => i);
-  for (let tries = 1; pending.length > 0; tries++) {
-    let response;
-    try {
-      response = await to.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: to.url,
-          Entries: pending.map((i) => ({ Id: String(i), MessageBody: bodies[i]! })),
-        }),
-      );
-    } catch (error) {
-      throw wrapSqsError(error, 'SendMessageBatch', to.name);
-    }
-    const retry: number[] = [];
-    for (const failed of response.Failed ?? []) {
-      const index = Number(failed.Id);
-      if (failed.SenderFault !== true && tries < ENTRY_TRIES) retry.push(index);
-      else {
-        results[index] = new SqsQueueError(
-          `SQS SendMessageBatch on queue '${to.name}' refused a message: ${failed.Code ?? 'error'}: ${failed.Message ?? ''}`,
-          { queueName: to.name, operation: 'SendMessageBatch' },
-        );
-      }
-    }
-    pending = retry;
-  }
-  return results;
+export function sendBatch(to: Destination, bodies: readonly string[]): Promise<(SqsQueueError | undefined)[]> {
+  return batchCall(to.retry, 'SendMessageBatch', to.name, bodies.length, async (indices) => {
+    const Entries = indices.map((i) => ({ Id: String(i), MessageBody: bodies[i]! }));
+    return (await to.client.send(new SendMessageBatchCommand({ QueueUrl: to.url, Entries }))).Failed;
+  });
 }
 
 /** @internal Groups messages into batches of at most 10 and 256 KiB, in order. */

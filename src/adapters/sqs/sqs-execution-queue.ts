@@ -12,6 +12,7 @@ import { OutcomeChannel } from './outcome-channel.js';
 import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
 import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
+import type { RetryPolicy } from './sqs-retry.js';
 
 /** @internal What a worker needs of a queue: its client, URL and settings. */
 export interface SqsConnection {
@@ -21,13 +22,16 @@ export interface SqsConnection {
   readonly options: ResolvedSqsOptions;
   /** Workers reply only to queues whose name starts with this. */
   readonly outcomePrefix: string;
+  /** How the calls retry transient errors. */
+  readonly retry: RetryPolicy;
 }
 
 /**
  * An `ExecutionQueue` on AWS SQS: tasks go to a task queue that worker processes (`mazepa
  * worker`, or {@link runWorker}) on any number of machines read; each execution gets its own
  * outcome queue, long-polled for the workers' replies and deleted when the execution ends.
- * The task queue and its dead-letter queue are created if missing.
+ * The task queue and its dead-letter queue are created if missing (by whichever process comes
+ * first). Transient SQS errors are retried for up to `maxOutageMs`.
  *
  * @example
  * ```ts
@@ -50,6 +54,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly #cleanups = new Set<Promise<void>>();
   /** Bounds the SendMessageBatch requests in flight, over all pushes. */
   readonly #sends: Limiter;
+  readonly #retry: RetryPolicy;
   #url: Promise<string> | undefined;
   #connection: Promise<SqsConnection> | undefined;
   #closed = false;
@@ -58,25 +63,48 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#options = resolveSqsOptions(options);
     const { client, region, endpoint } = this.#options;
     this.#ownsClient = client === undefined;
-    this.#client = client ?? makeClient(region, endpoint);
+    this.#client = client ?? makeClient(region, endpoint, true);
     this.name = `sqs:${this.#options.queueName}`;
     this.#sends = createLimiter(this.#options.sendConcurrency);
+    const { maxOutageMs, onEvent } = this.#options;
+    this.#retry = { maxOutageMs, onRetry: onEvent };
   }
 
-  /** @internal The client, URL and settings, once the task queue exists. */
-  connect(): Promise<SqsConnection> {
-    this.#connection ??= this.#connect();
-    this.#connection.catch(() => (this.#connection = undefined)); // a later call tries again
-    return this.#connection;
+  /**
+   * @internal The client, URL and settings, once the task queue exists; its calls retry as this
+   * queue's do, or with a worker's own budget and listener.
+   */
+  connect(worker?: {
+    readonly maxOutageMs: number | undefined;
+    readonly onRetry: RetryPolicy['onRetry'];
+  }): Promise<SqsConnection> {
+    const retry =
+      worker === undefined
+        ? this.#retry
+        : { maxOutageMs: worker.maxOutageMs ?? this.#retry.maxOutageMs, onRetry: worker.onRetry };
+    if (this.#connection === undefined) {
+      const connection = this.#connect(retry);
+      this.#connection = connection;
+      connection.catch(() => (this.#connection = undefined)); // a later call tries again
+    }
+    return this.#connection.then((connection) => ({ ...connection, retry }));
   }
 
-  async #connect(): Promise<SqsConnection> {
-    const url = await this.#taskQueueUrl();
+  async #connect(retry: RetryPolicy): Promise<SqsConnection> {
+    const url = await this.#taskQueueUrl(retry);
     const { queueName } = this.#options;
+    const calls = { client: this.#client, retry, onEvent: this.#options.onEvent };
     const options = this.#options.visibilityGiven
       ? this.#options
-      : { ...this.#options, visibilityTimeoutSec: await queueVisibility(this.#client, url, queueName) };
-    return { client: this.#client, url, name: queueName, options, outcomePrefix: outcomeQueuePrefix(queueName) };
+      : { ...this.#options, visibilityTimeoutSec: await queueVisibility(calls, url, queueName) };
+    return {
+      client: this.#client,
+      url,
+      name: queueName,
+      options,
+      outcomePrefix: outcomeQueuePrefix(queueName),
+      retry,
+    };
   }
 
   async pushTasks(tasks: readonly Task[]): Promise<void> {
@@ -94,7 +122,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
       }
       messages.push(this.#message(task, await channel.url));
     }
-    await sendAll({ client: this.#client, url: await queueUrl, name: this.#options.queueName }, messages, this.#sends);
+    const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
+    await sendAll(to, messages, this.#sends);
   }
 
   outcomes(executionId: string): Observable<OutcomeReport> {
@@ -111,6 +140,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
         onEvent: this.#options.onEvent,
+        retry: this.#retry,
         taskQueueName: this.#options.queueName,
       });
       this.#executions.set(executionId, channel);
@@ -139,9 +169,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
     if (this.#ownsClient && this.#executions.size === 0) this.#client.destroy();
   }
 
-  #taskQueueUrl(): Promise<string> {
+  #taskQueueUrl(retry: RetryPolicy = this.#retry): Promise<string> {
     if (this.#url === undefined) {
-      this.#url = ensureTaskQueue(this.#client, this.#options);
+      this.#url = ensureTaskQueue({ client: this.#client, retry, onEvent: this.#options.onEvent }, this.#options);
       this.#url.catch(() => (this.#url = undefined)); // a later call tries again
     }
     return this.#url;
@@ -169,15 +199,26 @@ export class SqsExecutionQueue implements ExecutionQueue {
 }
 
 /**
- * @internal A client from the options and the SDK's standard configuration. Requests always go to the
- * configured endpoint (the region's, or `endpoint` / `AWS_ENDPOINT_URL_SQS`), never to the host a
- * queue URL names (`useQueueUrlAsEndpoint: false`): a queue URL read from a message must not
- * decide where signed requests go. Emulators' URLs may name another host, too.
+ * @internal A client from the options and the SDK's standard configuration. Requests always go
+ * to the configured endpoint (the region's, or `endpoint` / `AWS_ENDPOINT_URL_SQS`), never to the
+ * host a queue URL names (`useQueueUrlAsEndpoint: false`): a queue URL read from a message must
+ * not decide where signed requests go. Emulators' URLs may name another host, too. With
+ * `retriedByMazepa` (the queue's and its workers' calls, retried within `maxOutageMs`), the SDK
+ * tries each request once (`maxAttempts: 1`) instead of multiplying the tries, and a connection
+ * that takes over 10 s to open, or a request silent for 60 s (a long poll waits 20 s at most),
+ * fails as a timeout, to be tried again, rather than hanging.
  */
-export function makeClient(region: string | undefined, endpoint: string | undefined): SQSClient {
+export function makeClient(
+  region: string | undefined,
+  endpoint: string | undefined,
+  retriedByMazepa = false,
+): SQSClient {
   return new SQSClient({
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     useQueueUrlAsEndpoint: false,
+    ...(retriedByMazepa
+      ? { maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 } }
+      : {}),
   });
 }

@@ -15,6 +15,7 @@ import { isQueueName, queueNameFromUrl } from './queue-names.js';
  *   visibilityTimeoutSec: 60,
  *   deadLetterQueue: { maxReceiveCount: 3 },
  *   signingKey: process.env.MAZEPA_SIGNING_KEY,
+ *   maxOutageMs: 10 * 60_000, // ride out SQS trouble for up to 10 minutes
  * };
  * const queue = new SqsExecutionQueue(options);
  * ```
@@ -49,8 +50,17 @@ export interface SqsExecutionQueueOptions {
   /** Long polls of an execution's outcome queue in flight at once. @default 3 */
   readonly outcomeReceivers?: number;
   /**
-   * Called with each {@link SqsQueueEvent}: rejected outcome messages, retried receives, outcome
-   * queues that could not be deleted. @default each is emitted as a process warning
+   * How long an SQS call may keep failing with transient errors (throttling, 5xx, timeouts,
+   * connection resets) before the execution fails: until then it is retried with capped
+   * exponential backoff and jitter (up to 10 s between tries). `Infinity`: never give up; `0`:
+   * fail at the first transient error. Workers use it too, unless `runWorker` gets its own.
+   * @default 300000 (5 minutes)
+   */
+  readonly maxOutageMs?: number;
+  /**
+   * Called with each {@link SqsQueueEvent}: rejected outcome messages, retried calls, outcome
+   * queues that could not be deleted, a queue created at the same moment with other settings.
+   * @default each is emitted as a process warning (retries of a call: at most one every 10 s)
    */
   readonly onEvent?: (event: SqsQueueEvent) => void;
 }
@@ -70,6 +80,7 @@ export interface ResolvedSqsOptions {
   readonly signingKey: SigningKey | undefined;
   readonly sendConcurrency: number;
   readonly outcomeReceivers: number;
+  readonly maxOutageMs: number;
   /** Never throws. */
   readonly onEvent: (event: SqsQueueEvent) => void;
 }
@@ -89,7 +100,11 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   sendConcurrency: true,
   outcomeReceivers: true,
   onEvent: true,
+  maxOutageMs: true,
 };
+
+/** @internal How long SQS calls may fail with transient errors by default: 5 minutes. */
+export const DEFAULT_MAX_OUTAGE_MS = 300_000;
 
 /** @internal Checks `options` and applies the defaults. */
 export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSqsOptions {
@@ -129,6 +144,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     signingKey: checkSigningKey(OWNER, options.signingKey),
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
+    maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
     onEvent: queueEventListener(options.onEvent),
   };
 }
@@ -136,6 +152,14 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
 function optionalText(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') fail(option, 'a non-empty string', value);
+  return value;
+}
+
+/** @internal `maxOutageMs`: milliseconds >= 0 (`Infinity` allowed), or a TypeError naming it. */
+export function outageBudget(value: unknown, owner = OWNER): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    fail('maxOutageMs', 'a number of milliseconds >= 0 (Infinity: no limit)', value, owner);
+  }
   return value;
 }
 

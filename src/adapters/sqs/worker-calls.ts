@@ -1,5 +1,6 @@
 /**
- * The SQS calls of a worker, each wrapped once with the queue named.
+ * The SQS calls of a worker, each wrapped once with the queue named, and retried on transient
+ * errors for up to the worker's outage budget.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -9,34 +10,44 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { messageBytes, MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import { batchCall } from './batch-call.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { queueNameFromUrl } from './queue-names.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
-import { SqsQueueError, wrapSqsError } from './sqs-error.js';
+import { isQueueMissing } from './sqs-error.js';
+import { retrying } from './sqs-retry.js';
 import { sendBatch } from './send-messages.js';
 
-/** @internal Receives up to `max` task messages, waiting up to `waitSeconds` for the first. */
+/**
+ * @internal Receives up to `max` task messages, waiting up to `waitSeconds` for the first. Any
+ * error but a missing queue is tried again (a worker must not exit on one) until the receive has
+ * failed for the outage budget; aborting `signal` ends it at once.
+ */
 export async function receiveTasks(
   queue: SqsConnection,
   max: number,
   waitSeconds: number,
   signal: AbortSignal,
 ): Promise<Message[]> {
-  try {
-    const response = await queue.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queue.url,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: waitSeconds,
-        VisibilityTimeout: queue.options.visibilityTimeoutSec,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-      }),
-      { abortSignal: signal },
-    );
-    return response.Messages ?? [];
-  } catch (error) {
-    throw wrapSqsError(error, 'ReceiveMessage', queue.name);
-  }
+  return retrying(
+    queue.retry,
+    'ReceiveMessage',
+    queue.name,
+    async () => {
+      const response = await queue.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: waitSeconds,
+          VisibilityTimeout: queue.options.visibilityTimeoutSec,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+        { abortSignal: signal },
+      );
+      return response.Messages ?? [];
+    },
+    { signal, retryable: (error) => !isQueueMissing(error) },
+  );
 }
 
 /** @internal Outcome messages, batched per outcome queue. */
@@ -44,7 +55,7 @@ export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string;
   return new MicroBatcher(
     (url, items) =>
       sendBatch(
-        { client: queue.client, url, name: queueNameFromUrl(url) },
+        { client: queue.client, url, name: queueNameFromUrl(url), retry: queue.retry },
         items.map((i) => i.body),
       ),
     10,
@@ -62,7 +73,10 @@ export function deleteBatcher(queue: SqsConnection): MicroBatcher<string> {
   return new MicroBatcher((url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts));
 }
 
-/** @internal Extends the visibility of running tasks' messages, ten at a time. */
+/**
+ * @internal Extends the visibility of running tasks' messages, ten at a time. Retried for no
+ * longer than the visibility timeout: after that the receipts are stale anyway.
+ */
 export async function extendVisibility(queue: SqsConnection, receipts: readonly string[]): Promise<void> {
   const calls: Promise<unknown>[] = [];
   for (let i = 0; i < receipts.length; i += 10) {
@@ -73,42 +87,42 @@ export async function extendVisibility(queue: SqsConnection, receipts: readonly 
 
 /** @internal Makes a held message visible to every worker again at once. */
 export async function returnMessage(queue: SqsConnection, receipt: string): Promise<void> {
-  try {
-    await queue.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
-    );
-  } catch (error) {
-    throw wrapSqsError(error, 'ChangeMessageVisibility', queue.name);
-  }
+  await retrying(
+    queue.retry,
+    'ChangeMessageVisibility',
+    queue.name,
+    () =>
+      queue.client.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+      ),
+    { maxOutageMs: queue.options.visibilityTimeoutSec * 1000 },
+  );
 }
 
-async function entryCall(
+function entryCall(
   queue: SqsConnection,
   operation: 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch',
   url: string,
   receipts: readonly string[],
 ): Promise<(Error | undefined)[]> {
-  const Entries = receipts.map((ReceiptHandle, i) => ({
-    Id: String(i),
-    ReceiptHandle,
-    ...(operation === 'ChangeMessageVisibilityBatch' ? { VisibilityTimeout: queue.options.visibilityTimeoutSec } : {}),
-  }));
-  let failed;
-  try {
-    const response =
-      operation === 'DeleteMessageBatch'
-        ? await queue.client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }))
-        : await queue.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries }));
-    failed = response.Failed ?? [];
-  } catch (error) {
-    throw wrapSqsError(error, operation, queue.name);
-  }
-  const results: (Error | undefined)[] = receipts.map(() => undefined);
-  for (const f of failed) {
-    results[Number(f.Id)] = new SqsQueueError(
-      `SQS ${operation} on queue '${queue.name}' failed for a message: ${f.Code ?? 'error'}: ${f.Message ?? ''}`,
-      { queueName: queue.name, operation },
-    );
-  }
-  return results;
+  const visibility = queue.options.visibilityTimeoutSec;
+  const extend = operation === 'ChangeMessageVisibilityBatch';
+  return batchCall(
+    queue.retry,
+    operation,
+    queue.name,
+    receipts.length,
+    async (indices) => {
+      const Entries = indices.map((i) => ({
+        Id: String(i),
+        ReceiptHandle: receipts[i]!,
+        ...(extend ? { VisibilityTimeout: visibility } : {}),
+      }));
+      const response = extend
+        ? await queue.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries }))
+        : await queue.client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }));
+      return response.Failed;
+    },
+    extend ? { maxOutageMs: visibility * 1000 } : {},
+  );
 }

@@ -1,7 +1,8 @@
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import type { SqsExecutionQueue } from './sqs-execution-queue.js';
-import { wholeNumber } from './sqs-options.js';
+import { outageBudget, wholeNumber } from './sqs-options.js';
+import type { SqsCallRetried } from './sqs-retry.js';
 
 /**
  * Why a worker stopped taking tasks.
@@ -77,6 +78,8 @@ export type WorkerEvent =
       readonly reported: boolean;
     }
   | { readonly type: 'worker_error'; readonly error: unknown }
+  /** An SQS call failed with a transient error and is tried again: the worker keeps going. */
+  | SqsCallRetried
   | { readonly type: 'worker_stopping'; readonly reason: WorkerStopReason; readonly running: number }
   | { readonly type: 'worker_stopped'; readonly summary: WorkerSummary };
 
@@ -111,6 +114,15 @@ export interface RunWorkerOptions {
    * tasks still waiting are given back to the queue at once. @default no limits
    */
   readonly resourceLimits?: ResourceUse;
+  /**
+   * How long an SQS call may keep failing with transient errors (throttling, 5xx, timeouts,
+   * connection resets) before the worker gives up: until then it is retried with backoff and
+   * reported (`call_retried`). A receive that fails for longer stops the worker with an
+   * `SqsQueueError` naming the queue, the call and how long it failed; an outcome send or delete
+   * that does, leaves its message to be redelivered. `Infinity`: never give up.
+   * @default the queue's `maxOutageMs` (5 minutes)
+   */
+  readonly maxOutageMs?: number;
 }
 
 /** @internal The options checked, with defaults applied. */
@@ -122,6 +134,7 @@ export interface ResolvedWorkerOptions {
   readonly signal: AbortSignal | undefined;
   readonly onEvent: (event: WorkerEvent) => void;
   readonly resourceLimits: ResourceUse | undefined;
+  readonly maxOutageMs: number | undefined;
 }
 
 const OWNER = 'runWorker';
@@ -134,6 +147,7 @@ const KNOWN: KnownOptions<RunWorkerOptions> = {
   signal: true,
   onEvent: true,
   resourceLimits: true,
+  maxOutageMs: true,
 };
 
 /** @internal Checks the options of {@link runWorker} once. */
@@ -159,6 +173,7 @@ export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerO
     maxRuntimeMs: optionalMs('maxRuntimeMs', options.maxRuntimeMs),
     idleTimeoutMs: optionalMs('idleTimeoutMs', options.idleTimeoutMs),
     signal,
+    maxOutageMs: options.maxOutageMs === undefined ? undefined : outageBudget(options.maxOutageMs, OWNER),
     resourceLimits:
       options.resourceLimits === undefined
         ? undefined

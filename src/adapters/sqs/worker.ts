@@ -44,7 +44,8 @@ import {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
   const resolved = resolveWorkerOptions(options);
-  return new SqsWorker(resolved, await resolved.queue.connect()).run();
+  const connection = await resolved.queue.connect({ maxOutageMs: resolved.maxOutageMs, onRetry: resolved.onEvent });
+  return new SqsWorker(resolved, connection).run();
 }
 
 class SqsWorker {
@@ -105,7 +106,6 @@ class SqsWorker {
 
   async #receiveLoop(): Promise<void> {
     const slots = this.#slots;
-    let failures = 0;
     while (!slots.stopped) {
       const max = slots.reserve(10);
       if (max === 0) {
@@ -120,17 +120,13 @@ class SqsWorker {
           slots.waitSeconds(this.#queue.options.waitTimeSeconds),
           slots.signal,
         );
-        failures = 0;
       } catch (error) {
         if (isAbort(error, slots.signal)) return;
+        // Retried already for the outage budget (a missing queue: not at all): the worker fails.
         this.#o.onEvent({ type: 'worker_error', error });
-        if (isQueueMissing(error)) {
-          this.#fatal = error;
-          slots.stop('error');
-          return;
-        }
-        await slots.pause(Math.min(20_000, 250 * 2 ** failures++));
-        continue;
+        this.#fatal ??= error;
+        slots.stop('error');
+        return;
       } finally {
         slots.release(max);
       }

@@ -1,0 +1,142 @@
+// A fault-injecting HTTP proxy for the SQS tests: between SQS clients (the library, CLI workers)
+// and the emulator, on 127.0.0.1. It fails a share of the calls as SQS and networks do (500s,
+// throttling, dropped connections) and can drop every call for a while (an outage). A failed
+// call never reaches the emulator, so a retry of it cannot act twice.
+import { once } from 'node:events';
+import { request, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** How a call is failed. */
+export type FaultKind = 'error500' | 'throttle' | 'drop';
+
+/** What the proxy saw and did. */
+export interface FaultCounts {
+  calls: number;
+  forwarded: number;
+  error500: number;
+  throttle: number;
+  drop: number;
+  /** Calls dropped during an outage. */
+  outage: number;
+  /** Failed calls per SQS action (`ReceiveMessage`, ...). */
+  byAction: Record<string, number>;
+}
+
+export interface FaultProxy {
+  /** The endpoint to give the SQS clients. */
+  readonly endpoint: string;
+  readonly counts: FaultCounts;
+  /** From now on, fails `rate` (0 to 1) of the calls, spread evenly over `kinds`. */
+  setFaults(rate: number, kinds?: readonly FaultKind[]): void;
+  /**
+   * Drops every call (the connection is cut) for `ms` milliseconds of real time, as a server
+   * that is down would; resolves when the outage is over.
+   */
+  outage(ms: number): Promise<void>;
+  /** Resolves once `n` calls in all have been forwarded to the emulator. */
+  forwarded(n: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The answer SQS gives a throttled call (JSON protocol): the SDK reads it as `ThrottlingException`. */
+const THROTTLED = JSON.stringify({ __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' });
+const INTERNAL = JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected server error' });
+
+/** A small seeded generator (mulberry32): the same faults for the same seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Starts a proxy to `target` (the emulator's endpoint) on 127.0.0.1 and a free port. */
+export async function startFaultProxy(target: string, seed = 12): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const random = seeded(seed);
+  let rate = 0;
+  let kinds: readonly FaultKind[] = ['error500', 'throttle', 'drop'];
+  let outageUntil = 0;
+  const counts: FaultCounts = { calls: 0, forwarded: 0, error500: 0, throttle: 0, drop: 0, outage: 0, byAction: {} };
+  const waiters: { n: number; resolve: () => void }[] = [];
+
+  const fail = (kind: FaultKind | 'outage', action: string, req: IncomingMessage, res: ServerResponse): void => {
+    counts[kind]++;
+    counts.byAction[action] = (counts.byAction[action] ?? 0) + 1;
+    if (kind === 'drop' || kind === 'outage') {
+      req.socket.destroy(); // the client sees the connection cut ("socket hang up")
+      return;
+    }
+    const status = kind === 'throttle' ? 400 : 500;
+    const body = kind === 'throttle' ? THROTTLED : INTERNAL;
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': kind === 'throttle' ? 'ThrottlingException;Sender' : 'InternalError;Receiver',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      counts.calls++;
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const action = target.slice(target.indexOf('.') + 1) || 'unknown';
+      if (performance.now() < outageUntil) return fail('outage', action, req, res);
+      if (rate > 0 && random() < rate) return fail(kinds[Math.floor(random() * kinds.length)]!, action, req, res);
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => req.socket.destroy());
+      forward.end(Buffer.concat(chunks));
+      counts.forwarded++;
+      for (const w of [...waiters]) {
+        if (counts.forwarded >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    counts,
+    setFaults(share, only = ['error500', 'throttle', 'drop']) {
+      rate = share;
+      kinds = only;
+    },
+    outage(ms) {
+      outageUntil = performance.now() + ms;
+      // The proxy plays a server that is down for `ms`: its own clock, not a test's sleep.
+      return new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    forwarded(n) {
+      if (counts.forwarded >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

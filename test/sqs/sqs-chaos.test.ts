@@ -1,0 +1,60 @@
+// Real `mazepa run` and `mazepa worker` processes through a proxy that fails 20% of the SQS calls
+// and drops all of them for a while: the run completes with the right results, no task is
+// lost, and every worker stays up. The full size (2,000 tasks, a 10 s outage) is `npm run chaos`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsExecutionQueue, type SqsQueueEvent } from 'mazepa/sqs';
+import { checkChaos } from './chaos-check.js';
+import { startFaultProxy } from './fault-proxy.js';
+import { killWorkers, REGION, startEmulator, workerEnv, type Emulator } from './helpers.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await killWorkers();
+  await emulator?.stop();
+});
+
+describe('SQS under injected faults', () => {
+  it('should complete a layered run with 20% of the calls failing and an outage, workers staying up', async () => {
+    await checkChaos(emulator, {
+      name: 'chaos-small',
+      tasks: 200,
+      layers: 4,
+      workers: 2,
+      concurrency: 8,
+      faultRate: 0.2,
+      outageMs: 2000,
+      outageAfterCalls: 60,
+    });
+  }, 120_000);
+});
+
+describe('the client mazepa makes', () => {
+  it('should let the SDK try each request once, so that retries are not multiplied', async () => {
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const env = workerEnv(proxy.endpoint);
+    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+    try {
+      proxy.setFaults(1, ['throttle']);
+      const retries: SqsQueueEvent[] = [];
+      const queue = new SqsExecutionQueue({
+        queueName: 'tried-once',
+        endpoint: proxy.endpoint,
+        region: REGION,
+        maxOutageMs: 300,
+        onEvent: (e) => void (e.type === 'call_retried' && retries.push(e)),
+      });
+      const error = await queue.connect().catch((e: unknown) => e);
+      await queue.close();
+      expect(error).toMatchObject({ name: 'SqsQueueError', operation: 'GetQueueUrl' });
+      expect(retries.length).toBeGreaterThan(0);
+      // One request per try: the first, and one after each reported retry.
+      expect(proxy.counts.calls).toBe(retries.length + 1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
