@@ -3,6 +3,7 @@ export type HeartbeatCommand = { readonly hold: string } | { readonly release: s
 
 /** @internal What the heartbeat thread tells the main thread. */
 export type HeartbeatReport =
+  /** The thread has loaded and beats. */
   | { readonly ready: true }
   /** A ChangeMessageVisibilityBatch call failed: the error, as plain data. */
   | { readonly failed: { readonly message: string; readonly operation: string } };

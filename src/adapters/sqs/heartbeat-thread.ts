@@ -6,45 +6,45 @@ import type { HeartbeatCommand, HeartbeatReport, HeartbeatThreadData } from './h
 /** @internal The heartbeat thread, started: commands go in, failures come out. */
 export interface HeartbeatThread {
   send(command: HeartbeatCommand): void;
+  /** Resolves once the thread has loaded and beats (nobody needs to wait for it: commands queue). */
+  readonly ready: Promise<void>;
   /** Ends the thread; resolves once it has ended. */
   stop(): Promise<void>;
 }
 
 /**
- * @internal Starts the heartbeat thread and resolves once it is ready to hold messages.
- * `onFailed` gets each ChangeMessageVisibilityBatch call that failed (its message and action);
- * `onCrash` the error if the thread itself fails or ends on its own later on.
+ * @internal Starts the heartbeat thread. Commands may be sent at once: they wait for the thread
+ * to load. `onFailed` gets each ChangeMessageVisibilityBatch call that failed (its message and
+ * action); `onCrash` the error if the thread fails to load, fails later, or ends on its own.
  */
 export function startHeartbeatThread(
   data: HeartbeatThreadData,
   onFailed: (failed: { message: string; operation: string }) => void,
   onCrash: (error: Error) => void,
-): Promise<HeartbeatThread> {
+): HeartbeatThread {
   const thread = spawn(data);
   thread.unref(); // never what keeps a process alive
-  let stopping = false;
-  return new Promise<HeartbeatThread>((resolve, reject) => {
-    let ready = false;
-    const crashed = (error: Error): void => {
-      if (stopping) return;
-      stopping = true;
-      if (ready) onCrash(error);
-      else reject(error);
-    };
-    thread.on('error', crashed);
-    thread.on('exit', (code) => crashed(new MazepaError(`the heartbeat thread exited with code ${code}`)));
-    thread.on('message', (report: HeartbeatReport) => {
-      if ('failed' in report) return onFailed(report.failed);
-      ready = true;
-      resolve({
-        send: (command) => thread.postMessage(command),
-        stop: async () => {
-          stopping = true;
-          await thread.terminate();
-        },
-      });
-    });
-  });
+  let ended = false;
+  const crashed = (error: Error): void => {
+    if (ended) return;
+    ended = true;
+    onCrash(error);
+  };
+  thread.on('error', crashed);
+  thread.on('exit', (code) => crashed(new MazepaError(`the heartbeat thread exited with code ${code}`)));
+  let loaded!: () => void;
+  const ready = new Promise<void>((resolve) => (loaded = resolve));
+  thread.on('message', (report: HeartbeatReport) => ('failed' in report ? onFailed(report.failed) : loaded()));
+  return {
+    ready,
+    send: (command) => {
+      if (!ended) thread.postMessage(command);
+    },
+    stop: async () => {
+      ended = true;
+      await thread.terminate();
+    },
+  };
 }
 
 /**

@@ -30,16 +30,13 @@ export class VisibilityHeartbeat {
   }
 
   /** Starts beating; on a thread of its own when the queue made its own client. */
-  async start(): Promise<void> {
+  start(): void {
     if (this.#queue.options.client === undefined) {
       try {
-        this.#thread = await this.#startThread();
-        if (this.#stopped) await this.#thread.stop();
+        this.#thread = this.#startThread();
         return;
       } catch (error) {
-        this.#onError(
-          new MazepaError('the heartbeat thread did not start: heartbeats run on the event loop', { cause: error }),
-        );
+        this.#fallBack(error);
       }
     }
     this.#beatHere();
@@ -65,7 +62,7 @@ export class VisibilityHeartbeat {
     await thread?.stop();
   }
 
-  #startThread(): Promise<HeartbeatThread> {
+  #startThread(): HeartbeatThread {
     const { url, name, options } = this.#queue;
     const data = {
       queueUrl: url,
@@ -78,19 +75,19 @@ export class VisibilityHeartbeat {
     return startHeartbeatThread(
       data,
       ({ message, operation }) => this.#onError(new SqsQueueError(message, { queueName: name, operation })),
-      (error) => {
-        // The messages held go on being kept hidden, from the event loop.
-        this.#thread = undefined;
-        this.#onError(
-          new MazepaError('the heartbeat thread failed: heartbeats run on the event loop', { cause: error }),
-        );
-        if (!this.#stopped) this.#beatHere();
-      },
+      (error) => this.#fallBack(error),
     );
   }
 
+  /** The thread failed: the messages held go on being kept hidden, from the event loop. */
+  #fallBack(error: unknown): void {
+    this.#thread = undefined;
+    this.#onError(new MazepaError('the heartbeat thread failed: heartbeats run on the event loop', { cause: error }));
+    this.#beatHere();
+  }
+
   #beatHere(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#timer !== undefined) return;
     this.#timer = setInterval(() => void this.#held.beat(), this.#periodMs());
   }
 
