@@ -1,6 +1,6 @@
 // The visibility heartbeat of SQS workers: the hold/release bookkeeping with a stub call, and the
 // heartbeat thread against the emulator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
@@ -8,8 +8,11 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { HeldReceipts } from '../../src/adapters/sqs/held-receipts.js';
+import { resolveSqsOptions } from '../../src/adapters/sqs/sqs-options.js';
+import { VisibilityHeartbeat } from '../../src/adapters/sqs/visibility-heartbeat.js';
 import { startHeartbeatThread, type HeartbeatThread } from '../../src/adapters/sqs/heartbeat-thread.js';
 import { makeQueue, REGION, startEmulator, workerEnv, type Emulator } from './helpers.js';
+import { stubClient } from './stub-client.js';
 
 /** An extend call that records its receipts and answers when the test says. */
 function recordingExtend() {
@@ -62,6 +65,32 @@ describe('HeldReceipts', () => {
     await beat;
     expect(calls.map((c) => c.length)).toEqual([10, 2]);
     expect(errors).toEqual([boom]);
+  });
+});
+
+describe('VisibilityHeartbeat', () => {
+  it('should beat on the event loop for a queue given its own client (it cannot go to a thread)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { client, sent } = stubClient(() => ({}));
+      const options = resolveSqsOptions({ queueName: 'q', client, visibilityTimeoutSec: 3 });
+      const heartbeat = new VisibilityHeartbeat(
+        { client, url: 'http://h/000/q', name: 'q', options, outcomePrefix: 'q-out-' },
+        (e) => expect.unreachable(String(e)),
+      );
+      await heartbeat.start();
+      heartbeat.hold('r1');
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(sent.map((s) => [s.name, s.input.Entries])).toEqual([
+        ['ChangeMessageVisibilityBatch', [{ Id: '0', ReceiptHandle: 'r1', VisibilityTimeout: 3 }]],
+      ]);
+      heartbeat.release('r1');
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(sent).toHaveLength(1);
+      await heartbeat.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -6,16 +6,16 @@ import type { HeartbeatCommand, HeartbeatReport, HeartbeatThreadData } from './h
 /** @internal The heartbeat thread, started: commands go in, failures come out. */
 export interface HeartbeatThread {
   send(command: HeartbeatCommand): void;
-  /** Resolves once the thread has loaded and beats (nobody needs to wait for it: commands queue). */
+  /** Resolves once the thread has loaded and beats; rejects if it fails before that. */
   readonly ready: Promise<void>;
   /** Ends the thread; resolves once it has ended. */
   stop(): Promise<void>;
 }
 
 /**
- * @internal Starts the heartbeat thread. Commands may be sent at once: they wait for the thread
- * to load. `onFailed` gets each ChangeMessageVisibilityBatch call that failed (its message and
- * action); `onCrash` the error if the thread fails to load, fails later, or ends on its own.
+ * @internal Starts the heartbeat thread; `ready` resolves once it has loaded and beats, or
+ * rejects if it fails before. `onFailed` gets each ChangeMessageVisibilityBatch call that failed
+ * (its message and action); `onCrash` the error if the thread fails, or ends on its own, later.
  */
 export function startHeartbeatThread(
   data: HeartbeatThreadData,
@@ -24,17 +24,23 @@ export function startHeartbeatThread(
 ): HeartbeatThread {
   const thread = spawn(data);
   thread.unref(); // never what keeps a process alive
+  let loaded = false;
   let ended = false;
+  let settle!: { resolve: () => void; reject: (error: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   const crashed = (error: Error): void => {
     if (ended) return;
     ended = true;
-    onCrash(error);
+    if (loaded) onCrash(error);
+    else settle.reject(error);
   };
   thread.on('error', crashed);
   thread.on('exit', (code) => crashed(new MazepaError(`the heartbeat thread exited with code ${code}`)));
-  let loaded!: () => void;
-  const ready = new Promise<void>((resolve) => (loaded = resolve));
-  thread.on('message', (report: HeartbeatReport) => ('failed' in report ? onFailed(report.failed) : loaded()));
+  thread.on('message', (report: HeartbeatReport) => {
+    if ('failed' in report) return onFailed(report.failed);
+    loaded = true;
+    settle.resolve();
+  });
   return {
     ready,
     send: (command) => {
@@ -42,6 +48,7 @@ export function startHeartbeatThread(
     },
     stop: async () => {
       ended = true;
+      settle.resolve(); // nobody waits for a thread stopped
       await thread.terminate();
     },
   };

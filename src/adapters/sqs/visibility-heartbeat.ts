@@ -29,11 +29,15 @@ export class VisibilityHeartbeat {
     this.#held = new HeldReceipts((receipts) => extendVisibility(queue, receipts), onError);
   }
 
-  /** Starts beating; on a thread of its own when the queue made its own client. */
-  start(): void {
+  /**
+   * Starts beating, on a thread of its own when the queue made its own client; resolves once
+   * it beats (a thread loads in a moment: a task held before that would go unguarded).
+   */
+  async start(): Promise<void> {
     if (this.#queue.options.client === undefined) {
       try {
         this.#thread = this.#startThread();
+        await this.#thread.ready;
         return;
       } catch (error) {
         this.#fallBack(error);

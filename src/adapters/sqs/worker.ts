@@ -83,7 +83,7 @@ class SqsWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     const limit =
       maxRuntimeMs === undefined ? undefined : setTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
-    this.#heartbeat.start();
+    await this.#heartbeat.start();
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       const receivers = Math.min(4, Math.ceil(concurrency / 10));
