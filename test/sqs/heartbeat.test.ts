@@ -92,6 +92,39 @@ describe('VisibilityHeartbeat', () => {
       vi.useRealTimers();
     }
   });
+  it('should beat on the event loop from then on if its thread fails', async () => {
+    const { client, sent } = stubClient(() => ({}));
+    let extended!: () => void;
+    const firstExtend = new Promise<void>((resolve) => (extended = resolve));
+    const stub = Object.assign(Object.create(client) as typeof client, {
+      send: (command: never) => {
+        extended();
+        return client.send(command);
+      },
+    });
+    // No client of its own: a thread is started, and it fails at once (it refuses this queue name).
+    const options = resolveSqsOptions({
+      queueName: 'q',
+      region: REGION,
+      endpoint: 'http://127.0.0.1:9',
+      visibilityTimeoutSec: 1,
+    });
+    const errors: unknown[] = [];
+    const heartbeat = new VisibilityHeartbeat(
+      { client: stub, url: 'http://h/000/q', name: 'not a queue name', options, outcomePrefix: 'q-out-' },
+      (e) => errors.push(e),
+    );
+    await heartbeat.start();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/the heartbeat thread failed: heartbeats run on the event loop/);
+    heartbeat.hold('r1');
+    await firstExtend;
+    expect(sent[0]).toMatchObject({
+      name: 'ChangeMessageVisibilityBatch',
+      input: { Entries: [{ ReceiptHandle: 'r1' }] },
+    });
+    await heartbeat.stop();
+  });
 });
 
 describe('the heartbeat thread', () => {
