@@ -83,9 +83,10 @@ class SqsWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     const limit =
       maxRuntimeMs === undefined ? undefined : setTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
-    await this.#heartbeat.start();
+    const beating = this.#heartbeat.start();
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
+      await beating; // no task is taken before its message can be kept hidden
       const receivers = Math.min(4, Math.ceil(concurrency / 10));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
       await this.#slots.drained();
