@@ -19,16 +19,6 @@ export class HeldReceipts {
     this.#onError = onError;
   }
 
-  /** How many messages are held. */
-  get size(): number {
-    return this.#held.size;
-  }
-
-  /** The receipts held, in the order they were taken. */
-  receipts(): string[] {
-    return [...this.#held];
-  }
-
   hold(receipt: string): void {
     this.#held.add(receipt);
   }
