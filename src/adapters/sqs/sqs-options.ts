@@ -25,7 +25,12 @@ export interface SqsExecutionQueueOptions {
   readonly queueName?: string;
   /** The task queue's URL, for a queue that exists (nothing is created). @default looked up by name */
   readonly queueUrl?: string;
-  /** The SQS client to use (not destroyed by `close`). @default a client made from `region` and `endpoint` */
+  /**
+   * The SQS client to use (not destroyed by `close`). A worker on a queue with its own client
+   * extends its tasks' visibility on the event loop (a client cannot go to another thread), so a
+   * synchronous task that blocks longer than the visibility timeout can be run twice.
+   * @default a client made from `region` and `endpoint`
+   */
   readonly client?: SQSClient;
   /** The AWS region. @default the SDK's configuration (`AWS_REGION`, profile) */
   readonly region?: string;

@@ -84,9 +84,10 @@ class SqsWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     const limit =
       maxRuntimeMs === undefined ? undefined : setTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
-    this.#heartbeat.start();
+    const beating = this.#heartbeat.start();
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
+      await beating; // no task is taken before its message can be kept hidden
       const receivers = Math.min(4, Math.ceil(concurrency / 10));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
       await this.#slots.drained();
@@ -94,7 +95,7 @@ class SqsWorker {
       await Promise.all([this.#replies.drain(), this.#deletes.drain()]);
     } finally {
       clearTimeout(limit);
-      this.#heartbeat.stop();
+      await this.#heartbeat.stop();
       signal?.removeEventListener('abort', onAbort);
     }
     if (this.#fatal !== undefined) throw this.#fatal;
@@ -130,6 +131,8 @@ class SqsWorker {
       } finally {
         slots.release(max);
       }
+      // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
+      for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
       for (const message of messages) void this.#handle(message);
       if (messages.length === 0) slots.checkIdle();
     }
@@ -138,7 +141,6 @@ class SqsWorker {
   async #handle(message: Message): Promise<void> {
     const receipt = message.ReceiptHandle;
     if (receipt === undefined) return;
-    this.#heartbeat.held.add(receipt);
     this.#slots.running.add(receipt);
     let running = true;
     // The slot frees as soon as the task has run: sending its outcome overlaps the next task.
@@ -150,7 +152,7 @@ class SqsWorker {
       .catch((error: unknown) => this.#o.onEvent({ type: 'worker_error', error }))
       .finally(() => {
         done();
-        this.#heartbeat.held.delete(receipt);
+        this.#heartbeat.release(receipt);
         this.#finishing.delete(handled);
       });
     this.#finishing.add(handled);
@@ -224,7 +226,7 @@ class SqsWorker {
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
   async #handBack(receipt: string): Promise<void> {
-    this.#heartbeat.held.delete(receipt);
+    this.#heartbeat.release(receipt);
     try {
       await returnMessage(this.#queue, receipt);
     } catch (error) {
