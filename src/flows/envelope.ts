@@ -10,7 +10,7 @@ import { EnvelopeError } from './envelope-error.js';
 import { encodedArray, intField, optionalNumber, plainObject, stringField, type Fields } from './envelope-fields.js';
 import { signFields, verifyFields, type SigningKey } from './envelope-signing.js';
 import { ENVELOPE_VERSION, MAX_MESSAGE_BYTES, parseMessageText, toMessageText } from './envelope-text.js';
-import type { Task } from './task.js';
+import { MAX_TIMER_MS, type Task } from './task.js';
 
 /**
  * One attempt of a task, as it travels to a worker. Arguments stay encoded until run.
@@ -153,10 +153,19 @@ export function decodeTaskEnvelope(text: unknown, options: EnvelopeOptions = {})
     operationName: stringField(fields, 'operationName', WHAT, 1024),
     attempt: intField(fields, 'attempt', WHAT, 1),
     replyTo: stringField(fields, 'replyTo', WHAT, 2048),
-    runtimeLimitMs: optionalNumber(fields, 'runtimeLimitMs', WHAT, true),
+    runtimeLimitMs: timeLimitField(fields),
     constructorArgs,
     args: encodedArray(fields, 'args', WHAT),
   };
+}
+
+/** The runtime limit of a task message: a number > 0 that Node's timers can hold. */
+function timeLimitField(fields: Fields): number | undefined {
+  const value = optionalNumber(fields, 'runtimeLimitMs', WHAT, true);
+  if (value !== undefined && value > MAX_TIMER_MS) {
+    throw new EnvelopeError(`${WHAT} field "runtimeLimitMs" must be at most ${MAX_TIMER_MS}, not ${value}`);
+  }
+  return value;
 }
 
 /**

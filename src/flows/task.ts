@@ -99,7 +99,7 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
     this.operationName = operationName;
     this.maxRetry = checkCount('Task', 'maxRetry', init.maxRetry ?? 0);
     this.runtimeLimitMs =
-      init.runtimeLimitMs === undefined ? undefined : checkPositive('Task', 'runtimeLimitMs', init.runtimeLimitMs);
+      init.runtimeLimitMs === undefined ? undefined : checkTimeLimit('Task', 'runtimeLimitMs', init.runtimeLimitMs);
     this.workerType = init.workerType;
     this.resources = init.resources === undefined ? undefined : checkResources('Task', 'resources', init.resources);
     this.constructorArgs = init.constructorArgs;
@@ -149,6 +149,23 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
 export function checkCount(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new TypeError(`${owner}: option '${option}' must be a whole number >= 0, received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The longest delay Node's timers hold (2^31 - 1 ms, about 24.8 days): a longer one fires at
+ * once. @internal
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** @internal A time limit in ms: a number > 0 that a timer can hold (at most {@link MAX_TIMER_MS}). */
+export function checkTimeLimit(owner: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `${owner}: option '${option}' must be a number > 0 and at most ${MAX_TIMER_MS} (about 24.8 days), ` +
+        `received ${String(value)}`,
+    );
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import { registerOperation } from './registry.js';
 import { checkResources } from './resources.js';
-import { Task, checkCount, checkPositive, type TaskRunOptions } from './task.js';
+import { Task, checkCount, checkTimeLimit, type TaskRunOptions } from './task.js';
 
 /** Options of {@link taskableOperation}. */
 export interface TaskableOperationOptions extends TaskRunOptions {
@@ -70,7 +70,7 @@ export function checkRunOptions(owner: string, options: TaskRunOptions): TaskRun
   const out: { -readonly [K in keyof TaskRunOptions]: TaskRunOptions[K] } = {};
   if (options.maxRetry !== undefined) out.maxRetry = checkCount(owner, 'maxRetry', options.maxRetry);
   if (options.runtimeLimitMs !== undefined) {
-    out.runtimeLimitMs = checkPositive(owner, 'runtimeLimitMs', options.runtimeLimitMs);
+    out.runtimeLimitMs = checkTimeLimit(owner, 'runtimeLimitMs', options.runtimeLimitMs);
   }
   if (options.workerType !== undefined) {
     if (typeof options.workerType !== 'string' || options.workerType === '') {
