@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Task, taskableOperation } from 'mazepa';
 import { EnvelopeError, decodeTaskEnvelope, encodeTaskEnvelope } from 'mazepa/sqs';
 import { prepareTask } from '../src/adapters/remote/prepare-task.js';
+import { outcomeMessage } from '../src/adapters/remote/outcome-message.js';
+import { decodeValue } from '../src/flows/codec/index.js';
+import { serializeError } from '../src/flows/serialized-error.js';
 
 const TASK = { executionId: 'e', taskId: 't', operationName: 'hardening-slow', attempt: 1, replyTo: 'q', args: [] };
 
@@ -35,5 +38,83 @@ describe('time limits', () => {
     expect(longer.ok && longer.task.runtimeLimitMs).toBe(50);
     expect(shorter.ok && shorter.task.runtimeLimitMs).toBe(10);
     expect(none.ok && none.task.runtimeLimitMs).toBe(50);
+  });
+});
+
+describe('signatures', () => {
+  const KEY = 'hardening-key';
+  const signed = encodeTaskEnvelope({ ...TASK, args: [0] }, { signingKey: KEY });
+  const sig = (JSON.parse(signed) as { sig: string }).sig;
+
+  it('should verify only the canonical encoding of a signature', () => {
+    expect(decodeTaskEnvelope(signed, { signingKey: KEY }).args).toEqual([0]);
+    for (const other of [`${sig}=`, `${sig}!!`, `${sig}\n`, ` ${sig}`]) {
+      const text = signed.replace(`"sig":"${sig}"`, `"sig":${JSON.stringify(other)}`);
+      expect(() => decodeTaskEnvelope(text, { signingKey: KEY })).toThrow(/signature that does not match/);
+    }
+  });
+
+  it('should sign what the codec decodes: -0 is not 0', () => {
+    const flipped = signed.replace('"args":[0]', '"args":[-0]');
+    expect(flipped).not.toBe(signed);
+    expect(() => decodeTaskEnvelope(flipped, { signingKey: KEY })).toThrow(/signature that does not match/);
+    const negative = encodeTaskEnvelope({ ...TASK, args: [-0] }, { signingKey: KEY });
+    expect(() => decodeTaskEnvelope(negative.replace('"args":[-0]', '"args":[0]'), { signingKey: KEY })).toThrow(
+      /signature that does not match/,
+    );
+  });
+
+  it('should refuse deep nesting with an EnvelopeError before hashing it', () => {
+    const depth = 100_000;
+    const deep = signed.replace('"args":[0]', `"args":${'['.repeat(depth)}${']'.repeat(depth)}`);
+    expect(() => decodeTaskEnvelope(deep, { signingKey: KEY })).toThrow(EnvelopeError);
+    expect(() => decodeTaskEnvelope(deep, { signingKey: KEY })).toThrow(/deeper than/);
+  });
+});
+
+describe('errors that travel', () => {
+  it('should refuse an encoded error whose props would replace its name, message, stack or cause', () => {
+    for (const key of ['name', 'message', 'stack', 'cause']) {
+      const encoded = { $t: 'error', v: { name: 'Error', message: 'm', props: { [key]: { toString: 1 } } } };
+      expect(() => decodeValue(encoded)).toThrow(new RegExp(`"props" has the forbidden key "${key}"`));
+    }
+    const fine = decodeValue({ $t: 'error', v: { name: 'Error', message: 'm', props: { code: 'E1' } } });
+    expect(fine).toMatchObject({ message: 'm', code: 'E1' });
+  });
+
+  it('should serialize any thrown value to strings, without throwing', () => {
+    const hostile = new Error('m');
+    Object.defineProperty(hostile, 'name', { value: Object.create(null) as object });
+    Object.defineProperty(hostile, 'message', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    const shapes = [
+      serializeError(hostile),
+      serializeError(Object.assign(new Error('x'), { name: { a: 1 } })),
+      serializeError(Object.create(null)),
+      serializeError(
+        new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('trap');
+            },
+            getPrototypeOf: () => {
+              throw new Error('trap');
+            },
+          },
+        ),
+      ),
+    ];
+    for (const shape of shapes) {
+      expect(typeof shape.name).toBe('string');
+      expect(typeof shape.message).toBe('string');
+    }
+    const address = { replyTo: 'q', executionId: 'e', taskId: 't', attempt: 1 };
+    const { body, failed } = outcomeMessage(address, { error: shapes[1]!, executionSecs: 0 }, undefined);
+    expect(failed).toBe(true);
+    expect(body).toContain('[object Object]');
   });
 });
