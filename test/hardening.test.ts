@@ -58,10 +58,6 @@ describe('signatures', () => {
     const flipped = signed.replace('"args":[0]', '"args":[-0]');
     expect(flipped).not.toBe(signed);
     expect(() => decodeTaskEnvelope(flipped, { signingKey: KEY })).toThrow(/signature that does not match/);
-    const negative = encodeTaskEnvelope({ ...TASK, args: [-0] }, { signingKey: KEY });
-    expect(() => decodeTaskEnvelope(negative.replace('"args":[-0]', '"args":[0]'), { signingKey: KEY })).toThrow(
-      /signature that does not match/,
-    );
   });
 
   it('should refuse deep nesting with an EnvelopeError before hashing it', () => {

@@ -16,6 +16,8 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
       return verbose || event.failed
         ? `${prefix} task ${event.taskId} ${event.failed ? 'failed' : 'succeeded'} in ${event.executionSecs.toFixed(3)} s`
         : undefined;
+    case 'task_dropped':
+      return `${prefix} task ${event.taskId} dropped, not run: its execution ${event.executionId} has ended`;
     case 'message_rejected':
       return (
         `${prefix} message ${event.messageId} rejected, not run: ${event.reason.slice(0, 300)} ` +

@@ -22,9 +22,16 @@ export type SigningKey = string | Uint8Array;
  */
 export const MAX_SIGNED_DEPTH = 1100;
 
-/** @internal The signature of `fields` (which must not hold `sig`), base64url. */
-export function signFields(fields: object, key: SigningKey): string {
-  return createHmac('sha256', key).update(canonicalJson(fields, 0)).digest('base64url');
+/**
+ * @internal The signature of `fields` (which must not hold `sig`), base64url. `parsed` says the
+ * fields were read from message text: a `-0` there was written as `-0` (the codec reads it
+ * apart from `0`), which no signer writes (`JSON.stringify` writes `-0` as `0`), so it never
+ * verifies.
+ */
+export function signFields(fields: object, key: SigningKey, parsed = false): string {
+  return createHmac('sha256', key)
+    .update(canonicalJson(fields, 0, parsed))
+    .digest('base64url');
 }
 
 /**
@@ -36,7 +43,7 @@ export function verifyFields(fields: Readonly<Record<string, unknown>>, key: Sig
   if (typeof sig !== 'string') throw new EnvelopeError(`${what} is not signed, and a signing key is configured`);
   // The text itself is compared, not the bytes it decodes to: base64url has other spellings of
   // the same bytes (padding, ignored characters), and only one may verify.
-  const expected = Buffer.from(signFields(rest, key), 'latin1');
+  const expected = Buffer.from(signFields(rest, key, true), 'latin1');
   const given = Buffer.from(sig, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new EnvelopeError(`${what} has a signature that does not match the signing key`);
@@ -44,25 +51,28 @@ export function verifyFields(fields: Readonly<Record<string, unknown>>, key: Sig
 }
 
 /**
- * The stable JSON text of a parsed value: object keys sorted, `undefined` left out (as
- * `JSON.stringify` does), and `-0` written as `-0`, since the codec reads it apart from `0`.
- * Nesting deeper than {@link MAX_SIGNED_DEPTH} throws an `EnvelopeError`, never a `RangeError`.
+ * The stable JSON text of a value: object keys sorted, `undefined` left out (as `JSON.stringify`
+ * does), and `-0` as `JSON.stringify` writes it (`0`), or as `-0` when `parsed`. Nesting deeper
+ * than {@link MAX_SIGNED_DEPTH} throws an `EnvelopeError`, never a `RangeError`.
  */
-function canonicalJson(value: unknown, depth: number): string {
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : Number.isFinite(value) ? String(value) : 'null';
+function canonicalJson(value: unknown, depth: number, parsed: boolean): string {
+  if (typeof value === 'number') {
+    if (Object.is(value, -0)) return parsed ? '-0' : '0';
+    return Number.isFinite(value) ? String(value) : 'null';
+  }
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
   if (depth >= MAX_SIGNED_DEPTH) {
     throw new EnvelopeError(`message nests arrays and objects deeper than ${MAX_SIGNED_DEPTH} levels`);
   }
   if (Array.isArray(value)) {
-    const items = value.map((item: unknown) => (item === undefined ? 'null' : canonicalJson(item, depth + 1)));
+    const items = value.map((item: unknown) => (item === undefined ? 'null' : canonicalJson(item, depth + 1, parsed)));
     return `[${items.join(',')}]`;
   }
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
     const item = record[key];
-    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(item, depth + 1)}`);
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(item, depth + 1, parsed)}`);
   }
   return `{${parts.join(',')}}`;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../flows/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
@@ -31,12 +32,17 @@ export interface OutcomeChannelOptions {
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
  * few receivers that hand each decoded outcome on and delete the messages, and deleted when
- * the execution ends, however it ends. A message that is not a valid outcome of the execution
- * is deleted and reported, never fatal; a receive that fails is retried with backoff.
+ * the execution ends, however it ends. A message that is not a valid outcome of this run of the
+ * execution is deleted and reported, never fatal; a receive that fails is retried with backoff.
  */
 export class OutcomeChannel {
   /** The queue's URL, once it exists: where workers send the outcomes. */
   readonly url: Promise<string>;
+  /**
+   * This run's token, sent in every task message and echoed in its outcome: an outcome without
+   * it (e.g. of an earlier run with the same execution id) is refused.
+   */
+  readonly run = randomBytes(18).toString('base64url');
   readonly #options: OutcomeChannelOptions;
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
@@ -120,7 +126,8 @@ export class OutcomeChannel {
   /** Hands on the report a message makes, reporting one that is not a valid outcome. */
   #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, onEvent } = this.#options;
-    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, signingKey });
+    const { run } = this;
+    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, run, signingKey });
     if (rejected !== undefined) {
       const messageId = message.MessageId ?? '?';
       const failedTask = report !== undefined;
