@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Task, taskableOperation } from 'mazepa';
 import { EnvelopeError, decodeTaskEnvelope, encodeTaskEnvelope } from 'mazepa/sqs';
 import { prepareTask } from '../src/adapters/remote/prepare-task.js';
+import { readOutcome } from '../src/adapters/sqs/outcome-decode.js';
 import { outcomeMessage } from '../src/adapters/remote/outcome-message.js';
 import { decodeValue } from '../src/flows/codec/index.js';
 import { serializeError } from '../src/flows/serialized-error.js';
@@ -112,5 +113,30 @@ describe('errors that travel', () => {
     const { body, failed } = outcomeMessage(address, { error: shapes[1]!, executionSecs: 0 }, undefined);
     expect(failed).toBe(true);
     expect(body).toContain('[object Object]');
+  });
+});
+
+describe('unreadable outcome messages', () => {
+  const read = (fields: object, signingKey?: string) =>
+    readOutcome(JSON.stringify({ v: 1, kind: 'outcome', ...fields }), {
+      queueName: 'q-out-e',
+      executionId: 'e',
+      run: 'R',
+      signingKey,
+    });
+
+  it('should fail the task one names only without a key, and only with its execution, run and attempt', () => {
+    const named = { executionId: 'e', run: 'R', taskId: 't', attempt: 2 };
+    expect(read(named).report).toMatchObject({ taskId: 't', attempt: 2 });
+    expect(read(named).report?.outcome.error?.message).toMatch(/received an outcome of task t that is not a valid/);
+    // Without its attempt a failure could be a stale one: it only is rejected.
+    expect(read({ ...named, attempt: undefined }).report).toBeUndefined();
+    expect(read({ ...named, attempt: 'x' }).report).toBeUndefined();
+    expect(read({ ...named, run: 'earlier' }).report).toBeUndefined();
+    expect(read({ ...named, run: undefined }).report).toBeUndefined();
+    expect(read({ ...named, executionId: 'other' }).report).toBeUndefined();
+    // With a signing key, nothing unverified touches a task.
+    expect(read(named, 'k')).toMatchObject({ report: undefined, taskId: 't' });
+    expect(read(named, 'k').rejected).toMatch(/not signed/);
   });
 });
