@@ -50,6 +50,15 @@ function text(value: unknown): string {
   }
 }
 
+/** @internal A copy of `shape` and its causes without their stacks. */
+export function withoutStacks(shape: SerializedError): SerializedError {
+  return {
+    name: shape.name,
+    message: shape.message,
+    ...(shape.cause === undefined ? {} : { cause: withoutStacks(shape.cause) }),
+  };
+}
+
 /**
  * The error a flow sees for a failed task: the original object where the task ran in this
  * process, otherwise an `Error` rebuilt from the serialized one (name, message, remote stack).

@@ -168,6 +168,27 @@ describe('a worker and hostile task messages', () => {
     await orchestrator.close();
   });
 
+  it('should answer a task of an unknown operation with the operation names, not its file paths', async () => {
+    const name = 'hd-unknown-op';
+    const orchestrator = queue(name);
+    const report = firstValueFrom(orchestrator.outcomes('u'));
+    await orchestrator.pushTasks([submitted(count.makeTask('unknown'), 'u')]);
+    await tamper(emulator.client, await queueUrl(emulator.client, name), (fields) => {
+      fields.operationName = 'hardenedNowhere';
+    });
+    const w = worker(name);
+    const [event] = await w.handled(1);
+    expect(event).toMatchObject({ type: 'message_rejected', reported: true });
+    const error = (await report).outcome.error!;
+    expect(error.message).toMatch(
+      /Operation 'hardenedNowhere' is not registered in this worker \(registered: .*hardenedCount/,
+    );
+    expect(error.stack).toBeUndefined();
+    expect(JSON.stringify(error)).not.toMatch(/\.[jt]s\b|file:|node_modules/);
+    await w.stop();
+    await orchestrator.close();
+  });
+
   it('should refuse a reply address that is not in normal form', async () => {
     const name = 'hd-reply-normal';
     const orchestrator = queue(name);

@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { MazepaError } from '../../flows/errors.js';
-import { serializeError } from '../../flows/serialized-error.js';
+import { serializeError, withoutStacks } from '../../flows/serialized-error.js';
 import { outcomeMessage } from '../remote/outcome-message.js';
 import { prepareTask } from '../remote/prepare-task.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
@@ -224,9 +224,10 @@ class SqsWorker {
       reason: error.message,
     } as const;
     if (!reported) return this.#o.onEvent({ ...event, reported }); // left to the dead-letter queue
+    // What is wrong with the message, without the worker's stack: its file paths are nobody's business.
     const { body } = outcomeMessage(
       to,
-      { error: serializeError(error), executionSecs: 0 },
+      { error: withoutStacks(serializeError(error)), executionSecs: 0 },
       this.#queue.options.signingKey,
     );
     const sent = await this.#sendReply(to, body);
