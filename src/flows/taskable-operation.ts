@@ -1,6 +1,6 @@
 import { registerOperation } from './registry.js';
 import { checkResources } from './resources.js';
-import { Task, checkCount, checkTimeLimit, type TaskRunOptions } from './task.js';
+import { Task, checkCount, checkTimeLimit, checkVersion, type TaskRunOptions } from './task.js';
 
 /** Options of {@link taskableOperation}. */
 export interface TaskableOperationOptions extends TaskRunOptions {
@@ -24,7 +24,8 @@ export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) =
  * remote workers that import the module can run its tasks.
  *
  * @param fn - the function; its `name` is the default operation name
- * @param options - operation name, retries, runtime limit, worker type
+ * @param options - operation name, retries, runtime limit, worker type, resources, `version`
+ *   (part of the task ids: bump it when the code changes what the operation returns)
  * @returns the same function, with `makeTask` and `operationName`
  * @example
  * ```ts
@@ -81,5 +82,6 @@ export function checkRunOptions(owner: string, options: TaskRunOptions): TaskRun
     out.workerType = options.workerType;
   }
   if (options.resources !== undefined) out.resources = checkResources(owner, 'resources', options.resources);
+  if (options.version !== undefined) out.version = checkVersion(owner, options.version);
   return out;
 }
