@@ -8,6 +8,7 @@ import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
 import { makeQueue, parseOutageMs, type QueueFlags } from './make-queue.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { asBlock, oneLine } from './escape-text.js';
 
 /** The flags of `mazepa run`, as commander parses them. @internal */
 export interface RunFlags extends QueueFlags {
@@ -120,15 +121,16 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       // A refused file is the user's to move away (bad usage); a failed write is a failed run.
       return error.phase === 'load' ? EXIT.usage : EXIT.failed;
     }
-    process.stderr.write(`mazepa run: ${(error as Error).message}\n`);
+    // Errors may come from workers' messages: escaped, they cannot forge lines or reach the terminal.
+    process.stderr.write(`mazepa run: ${oneLine(String((error as Error).message))}\n`);
     const cause = (error as Error).cause;
-    if (error instanceof MazepaExecutionFailure && cause instanceof Error && cause.stack !== undefined) {
-      process.stderr.write(`${cause.stack}\n`);
+    if (error instanceof MazepaExecutionFailure && cause instanceof Error && typeof cause.stack === 'string') {
+      process.stderr.write(`${asBlock(cause.stack)}\n`);
     } else {
       // Say why, e.g. which SQS call failed on which queue, for how long.
       let said = (error as Error).message;
       for (let c = cause, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
-        if (!said.includes(c.message)) process.stderr.write(`  because: ${c.message}\n`);
+        if (!said.includes(c.message)) process.stderr.write(`  because: ${oneLine(String(c.message))}\n`);
         said = c.message;
       }
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../flows/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
@@ -27,13 +28,19 @@ export interface OutcomeChannelOptions {
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
  * few receivers that hand each decoded outcome on and delete the messages, and deleted when
- * the execution ends, however it ends. A message that is not a valid outcome of the execution
- * is deleted and reported, never fatal. Every call is retried on transient errors for up to the
- * outage budget; a receive that fails for longer, or finds the queue deleted, fails the execution.
+ * the execution ends, however it ends. A message that is not a valid outcome of this run of the
+ * execution is deleted and reported, never fatal. Every call is retried on transient errors for up
+ * to the outage budget; a receive that fails for longer, or finds the queue deleted, fails the
+ * execution.
  */
 export class OutcomeChannel {
   /** The queue's URL, once it exists: where workers send the outcomes. */
   readonly url: Promise<string>;
+  /**
+   * This run's token, sent in every task message and echoed in its outcome: an outcome without
+   * it (e.g. of an earlier run with the same execution id) is refused.
+   */
+  readonly run = randomBytes(18).toString('base64url');
   readonly #options: OutcomeChannelOptions;
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
@@ -121,7 +128,8 @@ export class OutcomeChannel {
   /** Hands on the report a message makes, reporting one that is not a valid outcome. */
   #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, onEvent } = this.#options;
-    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, signingKey });
+    const { run } = this;
+    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, run, signingKey });
     if (rejected !== undefined) {
       const messageId = message.MessageId ?? '?';
       const failedTask = report !== undefined;

@@ -120,7 +120,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(this.#message(task, await channel.url));
+      messages.push(this.#message(task, await channel.url, channel.run));
     }
     const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
     await sendAll(to, messages, this.#sends);
@@ -177,13 +177,13 @@ export class SqsExecutionQueue implements ExecutionQueue {
     return this.#url;
   }
 
-  #message(task: Task, replyTo: string): OutgoingMessage {
+  #message(task: Task, replyTo: string, run: string): OutgoingMessage {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo), { signingKey: this.#options.signingKey });
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run), { signingKey: this.#options.signingKey });
     } catch (error) {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }

@@ -70,6 +70,14 @@ export type WorkerEvent =
       readonly executionSecs: number;
     }
   | {
+      /** A task of an execution that has ended (its outcome queue is gone): deleted, not run. */
+      readonly type: 'task_dropped';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+    }
+  | {
       readonly type: 'message_rejected';
       readonly messageId: string;
       readonly taskId: string | undefined;
