@@ -12,6 +12,8 @@ export interface QueueFlags {
   readonly signingKeyEnv?: string;
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
+  /** Local queue only: refuse tasks that could not run remotely. */
+  readonly strict?: boolean;
 }
 
 // A variable specifier: the SQS adapter (and its AWS SDK) loads only when a queue is named.
@@ -21,7 +23,11 @@ const SQS_MODULE = '../sqs.js';
 export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   const resourceLimits = parseLimits(flags.resourceLimit);
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
-    return new LocalExecutionQueue({ concurrency: flags.concurrency, ...(resourceLimits ? { resourceLimits } : {}) });
+    return new LocalExecutionQueue({
+      concurrency: flags.concurrency,
+      strict: flags.strict === true,
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
   }
   if (resourceLimits !== undefined) {
     throw new UsageError(

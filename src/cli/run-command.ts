@@ -49,6 +49,7 @@ export function runCommand(): Command {
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key of the queue')
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
+    .option('--strict', 'refuse tasks (and results) that could not run on threads or SQS workers, as they would')
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
