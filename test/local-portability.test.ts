@@ -47,7 +47,10 @@ describe('LocalExecutionQueue portability', () => {
   it('should warn of a task made with new Task({ fn }) and of a result that could not travel back', async () => {
     const warnings = await warningsOf(() =>
       execute(
-        [new Task({ fn: (n: number) => n + 1, args: [1], operationName: 'portableAdHoc' }), returnsInstance.makeTask(1)],
+        [
+          new Task({ fn: (n: number) => n + 1, args: [1], operationName: 'portableAdHoc' }),
+          returnsInstance.makeTask(1),
+        ],
         quiet,
       ),
     );
@@ -64,9 +67,12 @@ describe('LocalExecutionQueue portability', () => {
     const strict = () => ({ ...quiet, queue: new LocalExecutionQueue({ strict: true }) });
     const byHand = execute(new Task({ fn: () => 1, operationName: 'portableStrictAdHoc' }), strict());
     await expect(byHand).rejects.toThrow(/\(strict\).*'portableStrictAdHoc'.*not registered/);
-    const callback = execute(flowSchema(function* portableStrictFlow() {
-      yield withCallback.makeTask(1, () => {});
-    })(), strict());
+    const callback = execute(
+      flowSchema(function* portableStrictFlow() {
+        yield withCallback.makeTask(1, () => {});
+      })(),
+      strict(),
+    );
     await expect(callback).rejects.toThrow(/\(strict\).*args\[1\] is a function/);
     const result = execute(returnsInstance.makeTask(3), strict()).catch((e: unknown) => e);
     expect(await result).toBeInstanceOf(MazepaExecutionFailure);
@@ -104,7 +110,14 @@ describe('mazepa run --strict', () => {
       });
       try {
         const warnings = await warningsOf(async () => {
-          const code = await runMazepa(['node', 'mazepa', 'run', 'test/fixtures/run/hand-made-task.ts', '--no-progress', ...flags]);
+          const code = await runMazepa([
+            'node',
+            'mazepa',
+            'run',
+            'test/fixtures/run/hand-made-task.ts',
+            '--no-progress',
+            ...flags,
+          ]);
           stderr += `exit ${code}`;
         });
         return { stderr, warnings };
