@@ -100,7 +100,8 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
     // With --print-result, stdout holds only the result, so that it can be piped (to jq, say).
     (flags.printResult === true ? process.stderr : process.stdout).write(
       `mazepa run: done in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.succeeded} succeeded, ` +
-        `${summary.failed} failed, ${summary.skipped} skipped (from the checkpoint), ${summary.retried} retried\n`,
+        `${summary.failed} failed, ${flags.checkpoint === undefined ? '' : `${summary.skipped} skipped (from the checkpoint), `}` +
+        `${summary.retried} retried\n`,
     );
     if (flags.printResult === true) process.stdout.write(`${formatResult(summary.result)}\n`);
     return EXIT.done;

@@ -12,10 +12,16 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
       return `${prefix} started on queue ${event.queueName} (concurrency ${event.concurrency}, pid ${process.pid})`;
     case 'task_started':
       return verbose ? `${prefix} task ${event.taskId} started (attempt ${event.attempt})` : undefined;
-    case 'task_finished':
-      return verbose || event.failed
-        ? `${prefix} task ${event.taskId} ${event.failed ? 'failed' : 'succeeded'} in ${event.executionSecs.toFixed(3)} s`
-        : undefined;
+    case 'task_finished': {
+      if (!verbose && !event.failed) return undefined;
+      const line = `${prefix} task ${event.taskId} ${event.failed ? 'failed' : 'succeeded'} in ${event.executionSecs.toFixed(3)} s`;
+      if (!event.failed) return line;
+      // What failed, on which attempt; the stack only when verbose.
+      const error = event.error;
+      const why = error === undefined ? '' : `: ${error.name}: ${error.message}`;
+      const stack = verbose && error?.stack !== undefined ? `\n${error.stack}` : '';
+      return `${line} ('${event.operationName}', attempt ${event.attempt})${why}${stack}`;
+    }
     case 'message_rejected':
       return (
         `${prefix} message ${event.messageId} rejected, not run: ${event.reason.slice(0, 300)} ` +
