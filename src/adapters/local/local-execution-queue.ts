@@ -42,6 +42,7 @@ const KNOWN: KnownOptions<LocalExecutionQueueOptions> = {
   scheduler: true,
   sliceMs: true,
   resourceLimits: true,
+  strict: true,
 };
 
 /** Tasks that wait for the same resources, in push order. */
