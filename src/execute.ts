@@ -15,6 +15,10 @@ import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
 import { renderProgress } from './streams/render-progress.js';
 import { runExecution } from './streams/run-execution.js';
+import { warnWhenStalled } from './streams/stall-warning.js';
+
+/** Queues whose tasks run in this process or its threads: no worker to wait for. */
+const IN_PROCESS_QUEUES = new Set(['local', 'threads', 'marble']);
 
 /** What `execute` and `execution` run: a task, a flow, or an array of them. */
 export type ExecutionTarget = Startable | readonly Startable[];
@@ -49,9 +53,17 @@ function run(
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
-  const events =
+  const run =
     resolved.checkpoint === undefined ? runExecution(root, resolved, queue) : resumable(root, resolved, queue);
-  if (!resolved.showProgress) return events;
+  if (!resolved.showProgress) return run;
+  // Queues that send tasks away say so when nothing comes back (no worker running, most often).
+  const events = IN_PROCESS_QUEUES.has(queue.name)
+    ? run
+    : warnWhenStalled(run, {
+        queueName: queue.name,
+        scheduler: resolved.scheduler,
+        warn: (message) => void process.stderr.write(`${message}\n`),
+      });
   if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
   return defer(() => from(estimate(target))).pipe(
     switchMap((totals) =>

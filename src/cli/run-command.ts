@@ -55,6 +55,7 @@ export function runCommand(): Command {
     )
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
+    .option('--strict', 'refuse tasks (and results) that could not run on threads or SQS workers, as they would')
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
@@ -105,7 +106,8 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
     // With --print-result, stdout holds only the result, so that it can be piped (to jq, say).
     (flags.printResult === true ? process.stderr : process.stdout).write(
       `mazepa run: done in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.succeeded} succeeded, ` +
-        `${summary.failed} failed, ${summary.skipped} skipped (from the checkpoint), ${summary.retried} retried\n`,
+        `${summary.failed} failed, ${flags.checkpoint === undefined ? '' : `${summary.skipped} skipped (from the checkpoint), `}` +
+        `${summary.retried} retried\n`,
     );
     if (flags.printResult === true) process.stdout.write(`${formatResult(summary.result)}\n`);
     return EXIT.done;

@@ -1,6 +1,6 @@
 import { describeRetry } from '../adapters/sqs/queue-events.js';
 import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
-import { oneLine } from './escape-text.js';
+import { asBlock, oneLine } from './escape-text.js';
 
 /**
  * A worker event as one line for the log, or `undefined` for events printed only when verbose.
@@ -15,10 +15,16 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
       return `${prefix} started on queue ${oneLine(event.queueName)} (concurrency ${event.concurrency}, pid ${process.pid})`;
     case 'task_started':
       return verbose ? `${prefix} task ${oneLine(event.taskId)} started (attempt ${event.attempt})` : undefined;
-    case 'task_finished':
-      return verbose || event.failed
-        ? `${prefix} task ${oneLine(event.taskId)} ${event.failed ? 'failed' : 'succeeded'} in ${event.executionSecs.toFixed(3)} s`
-        : undefined;
+    case 'task_finished': {
+      if (!verbose && !event.failed) return undefined;
+      const line = `${prefix} task ${oneLine(event.taskId)} ${event.failed ? 'failed' : 'succeeded'} in ${event.executionSecs.toFixed(3)} s`;
+      if (!event.failed) return line;
+      // What failed, on which attempt; the stack only when verbose. All of it came from a message.
+      const error = event.error;
+      const why = error === undefined ? '' : `: ${oneLine(String(error.name))}: ${oneLine(String(error.message))}`;
+      const stack = verbose && typeof error?.stack === 'string' ? `\n${asBlock(error.stack)}` : '';
+      return `${line} ('${oneLine(event.operationName)}', attempt ${event.attempt})${why}${stack}`;
+    }
     case 'task_dropped':
       return `${prefix} task ${oneLine(event.taskId)} dropped, not run: its execution ${oneLine(event.executionId)} has ended`;
     case 'message_rejected':

@@ -36,6 +36,10 @@ export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) =
  * const summary = await execute(greet.makeTask('Albert'));
  * ```
  */
+export function taskableOperation<F extends (...args: never[]) => unknown>(
+  fn: F,
+  options?: TaskableOperationOptions,
+): TaskableOperation<Parameters<F>, ReturnType<F>>;
 export function taskableOperation<A extends readonly unknown[], R>(
   fn: (...args: A) => R,
   options: TaskableOperationOptions = {},

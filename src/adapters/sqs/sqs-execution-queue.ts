@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../flows/codec/codec-error.js';
 import { encodeTaskEnvelope, taskEnvelopeOf } from '../../flows/envelope.js';
+import { lookupOperation } from '../../flows/registry.js';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../../flows/envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import type { Task } from '../../flows/task.js';
@@ -181,6 +182,13 @@ export class SqsExecutionQueue implements ExecutionQueue {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
+    // A task made with `new Task({ fn })` names an operation no worker registered either.
+    if (lookupOperation(task.operationName) === undefined) {
+      throw refuse(
+        `its operation '${task.operationName}' is not registered in this process, so no worker can know it; ` +
+          'make it with taskableOperation or taskableOperationCls',
+      );
+    }
     let body: string;
     try {
       body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run), { signingKey: this.#options.signingKey });

@@ -202,7 +202,20 @@ class SqsWorker {
     if (!(await this.#sendReply(envelope, body))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
     const executionSecs = outcome.executionSecs;
-    this.#o.onEvent({ type: 'task_finished', taskId, operationName, executionId, attempt, failed, executionSecs });
+    const finished = {
+      type: 'task_finished',
+      taskId,
+      operationName,
+      executionId,
+      attempt,
+      failed,
+      executionSecs,
+    } as const;
+    // A task that returned a value that could not be sent back failed in the outcome message only.
+    const error = failed
+      ? (outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' })
+      : undefined;
+    this.#o.onEvent(error === undefined ? finished : { ...finished, error });
     await this.#deletes.add(this.#queue.url, receipt);
   }
 
