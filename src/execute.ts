@@ -50,7 +50,9 @@ function run(
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
   const events =
-    resolved.checkpoint === undefined ? runExecution(root, resolved, queue) : resumable(root, resolved, queue, options.scheduler);
+    resolved.checkpoint === undefined
+      ? runExecution(root, resolved, queue)
+      : resumable(root, resolved, queue, options.scheduler);
   if (!resolved.showProgress) return events;
   if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
   return defer(() => from(estimate(target))).pipe(

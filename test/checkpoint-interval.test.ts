@@ -17,7 +17,11 @@ const ok = (taskId: string): ExecutionEvent => ({
 function fakeJournal(scheduler: TestScheduler, calls: string[]) {
   return (_path: string, log: CheckpointLog): CheckpointJournal => ({
     appendLogged: () => {
-      const lines = log.drain().toString().split('\n').filter((l) => l.startsWith('t ')).length;
+      const lines = log
+        .drain()
+        .toString()
+        .split('\n')
+        .filter((l) => l.startsWith('t ')).length;
       if (lines > 0) calls.push(`${scheduler.now()} append ${lines}`);
       return lines > 0;
     },

@@ -170,7 +170,10 @@ describe('the checkpoint journal', () => {
   it("should load today's format (version 1) and carry it on as version 2", async () => {
     writeFileSync(ckpt, v1File([`${idOf(1)}\t1`, idOf(2)]));
     runs.length = 0;
-    const summary = await execute([1, 2, 3].map((x) => square.makeTask(x)), { ...quiet, checkpoint: ckpt });
+    const summary = await execute(
+      [1, 2, 3].map((x) => square.makeTask(x)),
+      { ...quiet, checkpoint: ckpt },
+    );
     expect(runs).toEqual(['square 3']);
     expect(summary).toMatchObject({ succeeded: 1, skipped: 2 });
     expect(readFileSync(ckpt, 'utf8')).toMatch(/^mazepa-checkpoint 2 /);
@@ -187,7 +190,10 @@ describe('the checkpoint journal', () => {
     const uncommitted = `t ${idOf(2)}\t4\n`;
     writeFileSync(ckpt, `${header}${committed[0]}\n${commit(committed)}${uncommitted}t ${idOf(3)}\t9`);
     runs.length = 0;
-    const summary = await execute([1, 2, 3].map((x) => square.makeTask(x)), { ...quiet, checkpoint: ckpt });
+    const summary = await execute(
+      [1, 2, 3].map((x) => square.makeTask(x)),
+      { ...quiet, checkpoint: ckpt },
+    );
     expect(runs).toEqual(['square 2', 'square 3']);
     expect(summary).toMatchObject({ succeeded: 2, skipped: 1 });
     expect(stored()).toBe(3);
@@ -201,7 +207,9 @@ describe('the checkpoint journal', () => {
     expect(parsed.meta).toMatchObject({ executionId: 'e1', queueName: 'q' });
     expect([...parsed.pushed]).toEqual([idOf(1)]);
     expect(parsed.needsCompaction).toBe(true);
-    const text = Buffer.concat(parsed.log.serialize({ ...parsed.meta, executionId: 'e2', writtenAt: 'now' })).toString();
+    const text = Buffer.concat(
+      parsed.log.serialize({ ...parsed.meta, executionId: 'e2', writtenAt: 'now' }),
+    ).toString();
     const again = parseCheckpoint(Buffer.from(text), ckpt);
     expect([...again.pushed]).toEqual([idOf(1)]);
     expect(again.meta).toMatchObject({ executionId: 'e2', queueName: 'q' });
@@ -258,7 +266,10 @@ describe('CheckpointError', () => {
   });
   it('should refuse a `c` record whose count does not match', async () => {
     const text = await valid();
-    await refused(text.replace(/\nc (\d+) /, (_, n: string) => `\nc ${Number(n) + 1} `), /do not match/);
+    await refused(
+      text.replace(/\nc (\d+) /, (_, n: string) => `\nc ${Number(n) + 1} `),
+      /do not match/,
+    );
   });
   it('should refuse a line that is not a record, even uncommitted', async () => {
     const text = await valid();

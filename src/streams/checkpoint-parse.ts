@@ -117,11 +117,12 @@ function parseV1(
     completed.set(...readTask(offset + start, offset + end, `task line ${count + 1}`));
     start = end + 1;
   }
-  if (count !== Number(footer![1])) refuse(`is corrupt: it has ${count} task lines, and its end line says ${footer![1]}`);
+  if (count !== Number(footer![1]))
+    refuse(`is corrupt: it has ${count} task lines, and its end line says ${footer![1]}`);
   // Carried on in version 2: each task line becomes a `t` record.
   const converted = Buffer.allocUnsafe(body.length + 2 * count);
   let at = 0;
-  for (let start = 0; start < body.length; ) {
+  for (let start = 0; start < body.length;) {
     const end = body.indexOf(NL, start);
     at += converted.write('t ', at, 'latin1');
     at += body.copy(converted, at, start, end + 1);
@@ -189,13 +190,17 @@ function parseV2(
     } else if (kind === 'c') {
       const commit = /^c (\d+) ([0-9a-f]{8})$/.exec(data.toString('latin1', start, end));
       if (commit === null) refuse(`is corrupt at ${where}: not a record`);
-      if (Number(commit![1]) !== group.length || crc32(data.subarray(groupStart, start)) !== parseInt(commit![2]!, 16)) {
+      if (
+        Number(commit![1]) !== group.length ||
+        crc32(data.subarray(groupStart, start)) !== parseInt(commit![2]!, 16)
+      ) {
         refuse(`is corrupt at ${where}: the records before it do not match their checksum`);
       }
       for (const record of group) {
         if (record.kind === 'm') Object.assign(meta, record.meta);
         else if (record.kind === 'p') pushed.add(record.id!);
-        else if (completed.has(record.id!)) tidy = false; // recorded twice: the first one stays
+        else if (completed.has(record.id!))
+          tidy = false; // recorded twice: the first one stays
         else {
           completed.set(record.id!, record.outcome!);
           count++;
@@ -214,7 +219,8 @@ function parseV2(
   // What no `c` commits (an append cut short, a torn last line) never happened.
   if (groupStart !== data.length) tidy = false;
   for (const id of completed.keys()) if (pushed.delete(id)) tidy = false;
-  const body = ranges.length === 1 ? data.subarray(...ranges[0]!) : Buffer.concat(ranges.map(([a, b]) => data.subarray(a, b)));
+  const body =
+    ranges.length === 1 ? data.subarray(...ranges[0]!) : Buffer.concat(ranges.map(([a, b]) => data.subarray(a, b)));
   const log = createCheckpointLog({ body, count, pushed });
   const needsCompaction = !tidy || compactionDue(data.length, body.length);
   return { completed, meta, pushed, log, needsCompaction };

@@ -1,4 +1,11 @@
-import { Observable, asapScheduler, interval, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  Observable,
+  asapScheduler,
+  interval,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { ParsedCheckpoint } from './checkpoint-format.js';
 import { openJournal, type CheckpointJournal } from './checkpoint-journal.js';
 import type { ExecutionEvent } from './execution-event.js';
