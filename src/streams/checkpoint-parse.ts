@@ -142,41 +142,63 @@ function parseV2(
   refuse: Refuse,
   tooLong: TooLong,
 ): ParsedCheckpoint {
-  const pushed = new Set<string>();
-  /** Byte ranges of the committed `t` records that still count (the log is seeded with them). */
-  const ranges: [number, number][] = [];
-  let tidy = true;
-  let count = 0;
-  // The records of the current group, applied when its `c` record checks out.
+  // First pass: every line is a record of a known kind, not too long, and every `c` checks
+  // out; `committed` is where the records that no `c` commits begin (they are ignored).
   let groupStart = headerEnd + 1;
-  let group: {
-    kind: 't' | 'm' | 'p';
-    start: number;
-    end: number;
-    id?: string;
-    outcome?: TaskOutcome;
-    meta?: Record<string, unknown>;
-  }[] = [];
+  let groupCount = 0;
+  let commits = 0;
   let line = 1;
-  let start = headerEnd + 1;
-  for (; start < data.length; line++) {
+  for (let start = headerEnd + 1; start < data.length; line++) {
     const end = data.indexOf(NL, start);
     if (end < 0) break; // a torn last line
-    tooLong(start, end, `line ${line + 1}`);
     const where = `line ${line + 1}`;
-    const kind = data[start + 1] === 0x20 ? String.fromCharCode(data[start]!) : '';
-    if (kind === 't') {
+    tooLong(start, end, where);
+    const kind = data[start + 1] === 0x20 ? data[start] : -1;
+    if (kind === 0x63 /* c */) {
+      const commit = /^c (\d+) ([0-9a-f]{8})$/.exec(data.toString('latin1', start, end));
+      if (commit === null) refuse(`is corrupt at ${where}: not a record`);
+      if (Number(commit![1]) !== groupCount || crc32(data.subarray(groupStart, start)) !== parseInt(commit![2]!, 16)) {
+        refuse(`is corrupt at ${where}: the records before it do not match their checksum`);
+      }
+      commits++;
+      groupCount = 0;
+      groupStart = end + 1;
+    } else if (kind === 0x74 /* t */ || kind === 0x6d /* m */ || kind === 0x70 /* p */) {
+      groupCount++;
+    } else {
+      refuse(`is corrupt at ${where}: not a record`);
+    }
+    start = end + 1;
+  }
+  const committed = groupStart;
+  // Second pass: the committed records.
+  const pushed = new Set<string>();
+  /** Byte ranges of the `t` records that count (the log is seeded with them, not re-encoded). */
+  const ranges: [number, number][] = [];
+  let tidy = committed === data.length && commits <= 1;
+  line = 1;
+  for (let start = headerEnd + 1; start < committed; line++) {
+    const end = data.indexOf(NL, start);
+    const where = `line ${line + 1}`;
+    const kind = data[start];
+    if (kind === 0x74) {
       const [id, outcome] = readTask(start + 2, end, where);
-      group.push({ kind, start, end: end + 1, id, outcome });
-    } else if (kind === 'p') {
-      let id = data.toString('utf8', start + 2, end);
+      if (completed.has(id))
+        tidy = false; // recorded twice: the first one stays
+      else {
+        completed.set(id, outcome);
+        const last = ranges.at(-1);
+        if (last !== undefined && last[1] === start) last[1] = end + 1;
+        else ranges.push([start, end + 1]);
+      }
+    } else if (kind === 0x70) {
       try {
-        if (id.startsWith('"')) id = JSON.parse(id) as string;
+        const id = data.toString('utf8', start + 2, end);
+        pushed.add(id.startsWith('"') ? (JSON.parse(id) as string) : id);
       } catch (error) {
         refuse(`is corrupt at ${where}: ${(error as Error).message}`, error);
       }
-      group.push({ kind, start, end: end + 1, id });
-    } else if (kind === 'm') {
+    } else if (kind === 0x6d) {
       let fields: unknown;
       try {
         fields = JSON.parse(data.toString('utf8', start + 2, end));
@@ -186,42 +208,14 @@ function parseV2(
       if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
         refuse(`is corrupt at ${where}: metadata that is not an object`);
       }
-      group.push({ kind, start, end: end + 1, meta: fields as Record<string, unknown> });
-    } else if (kind === 'c') {
-      const commit = /^c (\d+) ([0-9a-f]{8})$/.exec(data.toString('latin1', start, end));
-      if (commit === null) refuse(`is corrupt at ${where}: not a record`);
-      if (
-        Number(commit![1]) !== group.length ||
-        crc32(data.subarray(groupStart, start)) !== parseInt(commit![2]!, 16)
-      ) {
-        refuse(`is corrupt at ${where}: the records before it do not match their checksum`);
-      }
-      for (const record of group) {
-        if (record.kind === 'm') Object.assign(meta, record.meta);
-        else if (record.kind === 'p') pushed.add(record.id!);
-        else if (completed.has(record.id!))
-          tidy = false; // recorded twice: the first one stays
-        else {
-          completed.set(record.id!, record.outcome!);
-          count++;
-          if (ranges.length > 0 && ranges.at(-1)![1] === record.start) ranges.at(-1)![1] = record.end;
-          else ranges.push([record.start, record.end]);
-        }
-      }
-      if (groupStart !== headerEnd + 1) tidy = false; // more than one `c`
-      group = [];
-      groupStart = end + 1;
-    } else {
-      refuse(`is corrupt at ${where}: not a record`);
+      Object.assign(meta, fields);
     }
     start = end + 1;
   }
-  // What no `c` commits (an append cut short, a torn last line) never happened.
-  if (groupStart !== data.length) tidy = false;
   for (const id of completed.keys()) if (pushed.delete(id)) tidy = false;
   const body =
     ranges.length === 1 ? data.subarray(...ranges[0]!) : Buffer.concat(ranges.map(([a, b]) => data.subarray(a, b)));
-  const log = createCheckpointLog({ body, count, pushed });
+  const log = createCheckpointLog({ body, count: completed.size, pushed });
   const needsCompaction = !tidy || compactionDue(data.length, body.length);
   return { completed, meta, pushed, log, needsCompaction };
 }
