@@ -146,7 +146,6 @@ function parseV2(
   // out; `committed` is where the records that no `c` commits begin (they are ignored).
   let groupStart = headerEnd + 1;
   let groupCount = 0;
-  let commits = 0;
   let line = 1;
   for (let start = headerEnd + 1; start < data.length; line++) {
     const end = data.indexOf(NL, start);
@@ -160,7 +159,6 @@ function parseV2(
       if (Number(commit![1]) !== groupCount || crc32(data.subarray(groupStart, start)) !== parseInt(commit![2]!, 16)) {
         refuse(`is corrupt at ${where}: the records before it do not match their checksum`);
       }
-      commits++;
       groupCount = 0;
       groupStart = end + 1;
     } else if (kind === 0x74 /* t */ || kind === 0x6d /* m */ || kind === 0x70 /* p */) {
@@ -175,7 +173,8 @@ function parseV2(
   const pushed = new Set<string>();
   /** Byte ranges of the `t` records that count (the log is seeded with them, not re-encoded). */
   const ranges: [number, number][] = [];
-  let tidy = committed === data.length && commits <= 1;
+  // Many `c` records alone are left to compactionDue (their bytes); anything ignored is not.
+  let tidy = committed === data.length;
   line = 1;
   for (let start = headerEnd + 1; start < committed; line++) {
     const end = data.indexOf(NL, start);

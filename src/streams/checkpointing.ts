@@ -46,7 +46,8 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
   const open = config.open ?? openJournal;
   return (source) =>
     new Observable<ExecutionEvent>((subscriber) => {
-      let executionId = '';
+      // Until this run starts, the file keeps the id of the run that wrote it.
+      let executionId = typeof loaded.meta['executionId'] === 'string' ? loaded.meta['executionId'] : '';
       const meta = (): Record<string, unknown> => ({
         ...loaded.meta,
         executionId,
