@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointError, Task, execute, execution, flowSchema, taskableOperation, type ExecutionEvent } from 'mazepa';
+import {
+  CheckpointError,
+  MazepaCancelledError,
+  Task,
+  execute,
+  execution,
+  flowSchema,
+  taskableOperation,
+  type ExecutionEvent,
+} from 'mazepa';
 import { lastValueFrom, toArray } from 'rxjs';
 import { CHECKPOINT_MAX_LINE_BYTES, createCheckpointLog } from '../src/streams/checkpoint-format.js';
 import { parseCheckpoint } from '../src/streams/checkpoint-parse.js';
@@ -108,9 +117,11 @@ describe('execute with a checkpoint', () => {
     const flow = flowSchema(function* ckptAborted() {
       for (let i = 0; i < 10; i++) yield* stop.makeTask(i).result();
     });
-    await expect(execute(flow(), { ...quiet, checkpoint: ckpt, signal: controller.signal })).rejects.toThrow(
-      /cancelled/,
+    const error = await execute(flow(), { ...quiet, checkpoint: ckpt, signal: controller.signal }).catch(
+      (e: unknown) => e,
     );
+    expect(error).toBeInstanceOf(MazepaCancelledError);
+    expect(error).toMatchObject({ name: 'MazepaCancelledError', message: expect.stringMatching(/was cancelled/) });
     expect(stored()).toBeGreaterThanOrEqual(3);
     expect(stored()).toBeLessThanOrEqual(4);
   });
