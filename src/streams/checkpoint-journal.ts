@@ -73,6 +73,8 @@ export function openJournal(
     sync: (current) =>
       guard(() => {
         journal.appendLogged();
+        // Appends to a file that was removed (or its folder) succeed, and keep nothing.
+        if (fstatSync(fd).nlink === 0) throw new Error('it was removed while the run went on');
         if (compactionDue(fileBytes, log.bytes)) return journal.compact(current);
         if (unsynced) fdatasyncSync(fd);
         unsynced = false;
