@@ -1,7 +1,7 @@
 // Unit tests of an execution's outcome queue on its error paths, with a stubbed SQS client.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
-import { Task, type OutcomeReport } from 'mazepa';
+import { taskableOperation, type OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, SqsQueueError, type SqsQueueEvent } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
 import { idlePoll, stubClient, type Sent } from './stub-client.js';
@@ -21,9 +21,12 @@ function listen(queue: SqsExecutionQueue): {
   return { reports, failure, unsubscribe: () => subscription.unsubscribe() };
 }
 
+// SQS takes only tasks of registered operations.
+const echo = taskableOperation((n: number) => n, { operationName: 'outcome-channel-echo' });
+
 /** The run token of execution `e` on `queue`: pushes a task and reads it from the message sent. */
 async function runOf(queue: SqsExecutionQueue, sent: readonly Sent[]): Promise<string> {
-  const task = new Task({ fn: (n: number) => n, operationName: 'f', args: [1] });
+  const task = echo.makeTask(1);
   task.executionId = 'e';
   await queue.pushTasks([task]);
   const batch = sent.find((s) => s.name === 'SendMessageBatch')!;
