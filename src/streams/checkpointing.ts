@@ -24,6 +24,10 @@ export interface CheckpointingConfig {
   readonly flushScheduler?: SchedulerLike;
   /** The checkpoint as loaded (its log goes on recording). */
   readonly loaded: Pick<ParsedCheckpoint, 'log' | 'meta' | 'needsCompaction'>;
+  /** Metadata this run records besides its execution id (replaces the loaded fields of those names). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** Batches of pushed task ids to record as `p` records (only for queues that can re-attach). */
+  readonly pushes?: Observable<readonly string[]>;
   /** @default openJournal (tests give a fake) */
   readonly open?: typeof openJournal;
 }
@@ -50,6 +54,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       let executionId = typeof loaded.meta['executionId'] === 'string' ? loaded.meta['executionId'] : '';
       const meta = (): Record<string, unknown> => ({
         ...loaded.meta,
+        ...config.meta,
         executionId,
         writtenAt: new Date(scheduler.now()).toISOString(),
       });
@@ -65,6 +70,20 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       let flush: Subscription | undefined;
       let flushQueued = false;
       let synced = log.count;
+      const queueFlush = (): void => {
+        if (flushQueued) return;
+        flushQueued = true;
+        flush = flushScheduler.schedule(() => {
+          flushQueued = false;
+          if (!finished) guarded(() => journal.appendLogged());
+        });
+      };
+      // Pushes are journaled like completions: a rerun must know them to not push them again.
+      const pushes = config.pushes?.subscribe((ids) => {
+        if (finished) return;
+        for (const id of ids) log.recordPushed(id);
+        queueFlush();
+      });
       const written = (completed: number): ExecutionEvent => ({
         type: 'checkpoint_written',
         executionId,
@@ -128,7 +147,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
             if (finished) return;
             if (event.type === 'execution_started') {
               executionId = event.executionId;
-              guarded(() => journal.appendMeta({ executionId }));
+              guarded(() => journal.appendMeta({ ...config.meta, executionId }));
             }
             if (event.type === 'task_succeeded') {
               if (!log.record(event.taskId, event.outcome.returnValue) && !warned) {
@@ -138,13 +157,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
                     `checkpoint ${path} does not record it (nor any other such task): it will run again on a rerun`,
                 );
               }
-              if (!flushQueued) {
-                flushQueued = true;
-                flush = flushScheduler.schedule(() => {
-                  flushQueued = false;
-                  if (!finished) guarded(() => journal.appendLogged());
-                });
-              }
+              queueFlush();
             }
             if (event.type !== 'execution_completed') return subscriber.next(event);
             finish(() => {
@@ -158,6 +171,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       );
       return () => {
         process.off('exit', onExit);
+        pushes?.unsubscribe();
         flush?.unsubscribe();
         if (finished) return;
         finished = true;

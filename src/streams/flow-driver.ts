@@ -28,6 +28,11 @@ export interface FlowDriverConfig {
   readonly isTransient: TransientCondition | undefined;
   readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /**
+   * Tasks an earlier run pushed whose outcome may still come (the queue re-attached to that
+   * run): when yielded they count as submitted without a push, until `requeue` says otherwise.
+   */
+  readonly adopted?: ReadonlySet<string>;
   /** Hands a batch of tasks to the queue. */
   readonly push: (tasks: Task[]) => void;
   readonly emit: (event: ExecutionEvent) => void;
@@ -49,6 +54,8 @@ export interface FailureOrigin {
 export interface FlowDriver {
   start(): void;
   applyOutcome(report: OutcomeReport): void;
+  /** An adopted task's outcome cannot come any more: push it (now, or when it is yielded). */
+  requeue(taskId: string): void;
   /** Cancels everything: closes generators (running their `finally`), stops timers. */
   dispose(): void;
   readonly stats: Stats;
@@ -95,6 +102,12 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   let pumpAgain = false;
   let disposed = false;
   const retryTimers = new Set<Subscription>();
+  // Re-attached runs only: adopted ids not yielded yet, those yielded and awaited without a
+  // push, outcomes that came before their task was yielded, and those to apply at the next pump.
+  const adopted = new Set(config.adopted);
+  const elsewhere = new Set<string>();
+  const early = new Map<string, OutcomeReport>();
+  const replay: OutcomeReport[] = [];
   const stats = createStats();
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
@@ -134,6 +147,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
           }
         }
         flush();
+        while (replay.length > 0 && !disposed) applyOutcome(replay.pop()!);
       } while (pumpAgain && !disposed);
     } finally {
       pumping = false;
@@ -148,23 +162,27 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       const batchTasks: Task[] = new Array<Task>(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const node = batch[i]!;
-        const task = node.task;
-        batchTasks[i] = task;
-        node.state = 'submitted';
-        task.status = 'submitted';
-        task.executionId = executionId;
-        stats.submitted(task.operationName);
-        if (taskEvents)
-          config.emit({
-            type: 'task_submitted',
-            executionId,
-            taskId: task.id,
-            operationName: task.operationName,
-            attempt: task.attempt,
-          });
+        batchTasks[i] = node.task;
+        submitted(node);
       }
       config.push(batchTasks);
     }
+  }
+
+  function submitted(node: TaskNode): void {
+    const task = node.task;
+    node.state = 'submitted';
+    task.status = 'submitted';
+    task.executionId = executionId;
+    stats.submitted(task.operationName);
+    if (taskEvents)
+      config.emit({
+        type: 'task_submitted',
+        executionId,
+        taskId: task.id,
+        operationName: task.operationName,
+        attempt: task.attempt,
+      });
   }
 
   /** Advances a flow until it waits, finishes, runs out of capacity or of its turn. */
@@ -268,7 +286,27 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     if (awaited.size > 0) adopt(id, node);
     owner.pendingChildren++;
     inFlight++;
+    if (adopted.size > 0 && adopted.delete(id)) {
+      // The earlier run pushed it: it is queued or running already, its outcome comes as any other.
+      elsewhere.add(id);
+      submitted(node);
+      const report = early.get(id);
+      if (report !== undefined) {
+        early.delete(id);
+        replay.push(report);
+      }
+      return;
+    }
     buffer.push(node);
+  }
+
+  function requeue(taskId: string): void {
+    if (disposed || adopted.delete(taskId) || !elsewhere.delete(taskId)) return;
+    const node = tasks.get(taskId);
+    if (!isTaskNode(node) || node.state !== 'submitted') return;
+    node.state = 'queued';
+    buffer.push(node);
+    pump();
   }
 
   function addOwner(node: Node, owner: FlowNode): void {
@@ -485,7 +523,14 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   function applyOutcome(report: OutcomeReport): void {
     if (disposed) return;
     const node = tasks.get(report.taskId);
+    if (node === undefined && adopted.has(report.taskId)) {
+      // Sent to the earlier run before this one yielded the task: kept until it does (a success wins).
+      const kept = early.get(report.taskId);
+      if (kept === undefined || kept.outcome.error !== undefined) early.set(report.taskId, report);
+      return;
+    }
     if (!isTaskNode(node) || node.state === 'retrying') return;
+    if (elsewhere.size > 0) elsewhere.delete(node.id);
     const { task } = node;
     const { outcome } = report;
     const operationName = task.operationName;
@@ -632,6 +677,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       pump();
     },
     applyOutcome,
+    requeue,
     dispose() {
       if (disposed) return;
       disposed = true;

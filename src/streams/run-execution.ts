@@ -1,4 +1,4 @@
-import { Observable, from } from 'rxjs';
+import { EMPTY, Observable, from } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
 import type { Task } from '../flows/task.js';
@@ -6,6 +6,16 @@ import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execut
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
 import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
+
+/** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
+export interface RunHooks {
+  /** The earlier run's pushed tasks, awaited without a push (the queue re-attached). */
+  readonly adopted?: ReadonlySet<string>;
+  /** Adopted task ids to push after all (their outcome cannot come). */
+  readonly lost?: Observable<string>;
+  /** A batch the queue took (its push resolved). */
+  readonly pushed?: (tasks: readonly Task[]) => void;
+}
 
 /**
  * The execution pipeline: flows are pulled into batches that go to the queue's sink, and the
@@ -18,8 +28,10 @@ export function runExecution(
   root: Flow<unknown>,
   options: ResolvedOptions,
   queue: ExecutionQueue,
+  hooks: RunHooks = {},
 ): Observable<ExecutionEvent> {
   const { executionId, scheduler, signal } = options;
+  const onPushed = hooks.pushed;
   return new Observable<ExecutionEvent>((subscriber) => {
     const startedAt = scheduler.now();
     let done = false;
@@ -30,6 +42,7 @@ export function runExecution(
     };
     const driver = createFlowDriver(root, {
       ...options,
+      ...(hooks.adopted === undefined ? {} : { adopted: hooks.adopted }),
       push: (batch: Task[]) => {
         let pushed: Promise<void>;
         try {
@@ -38,7 +51,12 @@ export function runExecution(
           pushed = Promise.reject(error);
         }
         subscriber.add(
-          from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }),
+          from(pushed).subscribe({
+            next: () => {
+              if (!done) onPushed?.(batch);
+            },
+            error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)),
+          }),
         );
       },
       emit: (event) => {
@@ -77,6 +95,7 @@ export function runExecution(
           ),
       }),
     );
+    subscriber.add((hooks.lost ?? EMPTY).subscribe((taskId) => driver.requeue(taskId)));
     if (!done) driver.start();
   });
 }
