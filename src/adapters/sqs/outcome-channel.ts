@@ -21,6 +21,8 @@ export interface OutcomeChannelOptions {
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
   readonly retry: RetryPolicy;
+  /** The URL of an outcome queue that exists (a re-attached run): it is used, not created. */
+  readonly existingUrl?: string;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
 }
@@ -51,10 +53,13 @@ export class OutcomeChannel {
   constructor(options: OutcomeChannelOptions) {
     this.#options = options;
     this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
-    this.url = createQueue(this.#calls, options.name, {
-      MaximumMessageSize: String(MAX_MESSAGE_BYTES),
-      MessageRetentionPeriod: '86400',
-    });
+    this.url =
+      options.existingUrl !== undefined
+        ? Promise.resolve(options.existingUrl)
+        : createQueue(this.#calls, options.name, {
+            MaximumMessageSize: String(MAX_MESSAGE_BYTES),
+            MessageRetentionPeriod: '86400',
+          });
     this.url.catch(() => undefined); // reported through start's onError
     const { client, taskQueueName, executionId } = options;
     if (taskQueueName !== undefined) {
