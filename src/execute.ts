@@ -158,7 +158,7 @@ function resumable(
       const pushes = attachment === undefined ? undefined : new Subject<readonly string[]>();
       const hooks = {
         ...(attachment?.reattached === true ? { adopted: loaded.pushed, lost: attachment.lost } : {}),
-        ...(pushes === undefined ? {} : { pushed: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
+        ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
       };
       return runExecution(root, { ...resolved, executionId, completed, signal }, queue, hooks).pipe(
         checkpointing({
@@ -196,11 +196,8 @@ function attachTo(
   );
 }
 
-/** The ids of a pushed batch that are still waited on (an outcome may beat its push's answer). */
 function pushedIds(tasks: readonly Task[]): string[] {
-  const ids: string[] = [];
-  for (const task of tasks) if (task.status === 'submitted') ids.push(task.id);
-  return ids;
+  return tasks.map((task) => task.id);
 }
 
 function merged(

@@ -47,6 +47,16 @@ export function runCommand(): Command {
     .option('--region <region>', 'the AWS region of the queue (default: AWS_REGION)')
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (workers extend it)', whole)
+    .option(
+      '--resume-empty <seconds>',
+      'on a rerun that re-attached: push again the earlier tasks still without outcome once the task queue was empty this long (default: 60)',
+      whole,
+    )
+    .option(
+      '--resume-wait <seconds>',
+      'on a rerun that re-attached: push them again after this long whatever the task queue holds (default: 3600)',
+      whole,
+    )
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key of the queue')
     .option(
       '--max-outage-ms <ms>',

@@ -26,7 +26,11 @@ export interface CheckpointingConfig {
   readonly loaded: Pick<ParsedCheckpoint, 'log' | 'meta' | 'needsCompaction'>;
   /** Metadata this run records besides its execution id (replaces the loaded fields of those names). */
   readonly meta?: Readonly<Record<string, unknown>>;
-  /** Batches of pushed task ids to record as `p` records (only for queues that can re-attach). */
+  /**
+   * Batches of task ids about to be pushed, recorded as `p` records (only for queues that can
+   * re-attach): appended at once, before the push goes out, so a rerun never pushes a task again
+   * that this run may have pushed.
+   */
   readonly pushes?: Observable<readonly string[]>;
   /** @default openJournal (tests give a fake) */
   readonly open?: typeof openJournal;
@@ -78,11 +82,11 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
           if (!finished) guarded(() => journal.appendLogged());
         });
       };
-      // Pushes are journaled like completions: a rerun must know them to not push them again.
+      // A rerun must know every task this run may have pushed, so as not to push it again.
       const pushes = config.pushes?.subscribe((ids) => {
         if (finished) return;
         for (const id of ids) log.recordPushed(id);
-        queueFlush();
+        guarded(() => journal.appendLogged());
       });
       const written = (completed: number): ExecutionEvent => ({
         type: 'checkpoint_written',

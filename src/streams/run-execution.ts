@@ -13,8 +13,8 @@ export interface RunHooks {
   readonly adopted?: ReadonlySet<string>;
   /** Adopted task ids to push after all (their outcome cannot come). */
   readonly lost?: Observable<string>;
-  /** A batch the queue took (its push resolved). */
-  readonly pushed?: (tasks: readonly Task[]) => void;
+  /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
+  readonly pushing?: (tasks: readonly Task[]) => void;
 }
 
 /**
@@ -31,7 +31,7 @@ export function runExecution(
   hooks: RunHooks = {},
 ): Observable<ExecutionEvent> {
   const { executionId, scheduler, signal } = options;
-  const onPushed = hooks.pushed;
+  const onPushing = hooks.pushing;
   return new Observable<ExecutionEvent>((subscriber) => {
     const startedAt = scheduler.now();
     let done = false;
@@ -45,19 +45,13 @@ export function runExecution(
       ...(hooks.adopted === undefined ? {} : { adopted: hooks.adopted }),
       push: (batch: Task[]) => {
         let pushed: Promise<void>;
+        onPushing?.(batch);
         try {
           pushed = queue.pushTasks(batch);
         } catch (error) {
           pushed = Promise.reject(error);
         }
-        subscriber.add(
-          from(pushed).subscribe({
-            next: () => {
-              if (!done) onPushed?.(batch);
-            },
-            error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)),
-          }),
-        );
+        subscriber.add(from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }));
       },
       emit: (event) => {
         if (!done) subscriber.next(event);
