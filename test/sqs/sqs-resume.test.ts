@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
@@ -85,7 +85,7 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     // No worker yet: the tasks wait in the task queue; one of them is taken away (as if it had
     // gone to the dead-letter queue) before the orchestrator is killed.
     const first = run(queueName, log, checkpoint, n, 0);
-    let taken: { ReceiptHandle?: string; Body?: string } | undefined;
+    let taken: Message | undefined;
     while (taken === undefined) {
       const { Messages = [] } = await client.send(
         new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20, VisibilityTimeout: 3600 }),
