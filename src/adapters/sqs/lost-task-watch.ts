@@ -6,6 +6,8 @@ export interface LostTaskWatchOptions {
   readonly client: SQSClient;
   /** The task queue, whose depth tells whether a task message may still be there. */
   readonly taskQueueUrl: string;
+  /** The execution's outcome queue: an outcome still in it (or being read) is not lost. */
+  readonly outcomeQueueUrl: string;
   /** The tasks an earlier run pushed whose outcome has not come yet. */
   readonly pending: ReadonlySet<string>;
   /** How long the task queue must stay empty before the pending tasks count as lost. */
@@ -17,9 +19,11 @@ export interface LostTaskWatchOptions {
 /**
  * @internal Watches the tasks that an earlier run of a re-attached execution pushed, until each
  * has its outcome. Those still without one are declared lost (emitted on `lost`, to be pushed
- * again) when the task queue has held no message (visible, in flight or delayed) for
- * `emptyForMs` in a row, checked every few seconds: no worker can still be running them, so
- * their message went to the dead-letter queue or was lost. After `waitMs` they are declared
+ * again) when the task queue and the outcome queue have held no message (visible, in flight or
+ * delayed) for `emptyForMs` in a row, checked every few seconds: no worker can still be running
+ * them (a worker sends the outcome before it deletes the task message) and no outcome of theirs
+ * is on its way to the engine (one received is handed on before it is deleted), so their
+ * message went to the dead-letter queue or was lost. After `waitMs` they are declared
  * lost whatever the queue holds (a queue that other runs keep busy is never empty).
  */
 export class LostTaskWatch {
@@ -69,7 +73,8 @@ export class LostTaskWatch {
     if (this.#stopped) return;
     const now = Date.now();
     if (now - this.#startedAt >= this.#options.waitMs) return this.#declareLost();
-    const empty = await this.#queueEmpty();
+    const { taskQueueUrl, outcomeQueueUrl } = this.#options;
+    const empty = (await this.#queueEmpty(taskQueueUrl)) && (await this.#queueEmpty(outcomeQueueUrl));
     if (this.#stopped) return;
     if (!empty) this.#emptySince = undefined;
     else {
@@ -79,11 +84,11 @@ export class LostTaskWatch {
     this.#next();
   }
 
-  async #queueEmpty(): Promise<boolean> {
+  async #queueEmpty(url: string): Promise<boolean> {
     try {
       const { Attributes = {} } = await this.#options.client.send(
         new GetQueueAttributesCommand({
-          QueueUrl: this.#options.taskQueueUrl,
+          QueueUrl: url,
           AttributeNames: [
             'ApproximateNumberOfMessages',
             'ApproximateNumberOfMessagesNotVisible',

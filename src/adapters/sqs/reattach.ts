@@ -56,6 +56,7 @@ export async function planExecution(
   const watch = new LostTaskWatch({
     client,
     taskQueueUrl,
+    outcomeQueueUrl: url,
     pending: previous.pushed,
     emptyForMs: options.resumeEmptySec * 1000,
     waitMs: options.resumeWaitSec * 1000,
