@@ -41,7 +41,11 @@ export function runCommand(): Command {
     .option('--export <name>', 'the export to run: a Flow, a flow schema, or a function returning a flow', 'default')
     .option('--args <json>', 'a JSON array of arguments for the flow schema or function')
     .option('--checkpoint <file>', 'record completed tasks in this file, and skip those it holds already')
-    .option('--checkpoint-interval <seconds>', 'seconds between flushes of the checkpoint to disk (default: 60)', positive)
+    .option(
+      '--checkpoint-interval <seconds>',
+      'seconds between flushes of the checkpoint to disk (default: 60)',
+      positive,
+    )
     .option('--queue-name <name>', 'run the tasks on this SQS queue (workers: mazepa worker) instead of here')
     .option('--queue-url <url>', 'the SQS queue URL (instead of looking it up by name)')
     .option('--region <region>', 'the AWS region of the queue (default: AWS_REGION)')

@@ -51,7 +51,9 @@ export function runExecution(
         } catch (error) {
           pushed = Promise.reject(error);
         }
-        subscriber.add(from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }));
+        subscriber.add(
+          from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }),
+        );
       },
       emit: (event) => {
         if (!done) subscriber.next(event);

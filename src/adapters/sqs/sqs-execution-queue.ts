@@ -140,7 +140,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
   async attach(executionId: string, previous: PreviousRun): Promise<QueueAttachment> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
     const taskQueueUrl = await this.#taskQueueUrl();
-    const { plan, attachment } = await planExecution(this.#client, this.#options, taskQueueUrl, executionId, previous);
+    const calls = { client: this.#client, retry: this.#retry, onEvent: this.#options.onEvent };
+    const { plan, attachment } = await planExecution(calls, this.#options, taskQueueUrl, executionId, previous);
     this.#planned.set(attachment.executionId, plan);
     return attachment;
   }
@@ -160,6 +161,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           plan?.outcomeQueueName ??
           outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
         ...(plan?.outcomeQueueUrl === undefined ? {} : { existingUrl: plan.outcomeQueueUrl }),
+        ...(plan === undefined ? {} : { run: plan.run }),
         executionId,
         signingKey: this.#options.signingKey,
         waitTimeSeconds: this.#options.waitTimeSeconds,

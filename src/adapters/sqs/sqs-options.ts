@@ -121,6 +121,8 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   outcomeReceivers: true,
   onEvent: true,
   maxOutageMs: true,
+  resumeEmptySec: true,
+  resumeWaitSec: true,
 };
 
 /** @internal How long SQS calls may fail with transient errors by default: 5 minutes. */
