@@ -40,7 +40,8 @@ async function runOnQueue(queue: ThreadExecutionQueue, tasks: Task[], count = ta
 describe('ThreadExecutionQueue', () => {
   let queue: ThreadExecutionQueue;
   beforeAll(() => {
-    queue = new ThreadExecutionQueue({ threads: 2, imports: [OPERATIONS], terminateGraceMs: 50 });
+    // The grace must outlast an aborted async task's answer on a busy machine; stuck sync tasks pay it once.
+    queue = new ThreadExecutionQueue({ threads: 2, imports: [OPERATIONS], terminateGraceMs: 1000 });
   });
   afterAll(() => queue.close());
 
