@@ -113,7 +113,14 @@ describe('VisibilityHeartbeat', () => {
     });
     const errors: unknown[] = [];
     const heartbeat = new VisibilityHeartbeat(
-      { client: stub, url: 'http://h/000/q', name: 'not a queue name', options, outcomePrefix: 'q-out-', retry: NO_REPORTS },
+      {
+        client: stub,
+        url: 'http://h/000/q',
+        name: 'not a queue name',
+        options,
+        outcomePrefix: 'q-out-',
+        retry: NO_REPORTS,
+      },
       (e) => errors.push(e),
     );
     await heartbeat.start();

@@ -4,8 +4,11 @@ import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
-import { readOutcome } from './outcome-decode.js';
+import { readOutcome, type ReadOutcome } from './outcome-decode.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
+import { readOutcomeRef } from './outcome-payload.js';
+import { isPayloadRef, type PayloadRef } from './payload-ref.js';
+import type { PayloadStore } from './payload-store.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { isAbort } from './sqs-error.js';
 import { retrying, type RetryPolicy } from './sqs-retry.js';
@@ -16,6 +19,8 @@ export interface OutcomeChannelOptions {
   readonly name: string;
   readonly executionId: string;
   readonly signingKey: SigningKey | undefined;
+  /** Where outcomes too big for a message are read from. */
+  readonly payloads: PayloadStore | undefined;
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
@@ -120,8 +125,24 @@ export class OutcomeChannel {
 
   /** Hands on the report a message makes, reporting one that is not a valid outcome. */
   #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
-    const { executionId, name: queueName, signingKey, onEvent } = this.#options;
-    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, signingKey });
+    const { executionId, name: queueName, signingKey, payloads } = this.#options;
+    const body = message.Body;
+    if (isPayloadRef(body)) {
+      const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
+      const options = { queueName, executionId, signingKey, payloads, consumed };
+      this.#track(
+        readOutcomeRef(body, options).then((read) => {
+          if (!this.#abort.signal.aborted) this.#report(message, read, onReport);
+        }),
+      );
+      return;
+    }
+    this.#report(message, readOutcome(body, { queueName, executionId, signingKey }), onReport);
+  }
+
+  #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, name: queueName, onEvent } = this.#options;
+    const { report, rejected, taskId } = read;
     if (rejected !== undefined) {
       const messageId = message.MessageId ?? '?';
       const failedTask = report !== undefined;
@@ -147,6 +168,15 @@ export class OutcomeChannel {
       );
     } catch {
       // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
+    }
+  }
+
+  async #removePayload(ref: PayloadRef): Promise<void> {
+    const { name: queueName, payloads, onEvent } = this.#options;
+    try {
+      await payloads?.remove(ref.payload);
+    } catch (error) {
+      onEvent({ type: 'payload_not_deleted', queueName, bucket: ref.payload.bucket, key: ref.payload.key, error });
     }
   }
 

@@ -23,12 +23,18 @@ export interface ReadOutcome {
  */
 export function readOutcome(
   body: unknown,
-  options: { readonly queueName: string; readonly executionId: string; readonly signingKey: SigningKey | undefined },
+  options: {
+    readonly queueName: string;
+    readonly executionId: string;
+    readonly signingKey: SigningKey | undefined;
+    /** The size limit of the text. @default 256 KiB */
+    readonly maxBytes?: number;
+  },
 ): ReadOutcome {
-  const { queueName, executionId, signingKey } = options;
+  const { queueName, executionId, signingKey, maxBytes } = options;
   let decoded;
   try {
-    decoded = decodeOutcomeEnvelope(body, { signingKey });
+    decoded = decodeOutcomeEnvelope(body, { signingKey, maxBytes });
   } catch (error) {
     const reason = `not a valid outcome: ${error instanceof Error ? error.message : String(error)}`;
     const address = salvageOutcomeAddress(body);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../flows/codec/codec-error.js';
@@ -9,6 +10,7 @@ import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
 import { ensureTaskQueue, queueVisibility } from './ensure-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
+import { PayloadStore } from './payload-store.js';
 import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
 import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
@@ -24,6 +26,8 @@ export interface SqsConnection {
   readonly outcomePrefix: string;
   /** How the calls retry transient errors. */
   readonly retry: RetryPolicy;
+  /** Where messages too big for SQS go, when a payload bucket is set. */
+  readonly payloads?: PayloadStore | undefined;
 }
 
 /**
@@ -50,6 +54,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly #options: ResolvedSqsOptions;
   readonly #client: SQSClient;
   readonly #ownsClient: boolean;
+  readonly #payloads: PayloadStore | undefined;
+  readonly #ownsS3Client: boolean;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
   /** Bounds the SendMessageBatch requests in flight, over all pushes. */
@@ -68,6 +74,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#sends = createLimiter(this.#options.sendConcurrency);
     const { maxOutageMs, onEvent } = this.#options;
     this.#retry = { maxOutageMs, onRetry: onEvent };
+    const { payloadBucket, payloadThresholdBytes, s3Client } = this.#options;
+    this.#ownsS3Client = payloadBucket !== undefined && s3Client === undefined;
+    this.#payloads =
+      payloadBucket === undefined
+        ? undefined
+        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes);
   }
 
   /**
@@ -104,6 +116,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       options,
       outcomePrefix: outcomeQueuePrefix(queueName),
       retry,
+      payloads: this.#payloads,
     };
   }
 
@@ -120,7 +133,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(this.#message(task, await channel.url));
+      messages.push(await this.#message(task, await channel.url));
     }
     const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
     await sendAll(to, messages, this.#sends);
@@ -137,6 +150,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
         name: outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
         executionId,
         signingKey: this.#options.signingKey,
+        payloads: this.#payloads,
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
         onEvent: this.#options.onEvent,
@@ -166,7 +180,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
-    if (this.#ownsClient && this.#executions.size === 0) this.#client.destroy();
+    if (this.#executions.size > 0) return;
+    if (this.#ownsClient) this.#client.destroy();
+    if (this.#ownsS3Client) this.#payloads?.client.destroy();
   }
 
   #taskQueueUrl(retry: RetryPolicy = this.#retry): Promise<string> {
@@ -177,7 +193,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     return this.#url;
   }
 
-  #message(task: Task, replyTo: string): OutgoingMessage {
+  async #message(task: Task, replyTo: string): Promise<OutgoingMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
@@ -188,10 +204,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }
     const bytes = messageBytes(body);
+    const payloads = this.#payloads;
+    if (payloads !== undefined && bytes > payloads.thresholdBytes) {
+      const { executionId, id: taskId, attempt } = task;
+      const owner = { of: 'task', executionId: executionId!, taskId, attempt, replyTo } as const;
+      const ref = await payloads.offload(body, owner, this.#options.signingKey);
+      return { body: ref, bytes: messageBytes(ref) };
+    }
     if (bytes > MAX_MESSAGE_BYTES) {
       throw refuse(
         `its message is ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB), over the SQS limit of ` +
-          `${MAX_MESSAGE_BYTES} bytes (256 KiB); pass large data by reference (e.g. a storage path)`,
+          `${MAX_MESSAGE_BYTES} bytes (256 KiB); set the queue's payloadBucket (--payload-bucket) to send it ` +
+          'through S3, or pass large data by reference (e.g. a storage path)',
       );
     }
     return { body, bytes };
@@ -221,4 +245,14 @@ export function makeClient(
       ? { maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 } }
       : {}),
   });
+}
+
+/**
+ * The S3 client of a payload bucket, from the SDK's standard configuration. With a custom
+ * endpoint (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`: an emulator, MinIO), addressing is
+ * path-style, which such servers expect.
+ */
+function makeS3Client(region: string | undefined): S3Client {
+  const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  return new S3Client({ ...(region === undefined ? {} : { region }), ...(custom ? { forcePathStyle: true } : {}) });
 }
