@@ -6,6 +6,7 @@ import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
+import { isOutcomePack, unpackOutcomes } from './outcome-pack.js';
 import { readOutcomeRef } from './outcome-payload.js';
 import { isPayloadRef, type PayloadRef } from './payload-ref.js';
 import type { PayloadStore } from './payload-store.js';
@@ -123,10 +124,21 @@ export class OutcomeChannel {
     }
   }
 
-  /** Hands on the report a message makes, reporting one that is not a valid outcome. */
+  /** Hands on the reports a message makes (one per outcome of a pack), reporting bad ones. */
   #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
+    if (!isOutcomePack(message.Body)) return this.#handOne(message, message.Body, onReport);
+    let bodies: string[];
+    try {
+      bodies = unpackOutcomes(message.Body);
+    } catch (error) {
+      const reason = `not a valid outcome pack: ${(error as Error).message}`;
+      return this.#report(message, { report: undefined, rejected: reason, taskId: undefined }, onReport);
+    }
+    for (const body of bodies) this.#handOne(message, body, onReport);
+  }
+
+  #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, payloads } = this.#options;
-    const body = message.Body;
     if (isPayloadRef(body)) {
       const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
       const options = { queueName, executionId, signingKey, payloads, consumed };
