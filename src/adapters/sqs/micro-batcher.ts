@@ -1,3 +1,9 @@
+/**
+ * @internal How long outcomes and deletions are gathered before they are sent: fewer, fuller
+ * requests for a few ms of latency.
+ */
+export const GATHER_MS = 10;
+
 /** Sends one batch: one result per item, `undefined` for success. @internal */
 export type BatchHandler<T> = (key: string, items: readonly T[]) => Promise<readonly (Error | undefined)[]>;
 

@@ -5,6 +5,7 @@ import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';
+import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import { isOutcomePack, unpackOutcomes } from './outcome-pack.js';
 import { readOutcomeRef } from './outcome-payload.js';
@@ -44,6 +45,16 @@ export class OutcomeChannel {
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
+  /** Deletions of received messages, gathered over the receivers into batches of ten. */
+  readonly #deleter = new MicroBatcher<string>(
+    async (url, receipts) => {
+      await this.#delete(url, receipts);
+      return receipts.map(() => undefined);
+    },
+    10,
+    undefined,
+    GATHER_MS,
+  );
   #loops: Promise<void>[] = [];
   readonly #heartbeat: OutcomeHeartbeat | undefined;
 
@@ -120,7 +131,8 @@ export class OutcomeChannel {
         this.#hand(message, onReport);
         if (message.ReceiptHandle !== undefined) receipts.push(message.ReceiptHandle);
       }
-      if (receipts.length > 0 && !signal.aborted) this.#track(this.#delete(url, receipts));
+      if (signal.aborted) continue;
+      for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
     }
   }
 

@@ -10,7 +10,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { batchCall } from './batch-call.js';
-import { MicroBatcher } from './micro-batcher.js';
+import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from './outcome-pack.js';
 import { queueNameFromUrl } from './queue-names.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
@@ -50,11 +50,8 @@ export async function receiveTasks(
   );
 }
 
-/** @internal How long a worker gathers outcomes for one pack. */
-export const PACK_DELAY_MS = 10;
-
 /**
- * @internal Outcome messages per outcome queue, the ones finishing within {@link PACK_DELAY_MS}
+ * @internal Outcome messages per outcome queue, the ones finishing within {@link GATHER_MS}
  * of each other packed into one message (up to the size limit); a lone outcome travels as is.
  */
 export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string; bytes: number }> {
@@ -68,7 +65,7 @@ export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string;
     },
     1000,
     (batch, item) => packFits([...batch.map((i) => i.bytes), item.bytes]),
-    PACK_DELAY_MS,
+    GATHER_MS,
   );
 }
 
@@ -77,9 +74,14 @@ export function reply(body: string): { body: string; bytes: number } {
   return { body, bytes: packedBytes(body) };
 }
 
-/** @internal Task message deletions, batched. */
+/** @internal Task message deletions, gathered for {@link GATHER_MS} into batches of ten. */
 export function deleteBatcher(queue: SqsConnection): MicroBatcher<string> {
-  return new MicroBatcher((url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts));
+  return new MicroBatcher(
+    (url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts),
+    10,
+    undefined,
+    GATHER_MS,
+  );
 }
 
 /**

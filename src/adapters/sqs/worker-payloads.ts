@@ -20,7 +20,7 @@ import type { SqsConnection } from './sqs-execution-queue.js';
 export async function loadTaskPayload(
   queue: SqsConnection,
   body: string,
-): Promise<{ body: string; ref: PayloadRef } | RejectedMessage> {
+): Promise<{ body: string; ref: PayloadRef } | (RejectedMessage & { ref?: PayloadRef })> {
   const { signingKey } = queue.options;
   let ref: PayloadRef;
   try {

@@ -166,7 +166,8 @@ class SqsWorker {
     let ref: PayloadRef | undefined;
     if (isPayloadRef(body)) {
       const loaded = await loadTaskPayload(this.#queue, body);
-      if ('error' in loaded) return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId);
+      if ('error' in loaded)
+        return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId, loaded.ref);
       ({ body, ref } = loaded);
     }
     const prepared = prepareTask(body, this.#queue.options.signingKey, ref && Number.POSITIVE_INFINITY);
