@@ -50,7 +50,7 @@ export async function loadTaskPayload(
   try {
     return { body: await payloads.fetch(ref), ref };
   } catch (error) {
-    return { error: error as Error, reply, taskId: ref.taskId };
+    return { error: error as Error, reply, taskId: ref.taskId, ref }; // deleted with its message
   }
 }
 
