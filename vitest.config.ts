@@ -36,5 +36,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'marbles/**/*.marble.test.ts'],
     typecheck: { enabled: false },
     testTimeout: 60_000,
+    // Suites that start emulators and worker processes need more than the default 10 s on a busy machine.
+    hookTimeout: 120_000,
   },
 });

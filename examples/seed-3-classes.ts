@@ -19,7 +19,7 @@ class GreetOperation {
   }
 }
 // Decorators cannot change a class's type: this line tells TypeScript about `makeTask`.
-interface GreetOperation extends TaskableInstance<{ call(name: string): void }> {}
+interface GreetOperation extends TaskableInstance<Pick<GreetOperation, 'call'>> {}
 
 @flowSchemaCls
 class GreetFlowSchema {
@@ -29,7 +29,7 @@ class GreetFlowSchema {
     yield names.map((name) => this.operation.makeTask(name));
   }
 }
-interface GreetFlowSchema extends FlowSchemaInstance<{ flow(names: string[]): FlowGenerator }> {}
+interface GreetFlowSchema extends FlowSchemaInstance<Pick<GreetFlowSchema, 'flow'>> {}
 
 export async function main(): Promise<void> {
   const schema = new GreetFlowSchema();

@@ -3,8 +3,8 @@
 import { filter, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';
-import { Dependency, execution, flowSchema, taskableOperation } from 'mazepa';
-import { MarbleExecutionQueue } from 'mazepa/testing';
+import { Dependency, execution, flowSchema, taskableOperation, type Task } from 'mazepa';
+import { MarbleExecutionQueue, isTaskOf } from 'mazepa/testing';
 
 const fetchChunk = taskableOperation(function fetchChunk(_i: number) {});
 const merge = taskableOperation(function merge() {});
@@ -17,9 +17,8 @@ const pipeline = flowSchema(function* pipeline() {
 
 it('should start the merge in the frame the slower chunk is done', () => {
   new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ cold, expectObservable }) => {
-    // How long each task takes, in virtual time: chunk 0 takes 3 ms, chunk 1 takes 5 ms, merge 2 ms.
-    const timing = (task: { operationName: string; args: readonly unknown[] }) =>
-      task.operationName === 'merge' ? '2ms x|' : task.args[0] === 0 ? '3ms x|' : '5ms x|';
+    // chunk 0 takes 3 ms, chunk 1 takes 5 ms, merge 2 ms (isTaskOf types task.args as [i: number]).
+    const timing = (task: Task) => (isTaskOf(fetchChunk, task) ? (task.args[0] === 0 ? '3ms x|' : '5ms x|') : '2ms x|');
     const queue = new MarbleExecutionQueue({ work: (task) => cold(timing(task)) });
     // Ids are deterministic, so the tasks the flow makes can be named from outside.
     const names = { [fetchChunk.makeTask(0).id]: 'a', [fetchChunk.makeTask(1).id]: 'b', [merge.makeTask().id]: 'm' };
@@ -27,7 +26,6 @@ it('should start the merge in the frame the slower chunk is done', () => {
       filter((event) => event.type === 'task_succeeded'),
       map((event) => names[event.taskId]),
     );
-    // a is done at 3 ms, b at 5 ms; the merge starts then and is done at 7 ms, and so is the run.
     expectObservable(done).toBe('3ms a 1ms b 1ms (m|)');
   });
 });

@@ -1,4 +1,4 @@
-import { defer, from, lastValueFrom, switchMap, type Observable } from 'rxjs';
+import { defer, from, lastValueFrom, switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import { LocalExecutionQueue } from './adapters/local/local-execution-queue.js';
 import type { ResultOf } from './flows/all.js';
 import { Dependency } from './flows/dependency.js';
@@ -15,6 +15,10 @@ import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
 import { renderProgress } from './streams/render-progress.js';
 import { runExecution } from './streams/run-execution.js';
+import { warnWhenStalled } from './streams/stall-warning.js';
+
+/** Queues whose tasks run in this process or its threads: no worker to wait for. */
+const IN_PROCESS_QUEUES = new Set(['local', 'threads', 'marble']);
 
 /** What `execute` and `execution` run: a task, a flow, or an array of them. */
 export type ExecutionTarget = Startable | readonly Startable[];
@@ -49,9 +53,19 @@ function run(
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
-  const events =
-    resolved.checkpoint === undefined ? runExecution(root, resolved, queue) : resumable(root, resolved, queue);
-  if (!resolved.showProgress) return events;
+  const run =
+    resolved.checkpoint === undefined
+      ? runExecution(root, resolved, queue)
+      : resumable(root, resolved, queue, options.scheduler);
+  if (!resolved.showProgress) return run;
+  // Queues that send tasks away say so when nothing comes back (no worker running, most often).
+  const events = IN_PROCESS_QUEUES.has(queue.name)
+    ? run
+    : warnWhenStalled(run, {
+        queueName: queue.name,
+        scheduler: resolved.scheduler,
+        warn: (message) => void process.stderr.write(`${message}\n`),
+      });
   if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
   return defer(() => from(estimate(target))).pipe(
     switchMap((totals) =>
@@ -84,14 +98,14 @@ async function estimate(target: ExecutionTarget): Promise<DryRunResult['operatio
 
 /**
  * Runs `target` to the end and resolves to its summary. With no `queue`, tasks run in this
- * process, in the order they are yielded. With `checkpoint`, completed tasks are recorded in that
- * file (on the interval, at the end, on failure, on abort, and on SIGINT/SIGTERM, after which
- * the process ends as the signal would have ended it), and a rerun skips them. Rejects with `MazepaExecutionFailure` (its `cause` is
- * the task's error) when a task fails and no flow catches it (or the queue refuses a task), and
- * with a `TypeError` naming the option for invalid options. The summary's `result` is what the
- * root returned, typed from `target`: a `Flow<T>` or `Task<T>` gives `T`, an array an array of
- * their values. With `checkpoint`, its folder must exist and be writable, or it rejects with a
- * `CheckpointError` before any task runs.
+ * process, in the order they are yielded. With `checkpoint`, completed tasks are journaled to
+ * that file as they complete, and a rerun skips them. Rejects with `MazepaExecutionFailure` (its
+ * `cause` is the task's error) when a task fails and no flow catches it (or the queue refuses a
+ * task), with `MazepaCancelledError` when `signal` aborts or (with a checkpoint) SIGINT/SIGTERM
+ * comes, after the checkpoint is written, and with a `TypeError` naming the option for invalid
+ * options. The summary's `result` is what the root returned, typed from `target`: a `Flow<T>` or
+ * `Task<T>` gives `T`, an array an array of their values. With `checkpoint`, its folder must
+ * exist and be writable, or it rejects with a `CheckpointError` before any task runs.
  *
  * @example
  * ```ts
@@ -119,9 +133,14 @@ export async function execute<const T extends ExecutionTarget>(
 
 /**
  * A run with a checkpoint: the file is loaded first (its tasks are skipped), completed tasks are
- * written to it as the run goes, and SIGINT/SIGTERM end the run after a last write.
+ * journaled to it as the run goes, and SIGINT/SIGTERM cancel the run after a last write.
  */
-function resumable(root: Flow<unknown>, resolved: ResolvedOptions, queue: ExecutionQueue): Observable<ExecutionEvent> {
+function resumable(
+  root: Flow<unknown>,
+  resolved: ResolvedOptions,
+  queue: ExecutionQueue,
+  scheduler: SchedulerLike | undefined,
+): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
   return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
     switchMap((loaded) => {
@@ -134,7 +153,9 @@ function resumable(root: Flow<unknown>, resolved: ResolvedOptions, queue: Execut
           path,
           intervalMs: resolved.checkpointIntervalMs,
           scheduler: resolved.scheduler,
-          log: loaded.log,
+          // A virtual-time scheduler given by the caller also batches the appends.
+          ...(scheduler === undefined ? {} : { flushScheduler: scheduler }),
+          loaded,
         }),
         abortOnSignals(interrupt),
       );

@@ -76,6 +76,7 @@ export type { ThreadExecutionQueueOptions } from './adapters/threads/thread-exec
 
 // Errors
 export {
+  MazepaCancelledError,
   MazepaError,
   MazepaExecutionFailure,
   MazepaTimeoutError,

@@ -4,3 +4,4 @@ export {
   type MarbleExecutionQueueOptions,
   type MarblePush,
 } from './adapters/testing/marble-execution-queue.js';
+export { isTaskOf, type NamedOperation } from './adapters/testing/is-task-of.js';

@@ -1,8 +1,8 @@
-import type { Buffer } from 'node:buffer';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
-import { createCheckpointLog } from '../src/streams/checkpoint-format.js';
+import { createCheckpointLog, type CheckpointLog } from '../src/streams/checkpoint-format.js';
+import type { CheckpointJournal } from '../src/streams/checkpoint-journal.js';
 import { checkpointing } from '../src/streams/checkpointing.js';
 
 const ok = (taskId: string): ExecutionEvent => ({
@@ -13,30 +13,79 @@ const ok = (taskId: string): ExecutionEvent => ({
   outcome: { returnValue: undefined, executionSecs: 0 },
 });
 
+/** A journal that notes what is done to it, at which virtual time, with how many records. */
+function fakeJournal(scheduler: TestScheduler, calls: string[]) {
+  return (_path: string, log: CheckpointLog): CheckpointJournal => ({
+    appendLogged: () => {
+      const lines = log
+        .drain()
+        .toString()
+        .split('\n')
+        .filter((l) => l.startsWith('t ')).length;
+      if (lines > 0) calls.push(`${scheduler.now()} append ${lines}`);
+      return lines > 0;
+    },
+    appendMeta: (fields) => void calls.push(`${scheduler.now()} meta ${JSON.stringify(fields)}`),
+    sync: () => void calls.push(`${scheduler.now()} sync ${log.count}`),
+    compact: () => void calls.push('compact'),
+    close: () => void calls.push(`${scheduler.now()} close ${log.count}`),
+  });
+}
+
 describe('checkpointing', () => {
-  it('should write on the interval only when something new completed, on the scheduler', () => {
+  it('should append once per turn, and flush on the interval only when something new completed', () => {
     const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
-    const writes: [number, number][] = [];
+    const calls: string[] = [];
     scheduler.run(({ hot }) => {
-      const log = createCheckpointLog();
-      const write = (_path: string, chunks: readonly Buffer[]): Promise<void> => {
-        const text = chunks.map((c) => c.toString()).join('');
-        writes.push([scheduler.now(), Number(/\nend (\d+)/.exec(text)![1])]);
-        return new Promise(() => {}); // never settles: later ticks see a write in progress
-      };
-      const events = hot<ExecutionEvent>('a 50ms b 200ms c 100ms |', { a: ok('t1'), b: ok('t2'), c: ok('t3') });
-      events.pipe(checkpointing({ path: 'x', intervalMs: 100, scheduler, log, write })).subscribe();
+      const loaded = { log: createCheckpointLog(), meta: {}, needsCompaction: false };
+      const events = hot<ExecutionEvent>('(ab) 50ms c 200ms d 100ms |', {
+        a: ok('t1'),
+        b: ok('t2'),
+        c: ok('t3'),
+        d: ok('t4'),
+      });
+      const out = events.pipe(
+        checkpointing({
+          path: 'x',
+          intervalMs: 100,
+          scheduler,
+          flushScheduler: scheduler,
+          loaded,
+          open: fakeJournal(scheduler, calls),
+        }),
+      );
+      out.subscribe({
+        next: (e) =>
+          calls.push(`${scheduler.now()} ${e.type}${e.type === 'checkpoint_written' ? ` ${e.completed}` : ''}`),
+        complete: () => calls.push(`${scheduler.now()} complete`),
+      });
     });
-    // At 100 ms a write of t1 and t2 starts; it never settles, so the ticks after it write
-    // nothing, and the last write (at the end) waits for it.
-    expect(writes).toEqual([[100, 2]]);
+    // t1 and t2 came in one turn: one append; t3 and t4 one each, in their own turn. A flush
+    // to disk every 100 ms, and an event only when something new came since the last one.
+    expect(calls).toEqual([
+      '0 task_succeeded',
+      '0 task_succeeded',
+      '0 append 2',
+      '54 task_succeeded',
+      '54 append 1',
+      '100 sync 3',
+      '100 checkpoint_written 3',
+      '200 sync 3',
+      '255 task_succeeded',
+      '255 append 1',
+      '300 sync 4',
+      '300 checkpoint_written 4',
+      '356 close 4',
+      '356 checkpoint_written 4',
+      '356 complete',
+    ]);
   });
 
-  it('should write blocking when unsubscribed before the end', () => {
-    const written: number[] = [];
-    const log = createCheckpointLog();
+  it('should append and close the journal when unsubscribed before the end', () => {
+    const calls: string[] = [];
     const scheduler = new TestScheduler(() => {});
     scheduler.run(({ hot }) => {
+      const loaded = { log: createCheckpointLog(), meta: {}, needsCompaction: false };
       const events = hot<ExecutionEvent>('a b 10ms |', { a: ok('t1'), b: ok('t2') });
       const sub = events
         .pipe(
@@ -44,14 +93,14 @@ describe('checkpointing', () => {
             path: 'x',
             intervalMs: 1000,
             scheduler,
-            log,
-            write: () => Promise.resolve(),
-            writeSync: () => void written.push(log.count),
+            flushScheduler: scheduler,
+            loaded,
+            open: fakeJournal(scheduler, calls),
           }),
         )
         .subscribe();
       scheduler.schedule(() => sub.unsubscribe(), 5);
     });
-    expect(written).toEqual([2]);
+    expect(calls).toEqual(['0 append 1', '1 append 1', '5 close 2']);
   });
 });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoint } from '../src/streams/checkpoint-format.js';
+import { parseCheckpoint } from '../src/streams/checkpoint-parse.js';
 import { spawnMazepa, spawnScript } from './fixtures/run/spawn-mazepa.js';
 
 const N = 2000;
@@ -70,19 +70,79 @@ describe('mazepa run --checkpoint', () => {
     expect(after.filter((c) => c === 2).length).toBeLessThanOrEqual(4);
     for (const i of saved) expect(after[i]).toBe(1);
   });
+});
 
-  it('should make execute() itself write the checkpoint on SIGINT, then end the process as SIGINT would', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mazepa-sigint-'));
-    const log = join(dir, 'runs.log');
-    const ckpt = join(dir, 'run.ckpt');
-    const script = spawnScript('test/fixtures/run/execute-directly.ts', [log, ckpt]);
-    await script.printed('halfway');
-    script.child.kill('SIGINT');
-    const stopped = await script.exited;
-    expect(stopped.signal).toBe('SIGINT');
-    expect(stopped.stdout).not.toContain('finished');
-    const ran = runCounts(log).filter((c) => c > 0).length;
-    // the interval (60 s) never came: this is the write on the way out
-    expect(checkpointed(ckpt).size).toBeGreaterThanOrEqual(ran - 1);
+const gated = 'test/fixtures/run/gated-run.ts';
+
+/** How many times each of `n` task indexes ran, from the fixture's log. */
+function countsOf(log: string, n: number): number[] {
+  const counts = new Array<number>(n).fill(0);
+  for (const line of readFileSync(log, 'utf8').split('\n')) if (line !== '') counts[Number(line)]!++;
+  return counts;
+}
+
+/** Starts the gated fixture holding at half of `n` tasks, and waits until it got there. */
+async function holdingAtHalf(n: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'mazepa-gated-'));
+  const log = join(dir, 'runs.log');
+  const ckpt = join(dir, 'run.ckpt');
+  const run = spawnScript(gated, [log, ckpt, 'hold', String(n)]);
+  await run.printed('halfway');
+  return { dir, log, ckpt, run };
+}
+
+const temps = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+describe('execute() with a checkpoint, from a program', () => {
+  it('should lose at most a handful of finished tasks to SIGKILL at the default interval', async () => {
+    const n = 2000;
+    const { dir, log, ckpt, run } = await holdingAtHalf(n);
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+    const finished = countsOf(log, n).filter((c) => c > 0).length;
+    expect(finished).toBe(n / 2);
+    // the default interval (60 s) never came: the journal holds them
+    expect(checkpointed(ckpt).size).toBe(n / 2);
+    const rerun = await spawnScript(gated, [log, ckpt, 'free', String(n)]).exited;
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    // the second half and the gate ran; the first half was skipped
+    expect(rerun.stdout).toContain(`finished: ${n / 2 + 1} succeeded, ${n / 2} skipped`);
+    const after = countsOf(log, n);
+    const ranAgain = after.filter((c) => c === 2).length;
+    console.log(`SIGKILL at the default checkpoint interval: ${ranAgain} of ${finished} finished tasks ran again`);
+    expect(ranAgain).toBeLessThanOrEqual(4);
+    expect(after.every((c) => c === 1 || c === 2)).toBe(true);
+    expect(temps(dir)).toEqual([]);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'should reject with MazepaCancelledError on %s after writing the checkpoint, and leave the process running',
+    async (signal) => {
+      const n = 400;
+      const { dir, log, ckpt, run } = await holdingAtHalf(n);
+      run.child.kill(signal);
+      const stopped = await run.exited;
+      // the program's catch and finally ran, and it chose its own exit code
+      expect(stopped.signal).toBeNull();
+      expect(stopped.code).toBe(3);
+      expect(stopped.stdout).toMatch(/caught MazepaCancelledError: Execution \S+ was cancelled\nfinally\n$/);
+      const finished = countsOf(log, n).filter((c) => c > 0).length;
+      expect(checkpointed(ckpt).size).toBe(finished);
+      expect(temps(dir)).toEqual([]);
+    },
+  );
+
+  it('should leave a valid checkpoint and no temporary file after two Ctrl-C in a row', async () => {
+    const n = 400;
+    const { dir, log, ckpt, run } = await holdingAtHalf(n);
+    run.child.kill('SIGINT');
+    run.child.kill('SIGINT');
+    const stopped = await run.exited;
+    // the second one either came while the run stopped (taken) or after (the program's: default)
+    expect(stopped.code === 3 || stopped.signal === 'SIGINT').toBe(true);
+    const finished = countsOf(log, n).filter((c) => c > 0).length;
+    expect(checkpointed(ckpt).size).toBe(finished);
+    expect(temps(dir)).toEqual([]);
   });
 });

@@ -103,3 +103,75 @@ describe('task ids, pinned', () => {
     expect(step.makeTask(1, 'a').id).toBe('pinnedStep-1NwAqhp_75x24jAy49HGNz');
   });
 });
+
+describe('task ids and operation versions', () => {
+  it('should change with the version, and stay as before without one', () => {
+    const v1 = taskableOperation(function versionedStep(_a: number) {}, { operationName: 'vStep1', version: 1 });
+    const fn = (..._a: unknown[]) => 0;
+    // Unversioned: the pinned scheme, exactly.
+    expect(new Task({ fn, operationName: 'pinnedStep', args: [1, 'a'] }).id).toBe('pinnedStep-1NwAqhp_75x24jAy49HGNz');
+    expect(v1.makeTask(3).id).toMatch(/^vStep1-[A-Za-z0-9_-]{22}$/);
+    expect(v1.makeTask(3).id).not.toBe(new Task({ fn, operationName: 'vStep1', args: [3], version: 2 }).id);
+    expect(v1.makeTask(3).id).toBe(new Task({ fn, operationName: 'vStep1', args: [3], version: '1' }).id);
+    expect(v1.makeTask(3).id).not.toBe(new Task({ fn, operationName: 'vStep1', args: [3] }).id);
+    // sha256("vStep1\0[3]\0v1"), computed apart from mazepa.
+    expect(v1.makeTask(3).id).toBe(
+      `vStep1-${createHash('sha256').update('vStep1\u0000[3]\u0000v1').digest('base64url').slice(0, 22)}`,
+    );
+  });
+
+  it('should version class operations too, and refuse bad versions naming the option', () => {
+    class Op {
+      call(x: number) {
+        return x;
+      }
+    }
+    const A = taskableOperationCls(Op, { operationName: 'vOpA' });
+    const B = taskableOperationCls(Op, { operationName: 'vOpB', version: 'b' });
+    expect(new A().makeTask(1).id).toBe(
+      new Task({ fn: (..._a: unknown[]) => 0, operationName: 'vOpA', args: [1], constructorArgs: [] }).id,
+    );
+    expect(new B().makeTask(1).id).not.toBe(
+      new Task({ fn: (..._a: unknown[]) => 0, operationName: 'vOpB', args: [1], constructorArgs: [] }).id,
+    );
+    for (const bad of ['', -1, 1.5, {}, 'x'.repeat(65)]) {
+      expect(() => taskableOperation(function badVersion() {}, { version: bad as never })).toThrow(
+        /taskableOperation: option 'version' must be a non-empty string/,
+      );
+    }
+  });
+});
+
+describe('task ids and function names', () => {
+  it('should refuse a second, different function under a name a task took, naming both', () => {
+    class First {
+      method(x: number) {
+        return x + 1;
+      }
+    }
+    class Second {
+      method(x: number) {
+        return x * 2;
+      }
+    }
+    const a = new Task({ fn: First.prototype.method, args: [1] });
+    expect(new Task({ fn: First.prototype.method, args: [1] }).id).toBe(a.id); // the same function: same id
+    expect(() => new Task({ fn: Second.prototype.method, args: [1] })).toThrow(
+      /two different functions are both named 'method' \(`method\(x\) \{` and `method\(x\) \{`\).*pass option 'operationName'/,
+    );
+    expect(new Task({ fn: Second.prototype.method, args: [1], operationName: 'Second.method' }).id).not.toBe(a.id);
+    // A closure made again (same source) is the same function.
+    const make = () =>
+      function again(x: number) {
+        return x;
+      };
+    expect(new Task({ fn: make(), args: [1] }).id).toBe(new Task({ fn: make(), args: [1] }).id);
+  });
+
+  it('should refuse a bound function without an operationName or id', () => {
+    const bound = function method(this: unknown) {}.bind(null);
+    expect(() => new Task({ fn: bound })).toThrow(/bound function \('bound method'\).*'operationName' \(or 'id'\)/);
+    expect(new Task({ fn: bound, operationName: 'm' }).operationName).toBe('m');
+    expect(new Task({ fn: bound, id: 'my-id' }).id).toBe('my-id');
+  });
+});

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
 import { renderProgress } from '../src/streams/render-progress.js';
 
@@ -56,7 +56,9 @@ function run(isTTY: boolean, marbles: string, values: Record<string, ExecutionEv
   const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
   scheduler.run(({ hot }) => {
     const events = hot<ExecutionEvent>(marbles, values);
-    renderProgress(events, stream, scheduler, { intervalMs: 1000, ...(totals ? { totals } : {}) }).subscribe();
+    renderProgress(events, stream, scheduler, { intervalMs: 1000, ...(totals ? { totals } : {}) }).subscribe({
+      error: () => {},
+    });
   });
   return stream;
 }
@@ -109,12 +111,57 @@ describe('renderProgress', () => {
     expect(stream.writes.length).toBeLessThan(40);
   });
 
-  it('should write one plain line per interval when the stream is not a terminal', () => {
+  it('should write one plain line per operation and interval when the stream is not a terminal', () => {
     const stream = run(false, '(kstud) 492ms a 490ms b 1500ms e 508ms |', values, { resize: 8 });
     expect(stream.writes.join('')).toBe(
-      '[mazepa] 1.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 2/s ETA 3s | downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
-        '[mazepa] 2.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 5s | downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
-        '[mazepa] done in 3.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 8s | downsample 1/1 (submitted 1, ok 1, failed 0, skipped 0) 0/s ETA 0s\n',
+      '[mazepa] 1.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 2/s ETA 3s\n' +
+        '[mazepa] 1.0s downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] 2.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 5s\n' +
+        '[mazepa] 2.0s downsample 0/1 (submitted 1, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] done in 3.0s resize 3/8 (submitted 3, ok 1, failed 1, skipped 1) 1/s ETA 8s\n' +
+        '[mazepa] done in 3.0s downsample 1/1 (submitted 1, ok 1, failed 0, skipped 0) 0/s ETA 0s\n',
     );
+  });
+
+  it('should say where a failed or interrupted run stopped, never "done"', () => {
+    const stream = run(false, 's 99ms a 400ms #', values);
+    expect(stream.writes.join('')).toBe(
+      '[mazepa] stopped after 0.5s resize 1/1 (submitted 1, ok 1, failed 0, skipped 0) 2/s ETA 0s\n',
+    );
+  });
+
+  it('should count a retried task as the summary does, in the bars and the lines', () => {
+    const retried: ExecutionEvent = {
+      ...base,
+      type: 'task_retried',
+      taskId: 'r1',
+      operationName: 'resize',
+      attempt: 1,
+      delayMs: 10,
+      error: { name: 'TransientError', message: 'x' },
+    };
+    const events = { ...values, r: retried };
+    // r1 is submitted, retried, submitted again and succeeds: 2 submissions, 1 retry, 1 task done.
+    const plain = run(false, 's 9ms r 9ms s 9ms a |', events);
+    expect(plain.writes.join('')).toMatch(/resize 1\/1 \(submitted 2, ok 1, failed 0, skipped 0, retried 1\)/);
+    const bars = run(true, 's 9ms r 9ms s 9ms a |', events);
+    expect(bars.text()).toMatch(/resize +█+ 1\/1 \| submitted 2 ok 1 failed 0 skipped 0 retried 1 \|/);
+  });
+
+  it('should print what the program writes while the bars are up above them', () => {
+    const stream = fakeStream(true);
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    const realStdout = vi.spyOn(process.stdout, 'write');
+    scheduler.run(({ hot }) => {
+      const events = hot<ExecutionEvent>('s 999ms a 999ms |', values);
+      renderProgress(events, stream, scheduler, { intervalMs: 1000 }).subscribe();
+      scheduler.schedule(() => void process.stdout.write('chunk 7 loaded\n'), 1500);
+    });
+    realStdout.mockRestore();
+    expect(realStdout).not.toHaveBeenCalled();
+    const text = stream.writes.join('');
+    // printed once, before the frame drawn after it, and the bars drawn again below
+    expect(text.split('chunk 7 loaded\n')).toHaveLength(2);
+    expect(text.slice(text.indexOf('chunk 7 loaded'))).toMatch(/resize +█+ 1\/1/);
   });
 });

@@ -15,6 +15,8 @@ export interface QueueFlags {
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
   readonly maxOutageMs?: number;
+  /** Local queue only: refuse tasks that could not run remotely. */
+  readonly strict?: boolean;
 }
 
 // A variable specifier: the SQS adapter (and its AWS SDK) loads only when a queue is named.
@@ -30,7 +32,11 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
     throw new UsageError('--payload-bucket applies to an SQS queue: give --queue-name or --queue-url too');
   }
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
-    return new LocalExecutionQueue({ concurrency: flags.concurrency, ...(resourceLimits ? { resourceLimits } : {}) });
+    return new LocalExecutionQueue({
+      concurrency: flags.concurrency,
+      strict: flags.strict === true,
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
   }
   if (resourceLimits !== undefined) {
     throw new UsageError(

@@ -8,6 +8,7 @@ import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
 import { makeQueue, parseOutageMs, type QueueFlags } from './make-queue.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { asBlock, oneLine } from './escape-text.js';
 
 /** The flags of `mazepa run`, as commander parses them. @internal */
 export interface RunFlags extends QueueFlags {
@@ -40,7 +41,11 @@ export function runCommand(): Command {
     .option('--export <name>', 'the export to run: a Flow, a flow schema, or a function returning a flow', 'default')
     .option('--args <json>', 'a JSON array of arguments for the flow schema or function')
     .option('--checkpoint <file>', 'record completed tasks in this file, and skip those it holds already')
-    .option('--checkpoint-interval <seconds>', 'seconds between checkpoint writes (default: 60)', positive)
+    .option(
+      '--checkpoint-interval <seconds>',
+      'seconds between flushes of the checkpoint to disk (default: 60)',
+      positive,
+    )
     .option('--queue-name <name>', 'run the tasks on this SQS queue (workers: mazepa worker) instead of here')
     .option('--queue-url <url>', 'the SQS queue URL (instead of looking it up by name)')
     .option('--region <region>', 'the AWS region of the queue (default: AWS_REGION)')
@@ -55,6 +60,7 @@ export function runCommand(): Command {
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
+    .option('--strict', 'refuse tasks (and results) that could not run on threads or SQS workers, as they would')
     .option('--no-progress', 'no progress bars (or lines, when stderr is not a terminal)')
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
@@ -105,7 +111,8 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
     // With --print-result, stdout holds only the result, so that it can be piped (to jq, say).
     (flags.printResult === true ? process.stderr : process.stdout).write(
       `mazepa run: done in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.succeeded} succeeded, ` +
-        `${summary.failed} failed, ${summary.skipped} skipped (from the checkpoint), ${summary.retried} retried\n`,
+        `${summary.failed} failed, ${flags.checkpoint === undefined ? '' : `${summary.skipped} skipped (from the checkpoint), `}` +
+        `${summary.retried} retried\n`,
     );
     if (flags.printResult === true) process.stdout.write(`${formatResult(summary.result)}\n`);
     return EXIT.done;
@@ -121,15 +128,16 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       // A refused file is the user's to move away (bad usage); a failed write is a failed run.
       return error.phase === 'load' ? EXIT.usage : EXIT.failed;
     }
-    process.stderr.write(`mazepa run: ${(error as Error).message}\n`);
+    // Errors may come from workers' messages: escaped, they cannot forge lines or reach the terminal.
+    process.stderr.write(`mazepa run: ${oneLine(String((error as Error).message))}\n`);
     const cause = (error as Error).cause;
-    if (error instanceof MazepaExecutionFailure && cause instanceof Error && cause.stack !== undefined) {
-      process.stderr.write(`${cause.stack}\n`);
+    if (error instanceof MazepaExecutionFailure && cause instanceof Error && typeof cause.stack === 'string') {
+      process.stderr.write(`${asBlock(cause.stack)}\n`);
     } else {
       // Say why, e.g. which SQS call failed on which queue, for how long.
       let said = (error as Error).message;
       for (let c = cause, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
-        if (!said.includes(c.message)) process.stderr.write(`  because: ${c.message}\n`);
+        if (!said.includes(c.message)) process.stderr.write(`  because: ${oneLine(String(c.message))}\n`);
         said = c.message;
       }
     }

@@ -4,7 +4,7 @@
  */
 import { decodeValue } from './codec/decode.js';
 import type { Encoded } from './codec/encoded.js';
-import { readEnvelope, type EnvelopeOptions } from './envelope.js';
+import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from './envelope.js';
 import { EnvelopeError } from './envelope-error.js';
 import { intField, optionalNumber, optionalString, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
@@ -26,6 +26,8 @@ export interface OutcomeEnvelope {
   readonly executionId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** The run token of the task message, echoed (see `TaskEnvelope.run`). */
+  readonly run?: string | undefined;
   readonly executionSecs: number;
   /** The encoded return value, when the attempt succeeded. */
   readonly returnValue?: Encoded | undefined;
@@ -46,6 +48,8 @@ export interface DecodedOutcome {
   readonly executionId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** The run token it echoes, when it has one. */
+  readonly run: string | undefined;
   readonly outcome: TaskOutcome;
 }
 
@@ -55,6 +59,7 @@ const OUTCOME_FIELDS = new Set([
   'executionId',
   'taskId',
   'attempt',
+  'run',
   'executionSecs',
   'returnValue',
   'error',
@@ -82,6 +87,7 @@ export function encodeOutcomeEnvelope(envelope: OutcomeEnvelope, options: Envelo
     attempt: envelope.attempt,
     executionSecs: envelope.executionSecs,
   };
+  if (envelope.run !== undefined) fields.run = envelope.run;
   if (envelope.error !== undefined) fields.error = plainError(envelope.error, 0);
   else fields.returnValue = envelope.returnValue ?? { $t: 'undef' };
   if (options.signingKey !== undefined) fields.sig = signFields(fields, options.signingKey);
@@ -106,6 +112,7 @@ export function decodeOutcomeEnvelope(text: unknown, options: EnvelopeOptions = 
     executionId: stringField(fields, 'executionId', WHAT, 256),
     taskId: stringField(fields, 'taskId', WHAT),
     attempt: intField(fields, 'attempt', WHAT, 1),
+    run: fields.run === undefined ? undefined : stringField(fields, 'run', WHAT, MAX_RUN_LENGTH),
   };
   if (fields.error !== undefined) {
     if (fields.returnValue !== undefined) throw new EnvelopeError(`${WHAT} has both "error" and "returnValue"`);

@@ -10,7 +10,7 @@ import { EnvelopeError } from './envelope-error.js';
 import { encodedArray, intField, optionalNumber, plainObject, stringField, type Fields } from './envelope-fields.js';
 import { signFields, verifyFields, type SigningKey } from './envelope-signing.js';
 import { ENVELOPE_VERSION, MAX_MESSAGE_BYTES, parseMessageText, toMessageText } from './envelope-text.js';
-import type { Task } from './task.js';
+import { MAX_TIMER_MS, type Task } from './task.js';
 
 /**
  * One attempt of a task, as it travels to a worker. Arguments stay encoded until run.
@@ -30,6 +30,11 @@ export interface TaskEnvelope {
   readonly attempt: number;
   /** Where the worker sends the outcome (for SQS: the outcome queue's URL). */
   readonly replyTo: string;
+  /**
+   * A token of this run of the execution, which the worker echoes in the outcome: the
+   * orchestrator refuses outcomes of another run (e.g. an earlier one with the same execution id).
+   */
+  readonly run?: string | undefined;
   /** The task's runtime limit, when it has one. */
   readonly runtimeLimitMs?: number | undefined;
   /** For class operations: the encoded constructor arguments. */
@@ -63,12 +68,15 @@ const TASK_FIELDS = new Set([
   'operationName',
   'attempt',
   'replyTo',
+  'run',
   'runtimeLimitMs',
   'constructorArgs',
   'args',
   'sig',
 ]);
 const WHAT = 'task message';
+/** @internal The longest run token a message may carry. */
+export const MAX_RUN_LENGTH = 64;
 
 /**
  * The envelope of a task's current attempt. Throws the codec's `CodecError`, naming the path of
@@ -84,7 +92,7 @@ const WHAT = 'task message';
  * const text = encodeTaskEnvelope(taskEnvelopeOf(task, 'https://sqs.example/outcomes'));
  * ```
  */
-export function taskEnvelopeOf(task: Task, replyTo: string): TaskEnvelope {
+export function taskEnvelopeOf(task: Task, replyTo: string, run?: string): TaskEnvelope {
   if (task.executionId === undefined) {
     throw new EnvelopeError(`task ${task.id} has no executionId: submit it through execute()`);
   }
@@ -94,6 +102,7 @@ export function taskEnvelopeOf(task: Task, replyTo: string): TaskEnvelope {
     operationName: task.operationName,
     attempt: task.attempt,
     replyTo,
+    run,
     runtimeLimitMs: task.runtimeLimitMs,
     constructorArgs:
       task.constructorArgs === undefined
@@ -125,6 +134,7 @@ export function encodeTaskEnvelope(envelope: TaskEnvelope, options: EnvelopeOpti
     attempt: envelope.attempt,
     replyTo: envelope.replyTo,
   };
+  if (envelope.run !== undefined) fields.run = envelope.run;
   if (envelope.runtimeLimitMs !== undefined) fields.runtimeLimitMs = envelope.runtimeLimitMs;
   if (envelope.constructorArgs !== undefined) fields.constructorArgs = envelope.constructorArgs;
   fields.args = envelope.args;
@@ -153,10 +163,20 @@ export function decodeTaskEnvelope(text: unknown, options: EnvelopeOptions = {})
     operationName: stringField(fields, 'operationName', WHAT, 1024),
     attempt: intField(fields, 'attempt', WHAT, 1),
     replyTo: stringField(fields, 'replyTo', WHAT, 2048),
-    runtimeLimitMs: optionalNumber(fields, 'runtimeLimitMs', WHAT, true),
+    run: fields.run === undefined ? undefined : stringField(fields, 'run', WHAT, MAX_RUN_LENGTH),
+    runtimeLimitMs: timeLimitField(fields),
     constructorArgs,
     args: encodedArray(fields, 'args', WHAT),
   };
+}
+
+/** The runtime limit of a task message: a number > 0 that Node's timers can hold. */
+function timeLimitField(fields: Fields): number | undefined {
+  const value = optionalNumber(fields, 'runtimeLimitMs', WHAT, true);
+  if (value !== undefined && value > MAX_TIMER_MS) {
+    throw new EnvelopeError(`${WHAT} field "runtimeLimitMs" must be at most ${MAX_TIMER_MS}, not ${value}`);
+  }
+  return value;
 }
 
 /**

@@ -85,3 +85,31 @@ export class MazepaTimeoutError extends MazepaError {
 export class TransientError extends MazepaError {
   override name = 'TransientError';
 }
+
+/**
+ * The execution was cancelled: its `signal` aborted, or SIGINT / SIGTERM came while a run with a
+ * checkpoint went on. `execute` rejects with it after the checkpoint is written; the process
+ * goes on (only the `mazepa` CLI exits, with code 130). `cause` is the signal's abort reason.
+ *
+ * @example
+ * ```ts
+ * import { execute, MazepaCancelledError } from 'mazepa';
+ * try {
+ *   await execute(flow, { checkpoint: 'run.ckpt' });
+ * } catch (e) {
+ *   if (e instanceof MazepaCancelledError) console.error('stopped; rerun to resume');
+ * } finally {
+ *   await queue.close();
+ * }
+ * ```
+ */
+export class MazepaCancelledError extends MazepaError {
+  override name = 'MazepaCancelledError';
+  /** The id of the execution that was cancelled. */
+  readonly executionId: string | undefined;
+
+  constructor(message: string, options: MazepaErrorOptions & { executionId?: string } = {}) {
+    super(message, options);
+    this.executionId = options.executionId;
+  }
+}

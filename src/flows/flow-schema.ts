@@ -12,6 +12,10 @@ export type FlowSchema<A extends readonly unknown[], R> = ((...args: A) => Flow<
   readonly flowName: string;
 };
 
+/** What a generator function of a flow returns at its end. */
+export type GeneratorReturn<F extends (...args: never[]) => FlowGenerator<unknown>> =
+  ReturnType<F> extends Generator<unknown, infer R, unknown> ? R : never;
+
 /**
  * Makes a generator function a flow schema: calling it makes a `Flow` with those arguments,
  * without running the generator (the execution runs it).
@@ -28,6 +32,10 @@ export type FlowSchema<A extends readonly unknown[], R> = ((...args: A) => Flow<
  * await execute(greetMany(['Albert', 'Isaac']));
  * ```
  */
+export function flowSchema<F extends (...args: never[]) => FlowGenerator<unknown>>(
+  fn: F,
+  options?: FlowSchemaOptions,
+): FlowSchema<Parameters<F>, GeneratorReturn<F>>;
 export function flowSchema<A extends readonly unknown[], R = void>(
   fn: (...args: A) => FlowGenerator<R>,
   options: FlowSchemaOptions = {},

@@ -12,7 +12,7 @@ export interface DerivedId {
 
 /**
  * The deterministic id of a task: the operation name, then a hash of the stable JSON of the
- * encoded constructor and call arguments. The same operation with the same arguments gives the
+ * encoded constructor and call arguments (and the operation's `version`, when it has one). The same operation with the same arguments gives the
  * same id in any process; an argument the codec refuses gives a random id instead.
  *
  * @internal
@@ -21,6 +21,7 @@ export function deriveTaskId(
   operationName: string,
   args: readonly unknown[],
   constructorArgs?: readonly unknown[],
+  version?: string | number,
 ): DerivedId {
   let payload: string;
   try {
@@ -42,7 +43,10 @@ export function deriveTaskId(
   }
   // A concatenated string is a rope in V8, twice the size of a flat one once it is a map key;
   // join builds a flat string at once, which matters at 10^6 ids.
-  return { id: [operationName, digest(`${operationName}\u0000${payload}`)].join('-') };
+  // JSON text holds no raw U+0000: a versioned id never equals an unversioned one.
+  const hashed =
+    version === undefined ? `${operationName}\u0000${payload}` : `${operationName}\u0000${payload}\u0000v${version}`;
+  return { id: [operationName, digest(hashed)].join('-') };
 }
 
 function isFlatJson(args: readonly unknown[]): boolean {

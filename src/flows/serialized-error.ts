@@ -10,26 +10,53 @@ export interface SerializedError {
 const ORIGINAL = Symbol('mazepa.originalError');
 
 /**
- * Turns any thrown value into a {@link SerializedError}. The original is kept on a hidden
- * property, so an in-process run hands flows the very object that was thrown.
+ * Turns any thrown value into a {@link SerializedError} whose texts are strings. Never throws,
+ * whatever the value (getters that throw, `name` or `message` replaced by objects). The original
+ * is kept on a hidden property, so an in-process run hands flows the very object that was thrown.
  *
  * @internal
  */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   let shape: SerializedError;
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    shape = {
-      name: error.name,
-      message: error.message,
-      ...(error.stack === undefined ? {} : { stack: error.stack }),
-      ...(cause !== undefined && depth < 8 ? { cause: serializeError(cause, depth + 1) } : {}),
-    };
-  } else {
-    shape = { name: 'NonError', message: describeThrown(error) };
+  try {
+    shape = readError(error, depth);
+  } catch {
+    shape = { name: 'NonError', message: 'a value was thrown that could not be read' };
   }
   Object.defineProperty(shape, ORIGINAL, { value: error, enumerable: false });
   return shape;
+}
+
+function readError(error: unknown, depth: number): SerializedError {
+  if (!(error instanceof Error)) return { name: 'NonError', message: describeThrown(error) };
+  const cause = (error as { cause?: unknown }).cause;
+  const stack: unknown = error.stack;
+  return {
+    name: text(error.name) || 'Error',
+    message: text(error.message),
+    ...(typeof stack === 'string' ? { stack } : {}),
+    ...(cause !== undefined && depth < 8 ? { cause: serializeError(cause, depth + 1) } : {}),
+  };
+}
+
+/** A string as is; anything else as the best text that can be made of it without throwing. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** @internal A copy of `shape` and its causes without their stacks. */
+export function withoutStacks(shape: SerializedError): SerializedError {
+  return {
+    name: shape.name,
+    message: shape.message,
+    ...(shape.cause === undefined ? {} : { cause: withoutStacks(shape.cause) }),
+  };
 }
 
 /**
@@ -53,6 +80,6 @@ function describeThrown(value: unknown): string {
   try {
     return `a non-Error value was thrown: ${JSON.stringify(value) ?? String(value)}`;
   } catch {
-    return `a non-Error value was thrown: ${String(value)}`;
+    return `a non-Error value was thrown: ${text(value)}`;
   }
 }

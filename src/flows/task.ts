@@ -1,5 +1,6 @@
 import { Dependency } from './dependency.js';
 import { MazepaError } from './errors.js';
+import { checkFunctionIdentity } from './function-identity.js';
 import { deriveTaskId } from './ids.js';
 import { checkResources, type ResourceUse } from './resources.js';
 import { errorFromSerialized, type SerializedError } from './serialized-error.js';
@@ -30,6 +31,13 @@ export interface TaskRunOptions {
    * `resourceLimits` runs at most that many units of each at once. @default none
    */
   readonly resources?: ResourceUse;
+  /**
+   * The version of the operation's code, part of every task id: bump it when a change makes the
+   * operation return something else for the same arguments, so checkpoints made before the
+   * change do not skip its tasks. Compared as text (`2` and `'2'` are the same).
+   * @default none (ids as without a version)
+   */
+  readonly version?: string | number;
 }
 
 /** What `new Task(...)` takes. */
@@ -68,6 +76,8 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
   readonly workerType: string | undefined;
   /** Named resources the task uses while it runs, which queues with resource limits count. */
   readonly resources: ResourceUse | undefined;
+  /** The operation's version, part of the id (see {@link TaskRunOptions.version}). */
+  readonly version: string | number | undefined;
   /** For class operations: the constructor arguments a remote worker rebuilds the instance from. */
   readonly constructorArgs: readonly unknown[] | undefined;
   /**
@@ -96,13 +106,16 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
     if (typeof operationName !== 'string' || operationName === '') {
       throw new TypeError("Task: the function has no name; pass option 'operationName' (e.g. operationName: 'resize')");
     }
+    // Named after its function and deriving its id: no other function may share that name.
+    if (init.operationName === undefined && init.id === undefined) checkFunctionIdentity(init.fn, operationName);
     this.operationName = operationName;
     this.maxRetry = checkCount('Task', 'maxRetry', init.maxRetry ?? 0);
     this.runtimeLimitMs =
-      init.runtimeLimitMs === undefined ? undefined : checkPositive('Task', 'runtimeLimitMs', init.runtimeLimitMs);
+      init.runtimeLimitMs === undefined ? undefined : checkTimeLimit('Task', 'runtimeLimitMs', init.runtimeLimitMs);
     this.workerType = init.workerType;
     this.resources = init.resources === undefined ? undefined : checkResources('Task', 'resources', init.resources);
     this.constructorArgs = init.constructorArgs;
+    this.version = init.version === undefined ? undefined : checkVersion('Task', init.version);
     if (init.id !== undefined) {
       if (typeof init.id !== 'string' || init.id === '') {
         throw new TypeError(`Task: option 'id' must be a non-empty string, received ${String(init.id)}`);
@@ -110,7 +123,7 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
       this.id = init.id;
       this.unencodable = undefined;
     } else {
-      const derived = deriveTaskId(operationName, this.args, init.constructorArgs);
+      const derived = deriveTaskId(operationName, this.args, init.constructorArgs, this.version);
       this.id = derived.id;
       this.unencodable = derived.unencodable;
     }
@@ -146,10 +159,41 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
   }
 }
 
+/** @internal A `version` option: a non-empty string of at most 64 characters, or a whole number >= 0. */
+export function checkVersion(owner: string, value: unknown): string | number {
+  if (
+    (typeof value === 'string' && value !== '' && value.length <= 64) ||
+    (Number.isSafeInteger(value) && (value as number) >= 0)
+  ) {
+    return value as string | number;
+  }
+  throw new TypeError(
+    `${owner}: option 'version' must be a non-empty string (at most 64 characters) or a whole number >= 0, ` +
+      `received ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value)}`,
+  );
+}
+
 /** @internal */
 export function checkCount(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new TypeError(`${owner}: option '${option}' must be a whole number >= 0, received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The longest delay Node's timers hold (2^31 - 1 ms, about 24.8 days): a longer one fires at
+ * once. @internal
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** @internal A time limit in ms: a number > 0 that a timer can hold (at most {@link MAX_TIMER_MS}). */
+export function checkTimeLimit(owner: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `${owner}: option '${option}' must be a number > 0 and at most ${MAX_TIMER_MS} (about 24.8 days), ` +
+        `received ${String(value)}`,
+    );
   }
   return value;
 }

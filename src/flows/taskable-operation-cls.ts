@@ -6,7 +6,21 @@ import { checkRunOptions, type TaskableOperationOptions } from './taskable-opera
 /** A class whose instances are operations: it defines `call(...args)`. */
 export type OperationClass = abstract new (...args: any[]) => { call(...args: any[]): unknown };
 
-/** What a taskable class's instances gain: `makeTask`, typed by their `call`. */
+/**
+ * What a taskable class's instances gain: `makeTask`, typed by their `call`. With the decorator,
+ * merge it into the class, derived from the class itself so the two cannot disagree.
+ *
+ * @example
+ * ```ts
+ * import { taskableOperationCls, type TaskableInstance } from 'mazepa';
+ * @taskableOperationCls
+ * class Resize {
+ *   call(size: number) { return size * 2; }
+ * }
+ * interface Resize extends TaskableInstance<Pick<Resize, 'call'>> {}
+ * new Resize().makeTask(3); // makeTask('3') does not compile
+ * ```
+ */
 export interface TaskableInstance<I extends { call(...args: any[]): unknown }> {
   /** A task that calls this instance's `call` with these arguments. */
   makeTask(...args: Parameters<I['call']>): Task<Awaited<ReturnType<I['call']>>, Parameters<I['call']>>;

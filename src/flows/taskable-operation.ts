@@ -1,7 +1,7 @@
 import { checkOptionKeys, type KnownOptions } from './option-keys.js';
 import { registerOperation } from './registry.js';
 import { checkResources } from './resources.js';
-import { Task, checkCount, checkPositive, type TaskRunOptions } from './task.js';
+import { Task, checkCount, checkTimeLimit, checkVersion, type TaskRunOptions } from './task.js';
 
 /** Options of {@link taskableOperation}. */
 export interface TaskableOperationOptions extends TaskRunOptions {
@@ -25,7 +25,8 @@ export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) =
  * remote workers that import the module can run its tasks.
  *
  * @param fn - the function; its `name` is the default operation name
- * @param options - operation name, retries, runtime limit, worker type
+ * @param options - operation name, retries, runtime limit, worker type, resources, `version`
+ *   (part of the task ids: bump it when the code changes what the operation returns)
  * @returns the same function, with `makeTask` and `operationName`
  * @example
  * ```ts
@@ -35,6 +36,10 @@ export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) =
  * const summary = await execute(greet.makeTask('Albert'));
  * ```
  */
+export function taskableOperation<F extends (...args: never[]) => unknown>(
+  fn: F,
+  options?: TaskableOperationOptions,
+): TaskableOperation<Parameters<F>, ReturnType<F>>;
 export function taskableOperation<A extends readonly unknown[], R>(
   fn: (...args: A) => R,
   options: TaskableOperationOptions = {},
@@ -72,6 +77,7 @@ const KNOWN: KnownOptions<TaskableOperationOptions> = {
   runtimeLimitMs: true,
   workerType: true,
   resources: true,
+  version: true,
 };
 
 /** Validates the retry, timeout and routing options once. @internal */
@@ -83,7 +89,7 @@ export function checkRunOptions(owner: string, options: TaskableOperationOptions
   const out: { -readonly [K in keyof TaskRunOptions]: TaskRunOptions[K] } = {};
   if (options.maxRetry !== undefined) out.maxRetry = checkCount(owner, 'maxRetry', options.maxRetry);
   if (options.runtimeLimitMs !== undefined) {
-    out.runtimeLimitMs = checkPositive(owner, 'runtimeLimitMs', options.runtimeLimitMs);
+    out.runtimeLimitMs = checkTimeLimit(owner, 'runtimeLimitMs', options.runtimeLimitMs);
   }
   if (options.workerType !== undefined) {
     if (typeof options.workerType !== 'string' || options.workerType === '') {
@@ -94,5 +100,6 @@ export function checkRunOptions(owner: string, options: TaskableOperationOptions
     out.workerType = options.workerType;
   }
   if (options.resources !== undefined) out.resources = checkResources(owner, 'resources', options.resources);
+  if (options.version !== undefined) out.version = checkVersion(owner, options.version);
   return out;
 }

@@ -1,165 +1,160 @@
 /**
- * The checkpoint file format, version 1: plain UTF-8 text, one completed task per line.
+ * The checkpoint file format, version 2: a journal of typed records, plain UTF-8 text, one
+ * record per line, a kind letter and a space first.
  *
  * ```text
- * mazepa-checkpoint 1 {"executionId":"exec-...","writtenAt":"2026-01-01T00:00:00.000Z"}
- * resize-3q2Lh0cV1U9hE0u1ZSk3MA
- * count-dBq1M3YSP1JpVb2xSxv0OQ	{"$t":"bigint","v":"42"}
- * end 2 8c1f07aa
+ * mazepa-checkpoint 2 {"writtenAt":"2026-01-01T00:00:00.000Z"}
+ * m {"executionId":"exec-..."}
+ * t resize-3q2Lh0cV1U9hE0u1ZSk3MA
+ * t count-dBq1M3YSP1JpVb2xSxv0OQ	{"$t":"bigint","v":"42"}
+ * c 3 8c1f07aa
+ * t resize-Zk0aQ1x9mJ1c9Vv2bLw5dA
+ * c 1 0b7e2f11
  * ```
  *
- * A task line is the task id (JSON-quoted when it starts with `"` or holds a tab or line break),
- * then, unless the task returned `undefined`, a tab and its return value as `encodeToString`
- * writes it (JSON never holds a raw tab or line break). The `end` line gives the number of task
- * lines and the CRC-32 of their bytes, so a truncated or altered file is refused. Lines are only
- * ever added, so the bytes already written are kept as they are and a new write costs only the
- * encoding of the tasks completed since the last one.
+ * - `t ID[<tab>VALUE]`: a task completed. The id is JSON-quoted when it starts with `"` or holds
+ *   a tab or line break; the value, unless the task returned `undefined`, is what
+ *   `encodeToString` writes (JSON never holds a raw tab or line break).
+ * - `m JSON`: execution metadata; the fields of later records replace those of earlier ones.
+ * - `p ID`: a task pushed to a remote queue. Reserved for resuming on SQS: read and kept by
+ *   compaction (while the task has no `t` record), not yet written by the engine.
+ * - `c N CRC`: commits the N records before it (since the previous `c`), CRC-32 of their bytes.
+ *
+ * A run appends its completions once per turn of the event loop, each append ending with its
+ * `c` record. On load, records after the last `c` (an append cut short by a crash) are ignored;
+ * a `c` that does not check out, or a line that is not a record, is refused. Compaction rewrites
+ * the file (atomically) with one `m`, the `t` and `p` records that still count, and one `c`.
+ * A new kind of record needs a new letter here, in the parser and in compaction.
  */
 import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
-import { CodecError, decodeFromString, encodeToString } from '../flows/codec/index.js';
+import { CodecError, encodeToString } from '../flows/codec/index.js';
 import type { TaskOutcome } from '../flows/task.js';
-import { CheckpointError } from './checkpoint-error.js';
 
 /** @internal */
 export const CHECKPOINT_MAGIC = 'mazepa-checkpoint';
-/** @internal */
-export const CHECKPOINT_VERSION = 1;
-
-/** The outcome every task that returned `undefined` shares, which keeps 10^6 of them small. */
-/** Lines kept as strings before they are sealed into a Buffer. */
-const SEAL_LINES = 4096;
-
-const UNDEFINED_OUTCOME: TaskOutcome = Object.freeze({ returnValue: undefined, executionSecs: 0 });
+/** The version this mazepa writes (it also reads version 1). @internal */
+export const CHECKPOINT_VERSION = 2;
+/**
+ * The longest line a checkpoint may hold, in bytes: longer ones are refused on load (a line of
+ * hundreds of MB would abort V8), and a result whose line would be longer is not recorded.
+ *
+ * @internal
+ */
+export const CHECKPOINT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** The completed tasks of a run as they go to disk. @internal */
 export interface CheckpointLog {
-  /** Records a completed task; returns false when the codec refuses its value (not recorded). */
+  /** Records a completed task; returns false when its value cannot be recorded (the codec refuses it, or it is too long). */
   record(taskId: string, returnValue: unknown): boolean;
-  /** Task lines recorded, including those loaded. */
+  /** Task records held, including those loaded. */
   readonly count: number;
-  /** The file's bytes as of now: header, task lines, end line. */
+  /** Bytes of the task records held. */
+  readonly bytes: number;
+  /** The records made since the last call, as bytes ending with their `c` record (empty: nothing new). */
+  drain(): Buffer;
+  /** The whole file, compacted: header, `m`, `p` and `t` records, one `c`. */
   serialize(meta: Readonly<Record<string, unknown>>): Buffer[];
 }
 
 /** What a parsed checkpoint holds. @internal */
 export interface ParsedCheckpoint {
   readonly completed: Map<string, TaskOutcome>;
+  /** The metadata of the header and the `m` records. */
   readonly meta: Record<string, unknown>;
-  /** Seeds a log that goes on from this file (its bytes are kept, not re-encoded). */
+  /** Tasks of `p` records that have no `t` record (reserved for SQS resume; the engine ignores them). */
+  readonly pushed: ReadonlySet<string>;
+  /** Seeds a log that goes on from this file (its task records' bytes are kept, not re-encoded). */
   readonly log: CheckpointLog;
+  /** True when the file is not as compaction would write it (old version, ignored tail, many `c`). */
+  readonly needsCompaction: boolean;
 }
 
+/** An id as it appears in a record. @internal */
+export const quoteId = (taskId: string): string => (/^"|[\t\n\r]/.test(taskId) ? JSON.stringify(taskId) : taskId);
+
+/** The `c` record of records whose bytes are `body` (its count of lines). @internal */
+export const commitLine = (count: number, crc: number): string =>
+  `c ${count} ${(crc >>> 0).toString(16).padStart(8, '0')}\n`;
+
 /** @internal */
-export function createCheckpointLog(seed?: { body: Buffer; count: number; crc: number }): CheckpointLog {
+export function createCheckpointLog(seed?: {
+  body: Buffer;
+  count: number;
+  pushed?: ReadonlySet<string>;
+}): CheckpointLog {
   const sealed: Buffer[] = seed !== undefined && seed.body.length > 0 ? [seed.body] : [];
-  let crc = seed?.crc ?? 0;
   let count = seed?.count ?? 0;
+  let bytes = seed?.body.length ?? 0;
   let pending: string[] = [];
-  const seal = (): void => {
-    if (pending.length === 0) return;
+  // Appends come one turn at a time, often small: they are joined into chunks of about 1 MB, so
+  // that 10^6 of them do not cost 10^6 Buffer objects.
+  let small: Buffer[] = [];
+  let smallBytes = 0;
+  const join = (): void => {
+    if (small.length > 0) sealed.push(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
+    small = [];
+    smallBytes = 0;
+  };
+  const seal = (): Buffer | undefined => {
+    if (pending.length === 0) return undefined;
     const chunk = Buffer.from(`${pending.join('\n')}\n`, 'utf8');
     pending = [];
-    crc = crc32(chunk, crc);
-    sealed.push(chunk);
+    small.push(chunk);
+    smallBytes += chunk.length;
+    if (smallBytes >= 1 << 20) join();
+    bytes += chunk.length;
+    return chunk;
   };
+  const pushed = seed?.pushed ?? new Set<string>();
   return {
     get count() {
       return count;
     },
+    get bytes() {
+      return bytes;
+    },
     record(taskId, returnValue) {
-      const id = /^"|[\t\n\r]/.test(taskId) ? JSON.stringify(taskId) : taskId;
-      let line = id;
+      const id = quoteId(taskId);
+      let line = `t ${id}`;
       if (returnValue !== undefined) {
         try {
-          line = `${id}\t${encodeToString(returnValue, `the result of task ${taskId}`)}`;
+          line = `${line}\t${encodeToString(returnValue, `the result of task ${taskId}`)}`;
         } catch (error) {
           if (error instanceof CodecError) return false;
           throw error;
         }
       }
+      // A UTF-16 length bounds the UTF-8 one from below by a third: measure only when it may matter.
+      if (line.length * 3 >= CHECKPOINT_MAX_LINE_BYTES && Buffer.byteLength(line) >= CHECKPOINT_MAX_LINE_BYTES) {
+        return false;
+      }
       pending.push(line);
       count++;
-      // Seal lines into bytes as they come, not only at writes: a few thousand pending strings
-      // cost little, a million of them (a long interval) cost several times the file's size.
-      if (pending.length >= SEAL_LINES) seal();
       return true;
     },
+    drain() {
+      const n = pending.length;
+      const chunk = seal();
+      if (chunk === undefined) return Buffer.alloc(0);
+      return Buffer.concat([chunk, Buffer.from(commitLine(n, crc32(chunk)), 'utf8')]);
+    },
     serialize(meta) {
-      seal();
-      const header = Buffer.from(`${CHECKPOINT_MAGIC} ${CHECKPOINT_VERSION} ${JSON.stringify(meta)}\n`, 'utf8');
-      const end = Buffer.from(`end ${count} ${(crc >>> 0).toString(16).padStart(8, '0')}\n`, 'utf8');
-      return [header, ...sealed, end];
+      seal(); // whatever was not drained yet goes in too
+      join();
+      const { executionId, ...others } = meta;
+      const header = Buffer.from(
+        `${CHECKPOINT_MAGIC} ${CHECKPOINT_VERSION} ${JSON.stringify({ writtenAt: others['writtenAt'] })}\n`,
+        'utf8',
+      );
+      const m = Buffer.from(`m ${JSON.stringify({ executionId, ...others, writtenAt: undefined })}\n`, 'utf8');
+      const p = [...pushed].map((id) => `p ${quoteId(id)}\n`).join('');
+      const pBytes = Buffer.from(p, 'utf8');
+      let all = crc32(m);
+      if (pBytes.length > 0) all = crc32(pBytes, all);
+      for (const chunk of sealed) all = crc32(chunk, all);
+      const records = 1 + pushed.size + count;
+      return [header, m, ...(pBytes.length > 0 ? [pBytes] : []), ...sealed, Buffer.from(commitLine(records, all))];
     },
   };
-}
-
-/**
- * Parses a checkpoint file's bytes; throws a {@link CheckpointError} naming the file and what
- * is wrong with it.
- *
- * @internal
- */
-export function parseCheckpoint(data: Buffer, path: string): ParsedCheckpoint {
-  const refuse = (why: string, cause?: unknown): never => {
-    throw new CheckpointError(`Checkpoint ${path} ${why}; move it away to start afresh`, {
-      path,
-      ...(cause === undefined ? {} : { cause }),
-    });
-  };
-  const headerEnd = data.indexOf(0x0a);
-  const header = data.subarray(0, headerEnd < 0 ? Math.min(data.length, 80) : headerEnd).toString('utf8');
-  if (!header.startsWith(`${CHECKPOINT_MAGIC} `)) {
-    refuse(`is not a mazepa checkpoint (it starts with ${JSON.stringify(header.slice(0, 40))})`);
-  }
-  const [, version, metaText = '{}'] = /^\S+ (\S+) ?(.*)$/.exec(header) ?? [];
-  if (version !== String(CHECKPOINT_VERSION)) {
-    refuse(`has format version ${String(version)}, and this mazepa reads version ${CHECKPOINT_VERSION}`);
-  }
-  let meta: Record<string, unknown> = {};
-  try {
-    meta = JSON.parse(metaText) as Record<string, unknown>;
-  } catch (error) {
-    refuse('is corrupt: its header does not parse', error);
-  }
-  if (data[data.length - 1] !== 0x0a || headerEnd === data.length - 1) refuse('is truncated: it has no end line');
-  const footerStart = data.lastIndexOf(0x0a, data.length - 2) + 1;
-  const footer = /^end (\d+) ([0-9a-f]{8})$/.exec(data.subarray(footerStart, data.length - 1).toString('utf8'));
-  if (footer === null || footerStart <= headerEnd) refuse('is truncated: it has no end line');
-  const body = data.subarray(headerEnd + 1, footerStart);
-  const crc = crc32(body);
-  if (crc !== parseInt(footer![2]!, 16)) refuse('is corrupt: its checksum does not match its contents');
-  const completed = new Map<string, TaskOutcome>();
-  // Each id is read out of the bytes on its own: slices of one big string would keep all of it
-  // alive as long as any id is a key of the map (the whole file, again, in memory).
-  let count = 0;
-  for (let start = 0; start < body.length; count++) {
-    let end = body.indexOf(0x0a, start);
-    if (end < 0) end = body.length;
-    let tab = -1;
-    for (let i = start; i < end; i++) {
-      if (body[i] === 0x09) {
-        tab = i;
-        break;
-      }
-    }
-    let id = body.toString('utf8', start, tab < 0 ? end : tab);
-    const valueStart = tab + 1;
-    const valueEnd = end;
-    start = end + 1;
-    let outcome = UNDEFINED_OUTCOME;
-    try {
-      if (id.startsWith('"')) id = JSON.parse(id) as string;
-      if (tab >= 0) {
-        outcome = { returnValue: decodeFromString(body.toString('utf8', valueStart, valueEnd)), executionSecs: 0 };
-      }
-    } catch (error) {
-      refuse(`is corrupt at task line ${count + 1}: ${(error as Error).message}`, error);
-    }
-    if (id === '') refuse(`is corrupt at task line ${count + 1}: an empty task id`);
-    completed.set(id, outcome);
-  }
-  if (count !== Number(footer![1]))
-    refuse(`is corrupt: it has ${count} task lines, and its end line says ${footer![1]}`);
-  return { completed, meta, log: createCheckpointLog({ body, count, crc }) };
 }

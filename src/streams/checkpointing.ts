@@ -1,118 +1,150 @@
-import type { Buffer } from 'node:buffer';
-import { Observable, from, interval, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { writeFileAtomic, writeFileAtomicSync } from './checkpoint-file.js';
-import type { CheckpointLog } from './checkpoint-format.js';
+import {
+  Observable,
+  asapScheduler,
+  interval,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import type { ParsedCheckpoint } from './checkpoint-format.js';
+import { openJournal, type CheckpointJournal } from './checkpoint-journal.js';
 import type { ExecutionEvent } from './execution-event.js';
 
 /** What {@link checkpointing} needs. @internal */
 export interface CheckpointingConfig {
   readonly path: string;
+  /** How often the journal is flushed to disk (fsync), and compacted when due. */
   readonly intervalMs: number;
+  /** The scheduler of the interval. */
   readonly scheduler: SchedulerLike;
-  /** The completed tasks so far (those of the checkpoint loaded at the start included). */
-  readonly log: CheckpointLog;
-  /** @default an atomic write (temporary file, flush, rename) */
-  readonly write?: (path: string, chunks: readonly Buffer[]) => Promise<void>;
-  /** The blocking write used when the run is torn down without an end. @default atomic */
-  readonly writeSync?: (path: string, chunks: readonly Buffer[]) => void;
+  /**
+   * The scheduler on which the completions of one turn are appended together: one `write` per
+   * turn of the event loop. @default asapScheduler (a microtask after the completions of this turn)
+   */
+  readonly flushScheduler?: SchedulerLike;
+  /** The checkpoint as loaded (its log goes on recording). */
+  readonly loaded: Pick<ParsedCheckpoint, 'log' | 'meta' | 'needsCompaction'>;
+  /** @default openJournal (tests give a fake) */
+  readonly open?: typeof openJournal;
 }
 
 /**
- * Records every task that succeeds in `log` and writes the checkpoint file: every
- * `intervalMs` (when something new completed), at the end (before `execution_completed`),
- * when the execution fails (before the error), and, blocking, when it is unsubscribed before
- * its end. Each write is followed by a `checkpoint_written` event; writes never overlap.
+ * Journals every task that succeeds to the checkpoint file: its record is appended within the
+ * turn of the event loop it completed in (a blocking `write`, no fsync), so a killed process
+ * loses at most the completions of its last turn. The file is flushed to disk (fsync) every
+ * `intervalMs` when something new completed, and at the end (before `execution_completed`), on
+ * failure (before the error) and when unsubscribed before the end; each of these is followed
+ * by a `checkpoint_written` event (but the last). Compaction (an atomic rewrite) happens on
+ * open when the file needs it and at those flushes when it holds much that it would drop.
  *
  * @internal wired by `execute` for its `checkpoint` option
  */
 export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunction<ExecutionEvent> {
-  const { path, intervalMs, scheduler, log } = config;
-  const write = config.write ?? writeFileAtomic;
-  const writeSync = config.writeSync ?? writeFileAtomicSync;
+  const { path, intervalMs, scheduler, loaded } = config;
+  const { log } = loaded;
+  const flushScheduler = config.flushScheduler ?? asapScheduler;
+  const open = config.open ?? openJournal;
   return (source) =>
     new Observable<ExecutionEvent>((subscriber) => {
-      let executionId = '';
-      let writtenCount = -1;
-      let busy = false;
-      let finished = false;
-      let warned = false;
-      let current: Promise<void> | undefined;
+      // Until this run starts, the file keeps the id of the run that wrote it.
+      let executionId = typeof loaded.meta['executionId'] === 'string' ? loaded.meta['executionId'] : '';
       const meta = (): Record<string, unknown> => ({
+        ...loaded.meta,
         executionId,
         writtenAt: new Date(scheduler.now()).toISOString(),
       });
-      /**
-       * Writes the log as it is now (at once, or after the write in progress); resolves to the
-       * number of tasks written.
-       */
-      const save = (): Promise<number> => {
-        const start = (): Promise<number> => {
-          const count = log.count;
-          return write(path, log.serialize(meta())).then(() => {
-            writtenCount = count;
-            return count;
-          });
-        };
-        const next = current === undefined ? start() : current.then(start);
-        const settled = next.then(
-          () => {},
-          () => {},
-        );
-        current = settled;
-        void settled.then(() => {
-          if (current === settled) current = undefined;
-        });
-        return next;
-      };
+      let journal: CheckpointJournal;
+      try {
+        journal = open(path, log, loaded.needsCompaction, meta());
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      let finished = false;
+      let warned = false;
+      let flush: Subscription | undefined;
+      let flushQueued = false;
+      let synced = log.count;
       const written = (completed: number): ExecutionEvent => ({
         type: 'checkpoint_written',
         executionId,
         path,
         completed,
       });
-      const ticks = interval(intervalMs, scheduler).subscribe(() => {
-        if (busy || finished || log.count === writtenCount) return;
-        busy = true;
-        subscriber.add(
-          from(save()).subscribe({
-            next: (count) => {
-              busy = false;
-              if (!finished) subscriber.next(written(count));
-            },
-            error: (error: unknown) => {
-              finished = true;
-              subscriber.error(error);
-            },
-          }),
-        );
-      });
-      subscriber.add(ticks);
-      /** The last write, then `end` (which completes or errors the output). */
-      const finish = (end: () => void, failure?: unknown): void => {
+      const fail = (error: unknown): void => {
+        if (finished) return;
         finished = true;
         ticks.unsubscribe();
-        from(save()).subscribe({
-          next: (count) => {
-            subscriber.next(written(count));
-            end();
-          },
-          error: (error: unknown) => {
-            if (failure === undefined) return subscriber.error(error);
-            process.emitWarning(`mazepa: ${(error as Error).message}`);
-            end();
-          },
-        });
+        try {
+          journal.close(meta());
+        } catch {
+          // the error at hand says more
+        }
+        subscriber.error(error);
+      };
+      const guarded = (fn: () => void): void => {
+        try {
+          fn();
+        } catch (error) {
+          fail(error);
+        }
+      };
+      // `process.exit()` in the middle of a run (a second Ctrl-C in the CLI) still appends this turn.
+      const onExit = (): void => {
+        if (finished) return;
+        try {
+          journal.appendLogged();
+        } catch {
+          // the process is going down
+        }
+      };
+      process.on('exit', onExit);
+      const ticks = interval(intervalMs, scheduler).subscribe(() => {
+        if (finished) return;
+        guarded(() => journal.sync(meta()));
+        if (!finished && log.count !== synced) {
+          synced = log.count;
+          subscriber.next(written(synced));
+        }
+      });
+      /** The last flush, then `end` (which completes or errors the output). */
+      const finish = (end: () => void, failure?: unknown): void => {
+        if (finished) return;
+        finished = true;
+        ticks.unsubscribe();
+        try {
+          journal.close(meta());
+        } catch (error) {
+          if (failure === undefined) return subscriber.error(error);
+          process.emitWarning(`mazepa: ${(error as Error).message}`);
+          return end();
+        }
+        subscriber.next(written(log.count));
+        end();
       };
       subscriber.add(
         source.subscribe({
           next: (event) => {
-            if (event.type === 'execution_started') executionId = event.executionId;
-            if (event.type === 'task_succeeded' && !log.record(event.taskId, event.outcome.returnValue) && !warned) {
-              warned = true;
-              process.emitWarning(
-                `mazepa: the result of task ${event.taskId} cannot be encoded, so the checkpoint ${path} ` +
-                  'does not record it (nor any other such task): it will run again on a rerun',
-              );
+            if (finished) return;
+            if (event.type === 'execution_started') {
+              executionId = event.executionId;
+              guarded(() => journal.appendMeta({ executionId }));
+            }
+            if (event.type === 'task_succeeded') {
+              if (!log.record(event.taskId, event.outcome.returnValue) && !warned) {
+                warned = true;
+                process.emitWarning(
+                  `mazepa: the result of task ${event.taskId} cannot be encoded (or is too long), so the ` +
+                    `checkpoint ${path} does not record it (nor any other such task): it will run again on a rerun`,
+                );
+              }
+              if (!flushQueued) {
+                flushQueued = true;
+                flush = flushScheduler.schedule(() => {
+                  flushQueued = false;
+                  if (!finished) guarded(() => journal.appendLogged());
+                });
+              }
             }
             if (event.type !== 'execution_completed') return subscriber.next(event);
             finish(() => {
@@ -121,16 +153,17 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
             });
           },
           error: (error: unknown) => finish(() => subscriber.error(error), error),
-          complete: () => {
-            if (!finished) finish(() => subscriber.complete());
-          },
+          complete: () => finish(() => subscriber.complete()),
         }),
       );
       return () => {
+        process.off('exit', onExit);
+        flush?.unsubscribe();
         if (finished) return;
         finished = true;
+        ticks.unsubscribe();
         try {
-          writeSync(path, log.serialize(meta()));
+          journal.close(meta());
         } catch (error) {
           process.emitWarning(`mazepa: ${(error as Error).message}`);
         }

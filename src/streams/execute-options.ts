@@ -22,9 +22,12 @@ export interface ExecuteOptions {
   readonly raiseOnFailedTask?: boolean;
   /** Also treat these errors as transient (retried up to 40 times). @default none */
   readonly isTransient?: TransientCondition;
-  /** A checkpoint file: completed tasks are recorded there and skipped on a rerun. @default none */
+  /**
+   * A checkpoint file: completed tasks are journaled there as they complete (within their turn
+   * of the event loop) and skipped on a rerun. @default none
+   */
   readonly checkpoint?: string;
-  /** How often the checkpoint is written, in milliseconds. @default 60000 */
+  /** How often the checkpoint is flushed to disk (fsync), in milliseconds. @default 60000 */
   readonly checkpointIntervalMs?: number;
   /** Show progress on stderr. @default `process.stderr.isTTY` */
   readonly showProgress?: boolean;

@@ -8,9 +8,12 @@ export interface ProgressSink {
   readonly columns?: number;
 }
 
+/** A snapshot to draw; `stopped` on the last one of a run that failed or was interrupted. @internal */
+export type DrawnSnapshot = ProgressSnapshot & { readonly stopped?: boolean };
+
 /** Draws snapshots somewhere. @internal */
 export interface ProgressView {
-  draw(snapshot: ProgressSnapshot): void;
+  draw(snapshot: DrawnSnapshot): void;
   stop(): void;
 }
 
@@ -29,8 +32,17 @@ interface BarPayload {
  * @internal
  */
 export function createProgressBars(sink: ProgressSink, totals?: Readonly<Record<string, number>>): ProgressView {
+  // The bars write through the sink's own write, even while stdout and stderr are rerouted.
+  const write = sink.write.bind(sink);
+  const stream = {
+    isTTY: true,
+    get columns() {
+      return sink.columns;
+    },
+    write: (text: string) => write(text),
+  };
   const multibar = new cliProgress.MultiBar({
-    stream: sink as NodeJS.WritableStream,
+    stream: stream as unknown as NodeJS.WritableStream,
     format: (options, params, payload: BarPayload) => formatBarLine(options, params, payload),
     barsize: 24,
     barCompleteChar: '\u2588',
@@ -43,6 +55,11 @@ export function createProgressBars(sink: ProgressSink, totals?: Readonly<Record<
     emptyOnZero: true,
   });
   const bars = new Map<string, cliProgress.SingleBar>();
+  let logged = false;
+  const restore = routeOutputAbove((text) => {
+    multibar.log(text.endsWith('\n') ? text : `${text}\n`);
+    logged = true;
+  });
   const width = (snapshot: ProgressSnapshot): number =>
     Math.max(5, ...Object.keys(snapshot.operations).map((name) => name.length));
   return {
@@ -60,10 +77,41 @@ export function createProgressBars(sink: ProgressSink, totals?: Readonly<Record<
         }
       }
       multibar.update();
+      logged = false;
     },
     stop() {
+      restore();
+      if (logged) multibar.update(); // what tasks printed since the last frame
       multibar.stop();
     },
+  };
+}
+
+/**
+ * Sends what the program writes to stdout and stderr to `log` (which prints it above the bars)
+ * until the returned function is called.
+ */
+function routeOutputAbove(log: (text: string) => void): () => void {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write);
+  const routed = streams.map((s) => {
+    const write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown): boolean => {
+      log(
+        typeof chunk === 'string'
+          ? chunk
+          : Buffer.from(chunk).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
+      );
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof s.write;
+    s.write = write;
+    return write;
+  });
+  return () => {
+    streams.forEach((s, i) => {
+      if (s.write === routed[i]) s.write = originals[i]!;
+    });
   };
 }
 
@@ -92,7 +140,7 @@ function formatBarLine(options: cliProgress.Options, params: cliProgress.Params,
   const bar = cliProgress.Format.BarFormat(Math.min(1, Math.max(0, params.progress)), options);
   return (
     `${name} ${bar} ${String(value).padStart(String(total).length)}/${total} ` +
-    `| submitted ${p.submitted - p.retried} ok ${p.succeeded} failed ${p.failed} skipped ${p.skipped} ` +
+    `| submitted ${p.submitted} ok ${p.succeeded} failed ${p.failed} skipped ${p.skipped}${p.retried > 0 ? ` retried ${p.retried}` : ''} ` +
     `| ${p.ratePerSec.toFixed(0)}/s | ETA ${formatSecs(etaSecs)}`
   );
 }

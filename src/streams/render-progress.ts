@@ -1,7 +1,15 @@
 import { Observable, interval, type SchedulerLike } from 'rxjs';
 import type { ExecutionEvent } from './execution-event.js';
-import { createProgressBars, done, eta, formatSecs, type ProgressSink, type ProgressView } from './progress-bars.js';
-import { createProgressCounter, type ProgressSnapshot } from './progress.js';
+import {
+  createProgressBars,
+  done,
+  eta,
+  formatSecs,
+  type DrawnSnapshot,
+  type ProgressSink,
+  type ProgressView,
+} from './progress-bars.js';
+import { createProgressCounter } from './progress.js';
 
 export type { ProgressSink } from './progress-bars.js';
 
@@ -38,10 +46,11 @@ export function renderProgress(
     // Counting is all that happens per event; drawing happens on the interval.
     const counter = createProgressCounter(scheduler);
     let seen = false;
-    const last = (): void => {
+    const last = (completed: boolean): void => {
       if (stopped) return;
       // A run that failed before its first event (a refused checkpoint) has no progress to show.
-      if (seen) view.draw(counter.snapshot(true));
+      // One that failed or was interrupted shows where it stopped, not "done".
+      if (seen) view.draw(completed ? counter.snapshot(true) : { ...counter.snapshot(false), stopped: true });
       stop();
     };
     subscriber.add(interval(intervalMs, scheduler).subscribe(() => view.draw(counter.snapshot(false))));
@@ -53,11 +62,11 @@ export function renderProgress(
           subscriber.next(event);
         },
         error: (error: unknown) => {
-          last();
+          last(false);
           subscriber.error(error);
         },
         complete: () => {
-          last();
+          last(true);
           subscriber.complete();
         },
       }),
@@ -66,24 +75,36 @@ export function renderProgress(
   });
 }
 
-/** One plain line per snapshot, for logs that are not a terminal. @internal */
+/** Plain lines per snapshot, one per operation, for logs that are not a terminal. @internal */
 export function createProgressLog(sink: ProgressSink, totals?: Readonly<Record<string, number>>): ProgressView {
   return {
-    draw: (snapshot) => void sink.write(`${formatProgressLine(snapshot, totals)}\n`),
+    draw: (snapshot) =>
+      void sink.write(
+        formatProgressLines(snapshot, totals)
+          .map((line) => `${line}\n`)
+          .join(''),
+      ),
     stop: () => {},
   };
 }
 
-/** `[mazepa] 12.0s op 1200/2000 (submitted 1400, ok 1190, failed 0, skipped 10) 653/s ETA 1s | ...`. @internal */
-export function formatProgressLine(snapshot: ProgressSnapshot, totals?: Readonly<Record<string, number>>): string {
-  const parts = Object.entries(snapshot.operations).map(([name, p]) => {
+/**
+ * `[mazepa] 12.0s op 1200/2000 (submitted 1400, ok 1190, failed 0, skipped 10) 653/s ETA 1s`, one
+ * line per operation; `retried N` is added once a task of that operation was retried. The last
+ * snapshot says `done in`, or `stopped after` when the run failed or was interrupted.
+ *
+ * @internal
+ */
+export function formatProgressLines(snapshot: DrawnSnapshot, totals?: Readonly<Record<string, number>>): string[] {
+  const secs = `${(snapshot.elapsedMs / 1000).toFixed(1)}s`;
+  const when = snapshot.stopped === true ? `stopped after ${secs}` : snapshot.done ? `done in ${secs}` : secs;
+  const lines = Object.entries(snapshot.operations).map(([name, p]) => {
     const total = Math.max(totals?.[name] ?? 0, p.submitted - p.retried + p.skipped, done(p));
     return (
-      `${name} ${done(p)}/${total} (submitted ${p.submitted - p.retried}, ok ${p.succeeded}, failed ${p.failed}, ` +
-      `skipped ${p.skipped}) ` +
+      `[mazepa] ${when} ${name} ${done(p)}/${total} (submitted ${p.submitted}, ok ${p.succeeded}, ` +
+      `failed ${p.failed}, skipped ${p.skipped}${p.retried > 0 ? `, retried ${p.retried}` : ''}) ` +
       `${p.ratePerSec.toFixed(0)}/s ETA ${formatSecs(eta(p, total))}`
     );
   });
-  const when = `${(snapshot.elapsedMs / 1000).toFixed(1)}s`;
-  return `[mazepa] ${snapshot.done ? `done in ${when}` : when} ${parts.join(' | ') || 'no tasks yet'}`;
+  return lines.length > 0 ? lines : [`[mazepa] ${when} no tasks yet`];
 }

@@ -1,5 +1,5 @@
 import { Observable, from } from 'rxjs';
-import { MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
+import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
 import type { Task } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
@@ -57,7 +57,7 @@ export function runExecution(
     subscriber.add(() => driver.dispose());
     if (signal !== undefined) {
       const onAbort = (): void =>
-        fail(new MazepaError(`Execution ${executionId} was cancelled`, { cause: signal.reason }));
+        fail(new MazepaCancelledError(`Execution ${executionId} was cancelled`, { cause: signal.reason, executionId }));
       if (signal.aborted) {
         onAbort();
         return;

@@ -1,10 +1,10 @@
 // Unit tests of an execution's outcome queue on its error paths, with a stubbed SQS client.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
-import type { OutcomeReport } from 'mazepa';
+import { taskableOperation, type OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, SqsQueueError, type SqsQueueEvent } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
-import { idlePoll, stubClient } from './stub-client.js';
+import { idlePoll, stubClient, type Sent } from './stub-client.js';
 
 const KEY = 'outcome-test-key';
 
@@ -21,8 +21,20 @@ function listen(queue: SqsExecutionQueue): {
   return { reports, failure, unsubscribe: () => subscription.unsubscribe() };
 }
 
-function outcome(taskId: string, executionId = 'e', signingKey = KEY): string {
-  const to = { replyTo: 'unused', executionId, taskId, attempt: 2 };
+// SQS takes only tasks of registered operations.
+const echo = taskableOperation((n: number) => n, { operationName: 'outcome-channel-echo' });
+
+/** The run token of execution `e` on `queue`: pushes a task and reads it from the message sent. */
+async function runOf(queue: SqsExecutionQueue, sent: readonly Sent[]): Promise<string> {
+  const task = echo.makeTask(1);
+  task.executionId = 'e';
+  await queue.pushTasks([task]);
+  const batch = sent.find((s) => s.name === 'SendMessageBatch')!;
+  return (JSON.parse(batch.input.Entries[0].MessageBody as string) as { run: string }).run;
+}
+
+function outcome(taskId: string, run: string, executionId = 'e', signingKey = KEY): string {
+  const to = { replyTo: 'unused', executionId, taskId, attempt: 2, run };
   return outcomeMessage(to, { returnValue: `${taskId} done`, executionSecs: 1 }, signingKey).body;
 }
 
@@ -32,23 +44,31 @@ afterEach(() => {
 });
 
 describe('SqsExecutionQueue outcomes', () => {
-  it('should delete and report messages that are not valid outcomes, failing only the task one names', async () => {
-    const bodies = {
+  it('should delete and report messages that are not valid outcomes of this run, and with a key fail no task', async () => {
+    let run: (token: string) => void = () => undefined;
+    const token = new Promise<string>((resolve) => (run = resolve));
+    const bodies = async (): Promise<Record<string, string>> => ({
       garbage: 'not json {',
-      forged: outcome('t-forged', 'e', 'not-the-key'),
-      valid: outcome('t-valid'),
-      foreign: outcome('t-foreign', 'another-execution'),
-    };
+      forged: outcome('t-forged', await token, 'e', 'not-the-key'),
+      unsigned: outcome('t-unsigned', await token).replace(/,"sig":"[^"]*"/, ''),
+      valid: outcome('t-valid', await token),
+      foreign: outcome('t-foreign', await token, 'another-execution'),
+      stale: outcome('t-stale', 'a-token-of-an-earlier-run'),
+    });
     let received = false;
     let deleted: (entries: { ReceiptHandle: string }[]) => void = () => undefined;
     const deletes = new Promise<{ ReceiptHandle: string }[]>((resolve) => (deleted = resolve));
-    const { client } = stubClient((name, input, signal) => {
-      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+    const { client, sent } = stubClient(async (name, input, signal) => {
+      if (name === 'CreateQueue' || name === 'GetQueueUrl') return { QueueUrl: `http://h/000/${input.QueueName}` };
       if (name === 'DeleteMessageBatch') deleted(input.Entries);
       if (name !== 'ReceiveMessage') return {};
       if (received) return idlePoll(signal);
       received = true;
-      const Messages = Object.entries(bodies).map(([id, Body]) => ({ MessageId: id, ReceiptHandle: `r-${id}`, Body }));
+      const Messages = Object.entries(await bodies()).map(([id, Body]) => ({
+        MessageId: id,
+        ReceiptHandle: `r-${id}`,
+        Body,
+      }));
       return { Messages };
     });
     const events: SqsQueueEvent[] = [];
@@ -60,30 +80,31 @@ describe('SqsExecutionQueue outcomes', () => {
       onEvent: (e) => events.push(e),
     });
     const { reports, failure, unsubscribe } = listen(queue);
+    run(await runOf(queue, sent));
 
     // Every message is handled (then deleted) before the next receive, unless the execution fails.
     const handled = await Promise.race([deletes, failure.then((error) => ({ failed: error }))]);
-    expect(handled).toEqual([
-      { Id: '0', ReceiptHandle: 'r-garbage' },
-      { Id: '1', ReceiptHandle: 'r-forged' },
-      { Id: '2', ReceiptHandle: 'r-valid' },
-      { Id: '3', ReceiptHandle: 'r-foreign' },
-    ]);
-    expect(reports.map((r) => [r.taskId, r.attempt])).toEqual([
-      ['t-forged', 2],
-      ['t-valid', 2],
-    ]);
-    expect(reports[0]!.outcome.error?.message).toMatch(
-      /^Outcome queue 'q-out-e-[0-9a-f]{6}' received an outcome of task t-forged that is not a valid outcome: .*signature that does not match/,
+    expect(handled).toEqual(
+      ['garbage', 'forged', 'unsigned', 'valid', 'foreign', 'stale'].map((id, i) => ({
+        Id: String(i),
+        ReceiptHandle: `r-${id}`,
+      })),
     );
-    expect(reports[1]!.outcome).toEqual({ returnValue: 't-valid done', executionSecs: 1 });
+    // With a signing key, only the verified outcome of this run touches a task.
+    expect(reports.map((r) => [r.taskId, r.attempt])).toEqual([['t-valid', 2]]);
+    expect(reports[0]!.outcome).toEqual({ returnValue: 't-valid done', executionSecs: 1 });
     const rejected = events.filter((e) => e.type === 'outcome_rejected');
     expect(rejected.map((e) => [e.messageId, e.taskId, e.failedTask])).toEqual([
       ['garbage', undefined, false],
-      ['forged', 't-forged', true],
+      ['forged', 't-forged', false],
+      ['unsigned', 't-unsigned', false],
       ['foreign', 't-foreign', false],
+      ['stale', 't-stale', false],
     ]);
-    expect(rejected[2]!.reason).toBe('an outcome of execution another-execution');
+    expect(rejected[1]!.reason).toMatch(/signature that does not match/);
+    expect(rejected[2]!.reason).toMatch(/is not signed/);
+    expect(rejected[3]!.reason).toBe('an outcome of execution another-execution');
+    expect(rejected[4]!.reason).toBe('an outcome of another run of execution e');
     unsubscribe();
     await queue.close();
   });
@@ -93,12 +114,13 @@ describe('SqsExecutionQueue outcomes', () => {
     vi.spyOn(Math, 'random').mockReturnValue(1); // the longest wait the jitter allows
     const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     let receives = 0;
-    const { client } = stubClient((name, input) => {
-      if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
+    let run = '';
+    const { client, sent } = stubClient((name, input) => {
+      if (name === 'CreateQueue' || name === 'GetQueueUrl') return { QueueUrl: `http://h/000/${input.QueueName}` };
       if (name !== 'ReceiveMessage') return {};
       receives++;
       // Three failures, one outcome, then failures for good.
-      if (receives === 4) return { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: outcome('t1') }] };
+      if (receives === 4) return { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: outcome('t1', run) }] };
       throw throttled;
     });
     const events: SqsQueueEvent[] = [];
@@ -111,6 +133,7 @@ describe('SqsExecutionQueue outcomes', () => {
       onEvent: (e) => events.push(e),
     });
     const { reports, failure } = listen(queue);
+    run = await runOf(queue, sent);
 
     await vi.advanceTimersByTimeAsync(0);
     expect(receives).toBe(1);

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, visibilityTimeoutSec: 2 }).connect();
   workers = [0, 1, 2].map(() => startWorker(emulator.endpoint, QUEUE, ['--import', SEEDS, '--concurrency', '4']));
   await Promise.all(workers.map((w) => w.waitFor(/started on queue/)));
-});
+}, 120_000); // three worker processes start under tsx: slow on a loaded machine
 
 afterAll(async () => {
   await killWorkers();

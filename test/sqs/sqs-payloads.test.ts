@@ -13,6 +13,7 @@ import { killWorkers, objectKeys, queueNames, s3Client, startEmulator, startWork
 const QUEUE = 'payload-tasks';
 const BUCKET = 'mazepa-test-payloads';
 const PREFIX = 'mazepa-payloads/';
+const NO_RETRY = { maxOutageMs: 0, onRetry: () => undefined };
 let emulator: Emulator;
 let s3: S3Client;
 
@@ -109,8 +110,8 @@ describe('a payload that was changed', () => {
   }, 120_000);
 
   it('should fail only the task of an outcome payload changed in the bucket', async () => {
-    const store = new PayloadStore(s3, BUCKET, 1000);
-    const owner = { of: 'outcome', executionId: 'exec-x', taskId: 'task-1', attempt: 1 } as const;
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const owner = { of: 'outcome', executionId: 'exec-x', taskId: 'task-1', attempt: 1, run: 'run-1' } as const;
     const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
     const ref = await store.offload(text, owner, undefined);
     const { key } = decodePayloadRef(ref).payload;
@@ -119,6 +120,7 @@ describe('a payload that was changed', () => {
     const read = await readOutcomeRef(ref, {
       queueName: 'q-out',
       executionId: 'exec-x',
+      run: 'run-1',
       signingKey: undefined,
       payloads: store,
       consumed: (r) => void consumed.push(r.payload.key),
@@ -132,12 +134,69 @@ describe('a payload that was changed', () => {
     const fine = await readOutcomeRef(good, {
       queueName: 'q-out',
       executionId: 'exec-x',
+      run: 'run-1',
       signingKey: undefined,
       payloads: store,
       consumed: () => undefined,
     });
     expect(fine.rejected).toBeUndefined();
     expect(fine.report?.outcome.returnValue).toBe('z'.repeat(5000));
+  });
+
+  it('should refuse an outcome reference of another run without reading or deleting its payload', async () => {
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const owner = { of: 'outcome', executionId: 'exec-r', taskId: 'task-1', attempt: 1, run: 'old-run' } as const;
+    const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
+    const ref = await store.offload(text, owner, undefined);
+    const { key } = decodePayloadRef(ref).payload;
+    const consumed: string[] = [];
+    const read = await readOutcomeRef(ref, {
+      queueName: 'q-out',
+      executionId: 'exec-r',
+      run: 'new-run',
+      signingKey: undefined,
+      payloads: store,
+      consumed: (r) => void consumed.push(r.payload.key),
+    });
+    expect(read.report).toBeUndefined();
+    expect(read.rejected).toMatch(/another run of execution exec-r/);
+    expect(consumed).toEqual([]);
+    expect(await readObject(key)).toBe(text);
+    await store.remove(decodePayloadRef(ref).payload);
+  });
+
+  it('should retry S3 calls that fail with transient errors, within the outage budget', async () => {
+    const failures = new Map<string, number>();
+    // A client that fails the first try of each call with a server error (unit test of the retry path).
+    const flaky = {
+      send: (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        failures.set(name, (failures.get(name) ?? 0) + 1);
+        if (failures.get(name) === 1) {
+          const error = Object.assign(new Error('Service Unavailable'), {
+            name: 'ServiceUnavailable',
+            $metadata: { httpStatusCode: 503 },
+          });
+          return Promise.reject(error);
+        }
+        return s3.send(command as Parameters<S3Client['send']>[0]);
+      },
+    } as unknown as S3Client;
+    const retried: string[] = [];
+    const store = new PayloadStore(flaky, BUCKET, 1000, {
+      maxOutageMs: 60_000,
+      onRetry: (e) => void retried.push(`${e.operation} ${e.queueName}`),
+    });
+    const owner = { of: 'outcome', executionId: 'exec-t', taskId: 'task-1', attempt: 1 } as const;
+    const ref = decodePayloadRef(await store.offload('x'.repeat(2000), owner, undefined));
+    expect(await store.fetch(ref)).toBe('x'.repeat(2000));
+    await store.remove(ref.payload);
+    expect(retried).toEqual([`PutObject s3://${BUCKET}`, `GetObject s3://${BUCKET}`, `DeleteObject s3://${BUCKET}`]);
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}exec-t/`)).toEqual([]);
+    // Without a budget, the first server error is the call's last.
+    const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY);
+    failures.clear();
+    await expect(impatient.offload('y', owner, undefined)).rejects.toThrow(/could not be stored/);
   });
 
   it('should refuse a signed reference whose checksum was changed', () => {

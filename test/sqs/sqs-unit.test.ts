@@ -2,13 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { Observable, firstValueFrom, toArray } from 'rxjs';
 import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
-import { Task, type ExecutionQueue, type OutcomeReport } from 'mazepa';
+import { Task, taskableOperation, type ExecutionQueue, type OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, SqsQueueError, TaskRouter, runWorker } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
 import { prepareTask } from '../../src/adapters/remote/prepare-task.js';
 import { outcomeQueueName } from '../../src/adapters/sqs/queue-names.js';
 import { decodeOutcomeEnvelope, encodeTaskEnvelope, MAX_MESSAGE_BYTES } from 'mazepa/sqs';
 import { stubClient } from './stub-client.js';
+
+// SqsExecutionQueue refuses tasks of operations this process has not registered.
+taskableOperation((n: number) => n, { operationName: 'f' });
 
 function submitted(task: Task, executionId = 'exec-1'): Task {
   task.executionId = executionId;

@@ -46,7 +46,11 @@ describe('isOutcomeQueueUrl', () => {
     const ok = (url: string): boolean => isOutcomeQueueUrl(url, TASK_QUEUE_URL, 'tasks-out-');
     expect(ok(OUTCOME_QUEUE_URL)).toBe(true);
     expect(isOutcomeQueueUrl(OUTCOME_QUEUE_URL, `${TASK_QUEUE_URL}/`, 'tasks-out-')).toBe(true);
-    expect(ok('https://SQS.us-east-1.amazonaws.com:443/123456789012/tasks-out-e')).toBe(true); // same origin
+    // Same origin, but not in normal form: the URL checked must be the URL used.
+    expect(ok('https://SQS.us-east-1.amazonaws.com:443/123456789012/tasks-out-e')).toBe(false);
+    expect(ok(`${ACCOUNT_URL}/x/../tasks-out-e`)).toBe(false);
+    expect(ok(`${ACCOUNT_URL}/./tasks-out-e`)).toBe(false);
+    expect(ok(`${ACCOUNT_URL}/tasks-out-e#`)).toBe(false);
     expect(ok('http://127.0.0.1:9/123/tasks-out-x')).toBe(false);
     expect(ok('http://sqs.us-east-1.amazonaws.com/123456789012/tasks-out-e')).toBe(false);
     expect(ok('https://sqs.us-east-1.amazonaws.com:8443/123456789012/tasks-out-e')).toBe(false);

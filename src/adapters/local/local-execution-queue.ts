@@ -8,6 +8,7 @@ import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
 import { createResourceLimiter, resourceKey, type ResourceLimiter } from '../../streams/resource-limiter.js';
 import { runAttempt } from '../run-task.js';
+import { createPortabilityCheck, type PortabilityCheck } from './portability-check.js';
 
 /** Options of {@link LocalExecutionQueue}. */
 export interface LocalExecutionQueueOptions {
@@ -26,6 +27,14 @@ export interface LocalExecutionQueueOptions {
    * resource does not hold up tasks that need other ones. @default no limits
    */
   readonly resourceLimits?: ResourceUse;
+  /**
+   * Refuse what could not run on threads or SQS workers, as they would: a task with an argument
+   * the codec refuses (its id is random, so a checkpoint never skips it), a task not made by a
+   * registered operation (`new Task({ fn })`), a result that could not be sent back. Not strict,
+   * such tasks run and each operation gets one process warning (code `MAZEPA_LOCAL_ONLY`) per
+   * kind of problem; only the first result of each operation is checked. @default false
+   */
+  readonly strict?: boolean;
 }
 
 const KNOWN: KnownOptions<LocalExecutionQueueOptions> = {
@@ -33,6 +42,7 @@ const KNOWN: KnownOptions<LocalExecutionQueueOptions> = {
   scheduler: true,
   sliceMs: true,
   resourceLimits: true,
+  strict: true,
 };
 
 /** Tasks that wait for the same resources, in push order. */
@@ -69,6 +79,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
   readonly #executions = new Map<string, ExecutionSlot>();
   readonly #limiter: ResourceLimiter | undefined;
   readonly #blocked = new Map<string, Blocked>();
+  readonly #portability: PortabilityCheck;
   #pending: (Task | undefined)[] = [];
   #head = 0;
   #running = 0;
@@ -94,6 +105,11 @@ export class LocalExecutionQueue implements ExecutionQueue {
       limits === undefined
         ? undefined
         : createResourceLimiter(checkResources('LocalExecutionQueue', 'resourceLimits', limits));
+    const strict = options.strict ?? false;
+    if (typeof strict !== 'boolean') {
+      throw new TypeError(`LocalExecutionQueue: option 'strict' must be a boolean, received ${String(strict)}`);
+    }
+    this.#portability = createPortabilityCheck('LocalExecutionQueue', strict);
     this.#concurrency = concurrency;
     this.#sliceMs = sliceMs;
     this.#scheduler = options.scheduler ?? asyncScheduler;
@@ -111,6 +127,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
           ),
         );
       }
+      const refused = this.#portability.checkTask(task);
+      if (refused !== undefined) return Promise.reject(refused);
     }
     for (const task of tasks) this.#pending.push(task);
     this.#kick();
@@ -225,7 +243,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
         this.#limiter?.release(task.resources);
         this.#running--;
         if (this.#executions.get(task.executionId!) === slot) {
-          slot.subscriber.next({ taskId, attempt, outcome: late });
+          slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, late) });
         }
         this.#kick();
       },
@@ -233,7 +251,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
     );
     if (outcome !== undefined) {
       this.#limiter?.release(task.resources);
-      slot.subscriber.next({ taskId, attempt, outcome });
+      slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, outcome) });
     } else this.#running++;
   }
 }

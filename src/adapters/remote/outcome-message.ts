@@ -38,6 +38,7 @@ export function outcomeMessage(
     executionId: address.executionId,
     taskId: address.taskId,
     attempt: address.attempt,
+    ...(address.run === undefined ? {} : { run: address.run }),
     executionSecs: outcome.executionSecs,
   };
   let error = outcome.error;

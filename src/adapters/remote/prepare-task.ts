@@ -60,7 +60,8 @@ export function prepareTask(body: unknown, signingKey: SigningKey | undefined, m
   } catch (error) {
     return { ok: false, error: asError(error), reply, taskId: envelope.taskId };
   }
-  const runtimeLimitMs = envelope.runtimeLimitMs ?? operation.options.runtimeLimitMs;
+  // A limit in the message may shorten the operation's own, never lengthen it.
+  const runtimeLimitMs = smaller(envelope.runtimeLimitMs, operation.options.runtimeLimitMs);
   if (operation.kind === 'function') {
     return { ok: true, task: { envelope, fn: operation.fn, args: decoded.args, runtimeLimitMs } };
   }
@@ -69,6 +70,10 @@ export function prepareTask(body: unknown, signingKey: SigningKey | undefined, m
   // The instance is built when the task runs, so a throwing constructor fails the task.
   const fn = (...args: unknown[]): unknown => new cls(...constructorArgs).call(...args);
   return { ok: true, task: { envelope, fn, args: decoded.args, runtimeLimitMs } };
+}
+
+function smaller(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 function asError(error: unknown): Error {

@@ -1,3 +1,4 @@
+import { MAX_RUN_LENGTH } from '../../flows/envelope.js';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 
 /** Where and for what a worker sends an outcome. @internal */
@@ -6,6 +7,8 @@ export interface ReplyAddress {
   readonly executionId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** The run token to echo in the outcome, when the task message has one. */
+  readonly run?: string | undefined;
 }
 
 /**
@@ -17,10 +20,11 @@ export interface ReplyAddress {
 export function salvageReplyAddress(body: unknown): ReplyAddress | undefined {
   const fields = salvageFields(body);
   if (fields === undefined) return undefined;
-  const { replyTo, executionId, taskId, attempt } = fields;
+  const { replyTo, executionId, taskId, attempt, run } = fields;
   if (!isText(replyTo, 2048) || !isText(executionId, 256) || !isText(taskId, 4096)) return undefined;
   if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
-  return { replyTo, executionId, taskId, attempt };
+  if (run !== undefined && !isText(run, MAX_RUN_LENGTH)) return undefined;
+  return { replyTo, executionId, taskId, attempt, ...(run === undefined ? {} : { run }) };
 }
 
 /**

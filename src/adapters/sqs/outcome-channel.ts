@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../flows/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
@@ -34,13 +35,19 @@ export interface OutcomeChannelOptions {
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
  * few receivers that hand each decoded outcome on and delete the messages, and deleted when
- * the execution ends, however it ends. A message that is not a valid outcome of the execution
- * is deleted and reported, never fatal. Every call is retried on transient errors for up to the
- * outage budget; a receive that fails for longer, or finds the queue deleted, fails the execution.
+ * the execution ends, however it ends. A message that is not a valid outcome of this run of the
+ * execution is deleted and reported, never fatal. Every call is retried on transient errors for up
+ * to the outage budget; a receive that fails for longer, or finds the queue deleted, fails the
+ * execution.
  */
 export class OutcomeChannel {
   /** The queue's URL, once it exists: where workers send the outcomes. */
   readonly url: Promise<string>;
+  /**
+   * This run's token, sent in every task message and echoed in its outcome: an outcome without
+   * it (e.g. of an earlier run with the same execution id) is refused.
+   */
+  readonly run = randomBytes(18).toString('base64url');
   readonly #options: OutcomeChannelOptions;
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
@@ -151,9 +158,10 @@ export class OutcomeChannel {
 
   #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, payloads } = this.#options;
+    const { run } = this;
     if (isPayloadRef(body)) {
       const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
-      const options = { queueName, executionId, signingKey, payloads, consumed };
+      const options = { queueName, executionId, run, signingKey, payloads, consumed };
       this.#track(
         readOutcomeRef(body, options).then((read) => {
           if (!this.#abort.signal.aborted) this.#report(message, read, onReport);
@@ -161,7 +169,7 @@ export class OutcomeChannel {
       );
       return;
     }
-    this.#report(message, readOutcome(body, { queueName, executionId, signingKey }), onReport);
+    this.#report(message, readOutcome(body, { queueName, executionId, run, signingKey }), onReport);
   }
 
   #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {

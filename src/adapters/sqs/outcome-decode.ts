@@ -16,42 +16,50 @@ export interface ReadOutcome {
 }
 
 /**
- * @internal Decodes an outcome message of execution `executionId`, received on queue `queueName`.
- * Never throws: a message that does not decode or fails its signature check fails the task it
- * names where that task id (and this execution id) can still be read, so the task does not wait
- * for ever; else, like an outcome of another execution, it only comes back `rejected`.
+ * @internal Decodes an outcome message of run `run` of execution `executionId`, received on queue
+ * `queueName`. Never throws. A valid outcome of another execution or run only comes back
+ * `rejected`. So does a message that does not decode or fails its signature check when a
+ * signing key is set: unverified, it must not touch a task. Without a key, such a message fails
+ * the task it names when its execution, run and attempt can still be read (the task need not
+ * wait for ever); else it is only rejected.
  */
 export function readOutcome(
   body: unknown,
   options: {
     readonly queueName: string;
     readonly executionId: string;
+    readonly run: string;
     readonly signingKey: SigningKey | undefined;
     /** The size limit of the text. @default 256 KiB */
     readonly maxBytes?: number;
   },
 ): ReadOutcome {
-  const { queueName, executionId, signingKey, maxBytes } = options;
+  const { queueName, executionId, run, signingKey, maxBytes } = options;
   let decoded;
   try {
     decoded = decodeOutcomeEnvelope(body, { signingKey, maxBytes });
   } catch (error) {
     const reason = `not a valid outcome: ${error instanceof Error ? error.message : String(error)}`;
     const address = salvageOutcomeAddress(body);
-    if (address?.executionId !== executionId) return { report: undefined, rejected: reason, taskId: address?.taskId };
+    const ours = address?.executionId === executionId && address.run === run;
+    if (signingKey !== undefined || !ours) return { report: undefined, rejected: reason, taskId: address?.taskId };
     const { taskId, attempt } = address;
     const failure = new MazepaError(
       `Outcome queue '${queueName}' received an outcome of task ${taskId} that is ${reason}`,
-      {
-        taskId,
-        cause: error,
-      },
+      { taskId, cause: error },
     );
     const outcome = { error: serializeError(failure), executionSecs: 0 };
-    return { report: { taskId, outcome, ...(attempt === undefined ? {} : { attempt }) }, rejected: reason, taskId };
+    return { report: { taskId, outcome, attempt }, rejected: reason, taskId };
   }
   if (decoded.executionId !== executionId) {
     return { report: undefined, rejected: `an outcome of execution ${decoded.executionId}`, taskId: decoded.taskId };
+  }
+  if (decoded.run !== run) {
+    return {
+      report: undefined,
+      rejected: `an outcome of another run of execution ${executionId}`,
+      taskId: decoded.taskId,
+    };
   }
   return {
     report: { taskId: decoded.taskId, outcome: decoded.outcome, attempt: decoded.attempt },
@@ -60,16 +68,19 @@ export function readOutcome(
   };
 }
 
-/** The execution, task and attempt an unreadable outcome message names, where its JSON holds them. */
+/**
+ * The execution, run, task and attempt an unreadable outcome message names, where its JSON holds
+ * them all: without its attempt, a failure could not be told from a stale one.
+ */
 function salvageOutcomeAddress(
   body: unknown,
-): { executionId: string; taskId: string; attempt: number | undefined } | undefined {
+): { executionId: string; run: unknown; taskId: string; attempt: number } | undefined {
   const fields = salvageFields(body);
   if (fields === undefined) return undefined;
-  const { executionId, taskId, attempt } = fields;
+  const { executionId, taskId, attempt, run } = fields;
   if (typeof executionId !== 'string' || typeof taskId !== 'string' || taskId === '' || taskId.length > 4096) {
     return undefined;
   }
-  const valid = typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt >= 1;
-  return { executionId, taskId, attempt: valid ? attempt : undefined };
+  if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
+  return { executionId, run, taskId, attempt };
 }

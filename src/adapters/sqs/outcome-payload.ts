@@ -9,6 +9,8 @@ import type { PayloadStore } from './payload-store.js';
 export interface OutcomeRefOptions {
   readonly queueName: string;
   readonly executionId: string;
+  /** This run's token: a reference of another run is refused without reading its payload. */
+  readonly run: string;
   readonly signingKey: SigningKey | undefined;
   readonly payloads: PayloadStore | undefined;
   /** Called once the payload has been read (whether it could be trusted or not): delete it. */
@@ -23,7 +25,7 @@ export interface OutcomeRefOptions {
  * only the task the reference names.
  */
 export async function readOutcomeRef(body: string, options: OutcomeRefOptions): Promise<ReadOutcome> {
-  const { executionId, signingKey, payloads } = options;
+  const { executionId, run, signingKey, payloads } = options;
   let ref: PayloadRef;
   try {
     ref = decodePayloadRef(body, { signingKey });
@@ -32,6 +34,11 @@ export async function readOutcomeRef(body: string, options: OutcomeRefOptions): 
   }
   if (ref.executionId !== executionId) {
     return { report: undefined, rejected: `an outcome of execution ${ref.executionId}`, taskId: ref.taskId };
+  }
+  if (ref.run !== run) {
+    // Its payload is not this run's to read or delete: a lifecycle rule on the prefix removes it.
+    const rejected = `an outcome of another run of execution ${executionId}`;
+    return { report: undefined, rejected, taskId: ref.taskId };
   }
   const fail = (reason: string, cause?: unknown): ReadOutcome => {
     const error = new MazepaError(`The outcome of task ${ref.taskId} ${reason}`, { taskId: ref.taskId, cause });
@@ -54,7 +61,7 @@ export async function readOutcomeRef(body: string, options: OutcomeRefOptions): 
   options.consumed(ref);
   const read = readOutcome(text, { ...options, maxBytes: Number.POSITIVE_INFINITY });
   const { report } = read;
-  if (read.rejected === undefined && report !== undefined && !sameTask(ref, { executionId, ...report })) {
+  if (read.rejected === undefined && report !== undefined && !sameTask(ref, { executionId, run, ...report })) {
     return fail(`stored in s3://${ref.payload.bucket}/${ref.payload.key} names another task or attempt`);
   }
   return read;

@@ -4,7 +4,7 @@
  * (so a payload that cannot be read still fails its own task). Signed like every envelope when
  * a signing key is set, so the signature covers the reference and its checksum.
  */
-import { readEnvelope, type EnvelopeOptions } from '../../flows/envelope.js';
+import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from '../../flows/envelope.js';
 import { EnvelopeError } from '../../flows/envelope-error.js';
 import { intField, plainObject, stringField } from '../../flows/envelope-fields.js';
 import { signFields } from '../../flows/envelope-signing.js';
@@ -28,13 +28,15 @@ export interface PayloadRef {
   readonly executionId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** The run token of the task message (echoed in its outcome), when it has one. */
+  readonly run?: string | undefined;
   /** For a task: where its outcome goes. */
   readonly replyTo?: string | undefined;
   readonly payload: PayloadLocation;
 }
 
 const KIND = 'payload';
-const FIELDS = new Set(['v', 'kind', 'of', 'executionId', 'taskId', 'attempt', 'replyTo', 'payload', 'sig']);
+const FIELDS = new Set(['v', 'kind', 'of', 'executionId', 'taskId', 'attempt', 'run', 'replyTo', 'payload', 'sig']);
 const LOCATION_FIELDS = new Set(['bucket', 'key', 'size', 'sha256']);
 const WHAT = 'payload reference';
 // toMessageText keeps the order of the fields: every reference starts like this.
@@ -55,6 +57,7 @@ export function encodePayloadRef(ref: PayloadRef, options: EnvelopeOptions = {})
     taskId: ref.taskId,
     attempt: ref.attempt,
   };
+  if (ref.run !== undefined) fields.run = ref.run;
   if (ref.replyTo !== undefined) fields.replyTo = ref.replyTo;
   fields.payload = { ...ref.payload };
   if (options.signingKey !== undefined) fields.sig = signFields(fields, options.signingKey);
@@ -76,6 +79,7 @@ export function decodePayloadRef(text: unknown, options: EnvelopeOptions = {}): 
     executionId: stringField(fields, 'executionId', WHAT, 256),
     taskId: stringField(fields, 'taskId', WHAT),
     attempt: intField(fields, 'attempt', WHAT, 1),
+    run: fields.run === undefined ? undefined : stringField(fields, 'run', WHAT, MAX_RUN_LENGTH),
     replyTo: of === 'task' ? stringField(fields, 'replyTo', WHAT, 2048) : undefined,
     payload: {
       bucket: stringField(location, 'bucket', WHAT, 63),
@@ -86,17 +90,27 @@ export function decodePayloadRef(text: unknown, options: EnvelopeOptions = {}): 
   };
 }
 
-/** @internal Whether a decoded message is the one its reference announced. */
+/** @internal Whether a decoded message is the one its reference announced (same run token too). */
 export function sameTask(
   ref: PayloadRef,
-  decoded: { readonly executionId: string; readonly taskId: string; readonly attempt?: number | undefined },
+  decoded: {
+    readonly executionId: string;
+    readonly taskId: string;
+    readonly attempt?: number | undefined;
+    readonly run?: string | undefined;
+  },
 ): boolean {
-  return ref.executionId === decoded.executionId && ref.taskId === decoded.taskId && ref.attempt === decoded.attempt;
+  return (
+    ref.executionId === decoded.executionId &&
+    ref.taskId === decoded.taskId &&
+    ref.attempt === decoded.attempt &&
+    ref.run === decoded.run
+  );
 }
 
 /** @internal Where the outcome of a task reference goes; none for an outcome reference. */
 export function replyOf(ref: PayloadRef | undefined): ReplyAddress | undefined {
   if (ref?.of !== 'task' || ref.replyTo === undefined) return undefined;
-  const { replyTo, executionId, taskId, attempt } = ref;
-  return { replyTo, executionId, taskId, attempt };
+  const { replyTo, executionId, taskId, attempt, run } = ref;
+  return { replyTo, executionId, taskId, attempt, ...(run === undefined ? {} : { run }) };
 }

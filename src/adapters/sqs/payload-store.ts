@@ -9,6 +9,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { encodePayloadRef, type PayloadLocation, type PayloadRef } from './payload-ref.js';
 import { PayloadError } from './payload-error.js';
 import type { SigningKey } from '../../flows/envelope-signing.js';
+import { retrying, type RetryPolicy } from './sqs-retry.js';
 
 /** @internal The key prefix of every stored payload. */
 export const PAYLOAD_PREFIX = 'mazepa-payloads/';
@@ -16,14 +17,28 @@ export const PAYLOAD_PREFIX = 'mazepa-payloads/';
 /** @internal The task a payload belongs to. */
 export type PayloadOwner = Omit<PayloadRef, 'payload'>;
 
-/** @internal A bucket and the client that reaches it. */
+/**
+ * @internal A bucket and the client that reaches it. Every S3 call is retried on transient errors
+ * for up to the outage budget of `retry`, like the SQS calls.
+ */
 export class PayloadStore {
   constructor(
     readonly client: S3Client,
     readonly bucket: string,
     /** Message texts over this many UTF-8 bytes are stored. */
     readonly thresholdBytes: number,
+    readonly retry: RetryPolicy,
   ) {}
+
+  /** The same bucket, its calls retried by `retry` (a worker's budget). */
+  withRetry(retry: RetryPolicy): PayloadStore {
+    return new PayloadStore(this.client, this.bucket, this.thresholdBytes, retry);
+  }
+
+  /** Runs one S3 call, retrying transient errors (reported with the bucket as `s3://bucket`). */
+  #call<T>(operation: string, bucket: string, call: () => Promise<T>): Promise<T> {
+    return retrying(this.retry, operation, `s3://${bucket}`, call);
+  }
 
   /** Stores `text` and returns the reference message that stands for it. */
   async offload(text: string, owner: PayloadOwner, signingKey: SigningKey | undefined): Promise<string> {
@@ -33,8 +48,10 @@ export class PayloadStore {
       `.${owner.attempt}.${owner.of}.${randomBytes(4).toString('hex')}`;
     const payload: PayloadLocation = { bucket: this.bucket, key, size: bytes.length, sha256: sha256(bytes) };
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/json' }),
+      await this.#call('PutObject', this.bucket, () =>
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/json' }),
+        ),
       );
     } catch (error) {
       throw this.#error(`could not be stored: ${messageOf(error)}`, payload, error, owner.taskId);
@@ -47,9 +64,11 @@ export class PayloadStore {
     const { payload } = ref;
     let bytes: Uint8Array;
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: payload.bucket, Key: payload.key }));
-      if (response.Body === undefined) throw new Error('the response has no body');
-      bytes = await response.Body.transformToByteArray();
+      bytes = await this.#call('GetObject', payload.bucket, async () => {
+        const response = await this.client.send(new GetObjectCommand({ Bucket: payload.bucket, Key: payload.key }));
+        if (response.Body === undefined) throw new Error('the response has no body');
+        return response.Body.transformToByteArray();
+      });
     } catch (error) {
       throw this.#error(`could not be read: ${messageOf(error)}`, payload, error, ref.taskId);
     }
@@ -70,7 +89,9 @@ export class PayloadStore {
   /** Deletes a consumed payload. */
   async remove(payload: PayloadLocation): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: payload.bucket, Key: payload.key }));
+      await this.#call('DeleteObject', payload.bucket, () =>
+        this.client.send(new DeleteObjectCommand({ Bucket: payload.bucket, Key: payload.key })),
+      );
     } catch (error) {
       throw this.#error(`could not be deleted: ${messageOf(error)}`, payload, error, undefined);
     }

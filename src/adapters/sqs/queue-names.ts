@@ -18,12 +18,16 @@ export function queueNameFromUrl(url: string): string {
  * @internal Whether `replyTo` is the URL of an outcome queue of the task queue at `taskQueueUrl`:
  * the same origin (protocol, host and port) and account path, and a queue name starting with
  * `prefix`. A worker replies only to such a URL: a forged reply address must not make it send
- * signed requests to another host or into another account.
+ * signed requests to another host or into another account. `replyTo` must be in normal form
+ * (what `new URL(replyTo).href` gives), so the URL checked is exactly the URL a reply goes to.
  */
 export function isOutcomeQueueUrl(replyTo: string, taskQueueUrl: string, prefix: string): boolean {
   const reply = parseHttpUrl(replyTo);
   const task = parseHttpUrl(taskQueueUrl.replace(/\/+$/, ''));
   if (reply === undefined || task === undefined || reply.origin !== task.origin) return false;
+  // The address checked is the one used: only a URL already in normal form (no `..`, no default
+  // port, no upper-case host, no escapes to undo) is accepted, so nothing rewrites it afterwards.
+  if (reply.href !== replyTo || /[?#]/.test(replyTo)) return false;
   if (reply.username !== '' || reply.password !== '' || reply.search !== '' || reply.hash !== '') return false;
   const parent = (path: string): string => path.slice(0, path.lastIndexOf('/') + 1);
   const name = reply.pathname.slice(reply.pathname.lastIndexOf('/') + 1);

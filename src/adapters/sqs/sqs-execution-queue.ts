@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../flows/codec/codec-error.js';
 import { encodeTaskEnvelope, taskEnvelopeOf } from '../../flows/envelope.js';
+import { lookupOperation } from '../../flows/registry.js';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../../flows/envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import type { Task } from '../../flows/task.js';
@@ -79,7 +80,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#payloads =
       payloadBucket === undefined
         ? undefined
-        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes);
+        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes, this.#retry);
   }
 
   /**
@@ -99,7 +100,11 @@ export class SqsExecutionQueue implements ExecutionQueue {
       this.#connection = connection;
       connection.catch(() => (this.#connection = undefined)); // a later call tries again
     }
-    return this.#connection.then((connection) => ({ ...connection, retry }));
+    return this.#connection.then((connection) => ({
+      ...connection,
+      retry,
+      payloads: connection.payloads?.withRetry(retry),
+    }));
   }
 
   async #connect(retry: RetryPolicy): Promise<SqsConnection> {
@@ -133,7 +138,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(await this.#message(task, await channel.url));
+      messages.push(await this.#message(task, await channel.url, channel.run));
     }
     const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
     await sendAll(to, messages, this.#sends);
@@ -193,13 +198,20 @@ export class SqsExecutionQueue implements ExecutionQueue {
     return this.#url;
   }
 
-  async #message(task: Task, replyTo: string): Promise<OutgoingMessage> {
+  async #message(task: Task, replyTo: string, run: string): Promise<OutgoingMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
+    // A task made with `new Task({ fn })` names an operation no worker registered either.
+    if (lookupOperation(task.operationName) === undefined) {
+      throw refuse(
+        `its operation '${task.operationName}' is not registered in this process, so no worker can know it; ` +
+          'make it with taskableOperation or taskableOperationCls',
+      );
+    }
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo), { signingKey: this.#options.signingKey });
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run), { signingKey: this.#options.signingKey });
     } catch (error) {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }
@@ -207,7 +219,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     const payloads = this.#payloads;
     if (payloads !== undefined && bytes > payloads.thresholdBytes) {
       const { executionId, id: taskId, attempt } = task;
-      const owner = { of: 'task', executionId: executionId!, taskId, attempt, replyTo } as const;
+      const owner = { of: 'task', executionId: executionId!, taskId, attempt, run, replyTo } as const;
       const ref = await payloads.offload(body, owner, this.#options.signingKey);
       return { body: ref, bytes: messageBytes(ref) };
     }

@@ -1,4 +1,5 @@
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
+import type { SerializedError } from '../../flows/serialized-error.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import type { SqsExecutionQueue } from './sqs-execution-queue.js';
 import { outageBudget, wholeNumber } from './sqs-options.js';
@@ -68,6 +69,16 @@ export type WorkerEvent =
       readonly attempt: number;
       readonly failed: boolean;
       readonly executionSecs: number;
+      /** Why the task failed (name, message, stack), when it did. */
+      readonly error?: SerializedError;
+    }
+  | {
+      /** A task of an execution that has ended (its outcome queue is gone): deleted, not run. */
+      readonly type: 'task_dropped';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
     }
   | {
       readonly type: 'message_rejected';

@@ -65,9 +65,10 @@ export async function outcomeBody(
   if (payloads === undefined) return outcomeMessage(envelope, outcome, signingKey);
   const message = outcomeMessage(envelope, outcome, signingKey, Number.POSITIVE_INFINITY);
   if (messageBytes(message.body) <= payloads.thresholdBytes) return message;
-  const { executionId, taskId, attempt } = envelope;
+  const { executionId, taskId, attempt, run } = envelope;
   try {
-    const body = await payloads.offload(message.body, { of: 'outcome', executionId, taskId, attempt }, signingKey);
+    const owner = { of: 'outcome', executionId, taskId, attempt, run } as const;
+    const body = await payloads.offload(message.body, owner, signingKey);
     return { body, failed: message.failed };
   } catch (error) {
     return outcomeMessage(envelope, { error: serializeError(error), executionSecs: outcome.executionSecs }, signingKey);

@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { MazepaError } from '../../flows/errors.js';
-import { serializeError } from '../../flows/serialized-error.js';
+import { serializeError, withoutStacks } from '../../flows/serialized-error.js';
 import { outcomeMessage } from '../remote/outcome-message.js';
 import { prepareTask } from '../remote/prepare-task.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
@@ -11,6 +11,7 @@ import { isOutcomeQueueUrl } from './queue-names.js';
 import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { isAbort, isQueueMissing } from './sqs-error.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
+import { OutcomeQueues } from './outcome-queues.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { loadTaskPayload, outcomeBody } from './worker-payloads.js';
 import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
@@ -27,7 +28,8 @@ import {
  * Runs tasks from an SQS task queue in this process until stopped (by `signal`, `maxRuntimeMs`
  * or `idleTimeoutMs`), then lets the running tasks finish and resolves to a summary. Keeps up to
  * `concurrency` tasks running, extends their messages' visibility while they run, sends each
- * outcome to its execution's outcome queue and only then deletes the task message. A message
+ * outcome to its execution's outcome queue and only then deletes the task message; a task
+ * whose outcome queue is gone (its execution has ended) is deleted without running. A message
  * that does not decode, fails its signature or names an unregistered operation is never run:
  * it is failed back to its execution where its reply address can be read (and, with a signing
  * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
@@ -56,8 +58,8 @@ class SqsWorker {
   readonly #slots: WorkerSlots;
   readonly #replies;
   readonly #deletes;
-  /** Executions whose outcome queue is gone: they are over, their tasks are not run. */
-  readonly #ended = new Set<string>();
+  /** What is known of the outcome queues replied to: a task whose queue is gone is not run. */
+  readonly #outcomeQueues: OutcomeQueues;
   readonly #counts = { succeeded: 0, failed: 0, rejected: 0 };
   readonly #heartbeat: VisibilityHeartbeat;
   readonly #finishing = new Set<Promise<void>>();
@@ -72,6 +74,7 @@ class SqsWorker {
     );
     this.#replies = replyBatcher(queue);
     this.#deletes = deleteBatcher(queue);
+    this.#outcomeQueues = new OutcomeQueues(queue.client);
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
     // A stopping worker runs no more tasks: those still waiting for a resource go back to the queue.
@@ -188,8 +191,13 @@ class SqsWorker {
       );
       return this.#reject(message, receipt, error, undefined, envelope.taskId);
     }
-    if (this.#ended.has(envelope.executionId)) return this.#consume(receipt, ref);
     const { taskId, operationName, executionId, attempt } = envelope;
+    // An execution whose outcome queue is gone has ended (cancelled, failed or done): nobody
+    // waits for this task. Only the queue this message names counts, never its execution id.
+    if (!(await this.#outcomeQueues.exists(envelope.replyTo))) {
+      this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
+      return this.#consume(receipt, ref);
+    }
     const use = this.#resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
     if (use !== undefined) {
       const impossible = this.#resources.impossible(use);
@@ -213,7 +221,20 @@ class SqsWorker {
     if (!(await this.#sendReply(envelope, reply))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
     const executionSecs = outcome.executionSecs;
-    this.#o.onEvent({ type: 'task_finished', taskId, operationName, executionId, attempt, failed, executionSecs });
+    const finished = {
+      type: 'task_finished',
+      taskId,
+      operationName,
+      executionId,
+      attempt,
+      failed,
+      executionSecs,
+    } as const;
+    // A task that returned a value that could not be sent back failed in the outcome message only.
+    const error = failed
+      ? (outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' })
+      : undefined;
+    this.#o.onEvent(error === undefined ? finished : { ...finished, error });
     await this.#consume(receipt, ref);
   }
 
@@ -245,9 +266,10 @@ class SqsWorker {
       reason: error.message,
     } as const;
     if (!reported) return this.#o.onEvent({ ...event, reported }); // left to the dead-letter queue
+    // What is wrong with the message, without the worker's stack: its file paths are nobody's business.
     const { body } = outcomeMessage(
       to,
-      { error: serializeError(error), executionSecs: 0 },
+      { error: withoutStacks(serializeError(error)), executionSecs: 0 },
       this.#queue.options.signingKey,
     );
     const sent = await this.#sendReply(to, body);
@@ -275,7 +297,7 @@ class SqsWorker {
         this.#o.onEvent({ type: 'worker_error', error });
         return false;
       }
-      this.#ended.add(to.executionId); // the execution is over: nobody waits for this outcome
+      this.#outcomeQueues.markGone(to.replyTo); // that run is over: nobody waits for this outcome
       return true;
     }
   }

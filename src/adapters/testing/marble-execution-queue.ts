@@ -9,7 +9,8 @@ export interface MarbleExecutionQueueOptions {
   /**
    * The work of one attempt, as an Observable in virtual time: its first value is the task's
    * return value (completing without one returns `undefined`), an error fails the attempt.
-   * Typically `({ operationName }) => cold('--a|', { a: 1 })` from the TestScheduler helpers.
+   * Typically `({ operationName }) => cold('--a|', { a: 1 })` from the TestScheduler helpers;
+   * `isTaskOf(operation, task)` narrows the task to that operation's typed arguments.
    */
   readonly work: (task: Task) => Observable<unknown>;
   /** The clock for pushes and timings. @default asyncScheduler (virtual inside `TestScheduler.run`) */

@@ -1,7 +1,7 @@
 import { encodeValue } from '../../flows/codec/index.js';
 import { MazepaError } from '../../flows/errors.js';
-import { lookupOperation } from '../../flows/registry.js';
 import type { Task } from '../../flows/task.js';
+import { whyLocalOnly } from '../remote/portability.js';
 import type { ThreadTaskMessage } from './thread-message.js';
 
 /**
@@ -24,15 +24,8 @@ export function encodeThreadTask(task: Task, key: number): ThreadTaskMessage {
       },
     );
   };
-  if (task.unencodable !== undefined) refuse(task.unencodable);
-  const operation = lookupOperation(operationName);
-  if (operation === undefined) {
-    refuse('its operation is not registered; make it with taskableOperation or taskableOperationCls');
-  } else if (operation.kind === 'function' ? operation.fn !== task.fn : task.constructorArgs === undefined) {
-    refuse(
-      `it was made by hand under the name of the registered ${operation.kind} '${operationName}'; use its makeTask`,
-    );
-  }
+  const localOnly = whyLocalOnly(task);
+  if (localOnly !== undefined) refuse(localOnly);
   let args;
   let constructorArgs;
   try {

@@ -57,8 +57,11 @@ export function decodeError(payload: unknown, depth: number, decode: Recurse<unk
   if (stack !== undefined && typeof stack !== 'string') throw malformed('"stack" must be a string');
   if (rawErrors !== undefined && !Array.isArray(rawErrors)) throw malformed('"errors" must be an array');
   if (props !== undefined && !isRecord(props)) throw malformed('"props" must be an object');
-  if (props !== undefined && Object.hasOwn(props, '__proto__')) {
-    throw malformed('"props" has the forbidden key "__proto__"');
+  if (props !== undefined) {
+    // An error's texts are strings wherever it is read: props must not replace them.
+    for (const key of ['__proto__', 'name', 'message', 'stack', 'cause']) {
+      if (Object.hasOwn(props, key)) throw malformed(`"props" has the forbidden key ${quote(key)}`);
+    }
   }
   let errors: unknown[] | undefined;
   const decodedProps: [string, unknown][] = [];
