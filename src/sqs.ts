@@ -9,6 +9,7 @@ export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } f
 export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/task-router.js';
 export { SqsQueueError } from './adapters/sqs/sqs-error.js';
 export type { SqsCallRetried } from './adapters/sqs/sqs-retry.js';
+export { PayloadError } from './adapters/sqs/payload-error.js';
 
 // Looking after the queues: outcome queues of dead runs, the dead-letter queue
 export {

@@ -13,6 +13,7 @@ export interface QueueFlags {
   readonly resumeEmpty?: number;
   readonly resumeWait?: number;
   readonly signingKeyEnv?: string;
+  readonly payloadBucket?: string;
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
   readonly maxOutageMs?: number;
@@ -28,6 +29,9 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   const resourceLimits = parseLimits(flags.resourceLimit);
   if (flags.maxOutageMs !== undefined && flags.queueName === undefined && flags.queueUrl === undefined) {
     throw new UsageError('--max-outage-ms applies to an SQS queue: give --queue-name (or --queue-url) too');
+  }
+  if (flags.payloadBucket !== undefined && flags.queueName === undefined && flags.queueUrl === undefined) {
+    throw new UsageError('--payload-bucket applies to an SQS queue: give --queue-name or --queue-url too');
   }
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
     return new LocalExecutionQueue({
@@ -49,7 +53,7 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   }
   if (sqs.SqsExecutionQueue === undefined) throw new UsageError('--queue-name: this mazepa has no SqsExecutionQueue');
   const options: Record<string, unknown> = {};
-  for (const key of ['queueName', 'queueUrl', 'region', 'endpoint'] as const) {
+  for (const key of ['queueName', 'queueUrl', 'region', 'endpoint', 'payloadBucket'] as const) {
     if (flags[key] !== undefined) options[key] = flags[key];
   }
   if (flags.visibilityTimeout !== undefined) options['visibilityTimeoutSec'] = flags.visibilityTimeout;

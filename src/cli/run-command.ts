@@ -67,6 +67,7 @@ export function runCommand(): Command {
       'how long SQS calls may fail with transient errors (retried meanwhile) before the run fails (default: 300000)',
       parseOutageMs,
     )
+    .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
     .option('--strict', 'refuse tasks (and results) that could not run on threads or SQS workers, as they would')

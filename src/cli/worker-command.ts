@@ -17,6 +17,7 @@ export interface WorkerFlags {
   readonly idleTimeout?: number;
   readonly visibilityTimeout?: number;
   readonly signingKeyEnv?: string;
+  readonly payloadBucket?: string;
   readonly verbose?: boolean;
   readonly resourceLimit?: readonly string[];
   readonly maxOutageMs?: number;
@@ -54,6 +55,7 @@ export function workerCommand(): Command {
       'how long SQS calls may fail with transient errors (retried meanwhile) before the worker exits (default: 300000)',
       parseOutageMs,
     )
+    .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--verbose', 'print a line per task')
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
@@ -107,6 +109,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
       ...(flags.visibilityTimeout === undefined ? {} : { visibilityTimeoutSec: flags.visibilityTimeout }),
       ...(signingKey === undefined ? {} : { signingKey }),
       ...(flags.maxOutageMs === undefined ? {} : { maxOutageMs: flags.maxOutageMs }),
+      ...(flags.payloadBucket === undefined ? {} : { payloadBucket: flags.payloadBucket }),
     });
   } catch (error) {
     log(`mazepa worker: ${(error as Error).message}`);

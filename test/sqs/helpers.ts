@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -45,6 +46,7 @@ export function workerEnv(endpoint: string): NodeJS.ProcessEnv {
     ...process.env,
     AWS_REGION: REGION,
     AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_S3: endpoint, // the emulator serves S3 on the same port
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -121,6 +123,19 @@ export async function killWorkers(): Promise<void> {
   const running = [...children];
   for (const child of running) child.kill('SIGKILL');
   await Promise.all(running.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+}
+
+/** An S3 client for the emulator (path-style addressing), with `bucket` created. */
+export async function s3Client(endpoint: string, bucket: string): Promise<S3Client> {
+  const client = new S3Client({ endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return client;
+}
+
+/** The keys of the objects in `bucket` under `prefix`. */
+export async function objectKeys(client: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const { Contents } = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (Contents ?? []).map((o) => o.Key!).sort();
 }
 
 /** The names of the queues on the emulator whose name starts with `prefix`. */

@@ -5,6 +5,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, encodeTaskEnvelope, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { isOutcomeQueueUrl } from '../../src/adapters/sqs/queue-names.js';
+import { isOutcomePack, unpackOutcomes } from '../../src/adapters/sqs/outcome-pack.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 const KEY = 'reply-test-key';
@@ -105,7 +106,10 @@ describe('runWorker', () => {
     expect(summary).toMatchObject({ succeeded: 1, failed: 0, rejected: 7 });
     const replies = sent.filter((s) => s.name === 'SendMessageBatch');
     expect(replies.map((s) => s.input.QueueUrl)).toEqual(replies.map(() => OUTCOME_QUEUE_URL));
-    expect(replies.flatMap((s) => s.input.Entries)).toHaveLength(2); // 'valid' and 'unknown-op'
+    // Two outcomes ('valid' and 'unknown-op'), alone or packed in one message.
+    const bodies = replies.flatMap((s) => s.input.Entries.map((e: { MessageBody: string }) => e.MessageBody));
+    const outcomes = bodies.flatMap((b: string) => (isOutcomePack(b) ? unpackOutcomes(b) : [b]));
+    expect(outcomes.map((b: string) => JSON.parse(b).taskId).sort()).toEqual(['unknown-op', 'valid']);
     const rejected = events.filter((e) => e.type === 'message_rejected');
     expect(Object.fromEntries(rejected.map((e) => [e.taskId, e.reported]))).toEqual({
       'other-host': false,

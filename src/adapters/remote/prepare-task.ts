@@ -27,14 +27,14 @@ export type Preparation =
  * Decodes and checks a task message and finds its operation in the registry; nothing in the
  * message is evaluated. A message that does not decode, fails its signature check or names an
  * operation this process has not registered is rejected, with its reply address if readable
- * and, when `signingKey` is set, verified. Never throws.
+ * and, when `signingKey` is set, verified. `maxBytes` limits the text (default 256 KiB). Never throws.
  *
  * @internal
  */
-export function prepareTask(body: unknown, signingKey: SigningKey | undefined): Preparation {
+export function prepareTask(body: unknown, signingKey: SigningKey | undefined, maxBytes?: number): Preparation {
   let envelope: TaskEnvelope;
   try {
-    envelope = decodeTaskEnvelope(body, { signingKey });
+    envelope = decodeTaskEnvelope(body, { signingKey, maxBytes });
   } catch (error) {
     const salvaged = salvageReplyAddress(body);
     // With a signing key, an address in a message that did not verify is the sender's word: no

@@ -1,3 +1,9 @@
+/**
+ * @internal How long outcomes and deletions are gathered before they are sent: fewer, fuller
+ * requests for a few ms of latency.
+ */
+export const GATHER_MS = 10;
+
 /** Sends one batch: one result per item, `undefined` for success. @internal */
 export type BatchHandler<T> = (key: string, items: readonly T[]) => Promise<readonly (Error | undefined)[]>;
 
@@ -8,9 +14,9 @@ interface Entry<T> {
 }
 
 /**
- * @internal Gathers what is added in one turn of the event loop into batches per key (at most
- * `maxItems` each, and within `fits`), without waiting any longer than that turn: tasks that
- * finish together share one SendMessageBatch or DeleteMessageBatch.
+ * @internal Gathers what is added in one turn of the event loop (or, with `delayMs`, within that
+ * many ms of the first) into batches per key (at most `maxItems` each, and within `fits`): tasks
+ * that finish together share one SendMessageBatch or DeleteMessageBatch.
  */
 export class MicroBatcher<T> {
   readonly #handler: BatchHandler<T>;
@@ -19,11 +25,19 @@ export class MicroBatcher<T> {
   #pending = new Map<string, Entry<T>[]>();
   #scheduled = false;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #delayMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(handler: BatchHandler<T>, maxItems = 10, fits: (batch: readonly T[], item: T) => boolean = () => true) {
+  constructor(
+    handler: BatchHandler<T>,
+    maxItems = 10,
+    fits: (batch: readonly T[], item: T) => boolean = () => true,
+    delayMs = 0,
+  ) {
     this.#handler = handler;
     this.#maxItems = maxItems;
     this.#fits = fits;
+    this.#delayMs = delayMs;
   }
 
   /** Resolves once `item` is sent in a batch, rejects with its own error. */
@@ -34,7 +48,8 @@ export class MicroBatcher<T> {
       entries.push({ item, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        if (this.#delayMs === 0) setImmediate(() => this.#flush());
+        else this.#timer = setTimeout(() => this.#flush(), this.#delayMs);
       }
     });
   }
@@ -48,6 +63,8 @@ export class MicroBatcher<T> {
   }
 
   #flush(): void {
+    if (!this.#scheduled) return; // flushed by drain() already
+    clearTimeout(this.#timer);
     this.#scheduled = false;
     const pending = this.#pending;
     this.#pending = new Map();

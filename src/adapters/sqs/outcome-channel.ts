@@ -5,8 +5,13 @@ import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
-import { readOutcome } from './outcome-decode.js';
+import { readOutcome, type ReadOutcome } from './outcome-decode.js';
+import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
+import { isOutcomePack, unpackOutcomes } from './outcome-pack.js';
+import { readOutcomeRef } from './outcome-payload.js';
+import { isPayloadRef, type PayloadRef } from './payload-ref.js';
+import type { PayloadStore } from './payload-store.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { isAbort } from './sqs-error.js';
 import { retrying, type RetryPolicy } from './sqs-retry.js';
@@ -17,6 +22,8 @@ export interface OutcomeChannelOptions {
   readonly name: string;
   readonly executionId: string;
   readonly signingKey: SigningKey | undefined;
+  /** Where outcomes too big for a message are read from. */
+  readonly payloads: PayloadStore | undefined;
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
@@ -49,6 +56,16 @@ export class OutcomeChannel {
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
+  /** Deletions of received messages, gathered over the receivers into batches of ten. */
+  readonly #deleter = new MicroBatcher<string>(
+    async (url, receipts) => {
+      await this.#delete(url, receipts);
+      return receipts.map(() => undefined);
+    },
+    10,
+    undefined,
+    GATHER_MS,
+  );
   #loops: Promise<void>[] = [];
   readonly #heartbeat: OutcomeHeartbeat | undefined;
 
@@ -129,15 +146,43 @@ export class OutcomeChannel {
         this.#hand(message, onReport);
         if (message.ReceiptHandle !== undefined) receipts.push(message.ReceiptHandle);
       }
-      if (receipts.length > 0 && !signal.aborted) this.#track(this.#delete(url, receipts));
+      if (signal.aborted) continue;
+      for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
     }
   }
 
-  /** Hands on the report a message makes, reporting one that is not a valid outcome. */
+  /** Hands on the reports a message makes (one per outcome of a pack), reporting bad ones. */
   #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
-    const { executionId, name: queueName, signingKey, onEvent } = this.#options;
+    if (!isOutcomePack(message.Body)) return this.#handOne(message, message.Body, onReport);
+    let bodies: string[];
+    try {
+      bodies = unpackOutcomes(message.Body);
+    } catch (error) {
+      const reason = `not a valid outcome pack: ${(error as Error).message}`;
+      return this.#report(message, { report: undefined, rejected: reason, taskId: undefined }, onReport);
+    }
+    for (const body of bodies) this.#handOne(message, body, onReport);
+  }
+
+  #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, name: queueName, signingKey, payloads } = this.#options;
     const { run } = this;
-    const { report, rejected, taskId } = readOutcome(message.Body, { queueName, executionId, run, signingKey });
+    if (isPayloadRef(body)) {
+      const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
+      const options = { queueName, executionId, run, signingKey, payloads, consumed };
+      this.#track(
+        readOutcomeRef(body, options).then((read) => {
+          if (!this.#abort.signal.aborted) this.#report(message, read, onReport);
+        }),
+      );
+      return;
+    }
+    this.#report(message, readOutcome(body, { queueName, executionId, run, signingKey }), onReport);
+  }
+
+  #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, name: queueName, onEvent } = this.#options;
+    const { report, rejected, taskId } = read;
     if (rejected !== undefined) {
       const messageId = message.MessageId ?? '?';
       const failedTask = report !== undefined;
@@ -163,6 +208,15 @@ export class OutcomeChannel {
       );
     } catch {
       // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
+    }
+  }
+
+  async #removePayload(ref: PayloadRef): Promise<void> {
+    const { name: queueName, payloads, onEvent } = this.#options;
+    try {
+      await payloads?.remove(ref.payload);
+    } catch (error) {
+      onEvent({ type: 'payload_not_deleted', queueName, bucket: ref.payload.bucket, key: ref.payload.key, error });
     }
   }
 

@@ -30,12 +30,14 @@ export function readOutcome(
     readonly executionId: string;
     readonly run: string;
     readonly signingKey: SigningKey | undefined;
+    /** The size limit of the text. @default 256 KiB */
+    readonly maxBytes?: number;
   },
 ): ReadOutcome {
-  const { queueName, executionId, run, signingKey } = options;
+  const { queueName, executionId, run, signingKey, maxBytes } = options;
   let decoded;
   try {
-    decoded = decodeOutcomeEnvelope(body, { signingKey });
+    decoded = decodeOutcomeEnvelope(body, { signingKey, maxBytes });
   } catch (error) {
     const reason = `not a valid outcome: ${error instanceof Error ? error.message : String(error)}`;
     const address = salvageOutcomeAddress(body);

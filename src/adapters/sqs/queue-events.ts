@@ -14,6 +14,8 @@ import type { SqsCallRetried } from './sqs-retry.js';
  *   same moment as another process, which won with other settings; that queue is used as it is.
  * - `queue_not_deleted`: an ended execution's outcome queue could not be deleted; delete
  *   `queueUrl` yourself (it also expires with its messages, but the queue stays).
+ * - `payload_not_deleted`: a consumed payload object (see `payloadBucket`) could not be deleted;
+ *   delete it yourself, or let a lifecycle rule on its prefix do it.
  *
  * @example
  * ```ts
@@ -49,6 +51,13 @@ export type SqsQueueEvent =
       readonly type: 'queue_not_deleted';
       readonly queueName: string;
       readonly queueUrl: string;
+      readonly error: unknown;
+    }
+  | {
+      readonly type: 'payload_not_deleted';
+      readonly queueName: string;
+      readonly bucket: string;
+      readonly key: string;
       readonly error: unknown;
     };
 
@@ -101,6 +110,11 @@ export function describeQueueEvent(event: SqsQueueEvent): string {
     case 'queue_not_deleted':
       return (
         `outcome queue '${event.queueName}' could not be deleted, delete it by hand: ${event.queueUrl} ` +
+        `(${event.error instanceof Error ? event.error.message : String(event.error)})`
+      );
+    case 'payload_not_deleted':
+      return (
+        `the payload s3://${event.bucket}/${event.key} read from '${event.queueName}' could not be deleted ` +
         `(${event.error instanceof Error ? event.error.message : String(event.error)})`
       );
   }

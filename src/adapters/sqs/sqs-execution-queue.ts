@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../flows/codec/codec-error.js';
@@ -11,6 +12,7 @@ import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queu
 import type { PreviousRun, QueueAttachment } from '../../streams/queue-attachment.js';
 import { ensureTaskQueue, queueVisibility } from './ensure-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
+import { PayloadStore } from './payload-store.js';
 import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
 import { planExecution, type PlannedExecution } from './reattach.js';
 import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
@@ -27,6 +29,8 @@ export interface SqsConnection {
   readonly outcomePrefix: string;
   /** How the calls retry transient errors. */
   readonly retry: RetryPolicy;
+  /** Where messages too big for SQS go, when a payload bucket is set. */
+  readonly payloads?: PayloadStore | undefined;
 }
 
 /**
@@ -53,6 +57,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly #options: ResolvedSqsOptions;
   readonly #client: SQSClient;
   readonly #ownsClient: boolean;
+  readonly #payloads: PayloadStore | undefined;
+  readonly #ownsS3Client: boolean;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
   /** Executions `attach` prepared, until their outcomes are subscribed to. */
@@ -73,6 +79,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#sends = createLimiter(this.#options.sendConcurrency);
     const { maxOutageMs, onEvent } = this.#options;
     this.#retry = { maxOutageMs, onRetry: onEvent };
+    const { payloadBucket, payloadThresholdBytes, s3Client } = this.#options;
+    this.#ownsS3Client = payloadBucket !== undefined && s3Client === undefined;
+    this.#payloads =
+      payloadBucket === undefined
+        ? undefined
+        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes, this.#retry);
   }
 
   /**
@@ -92,7 +104,11 @@ export class SqsExecutionQueue implements ExecutionQueue {
       this.#connection = connection;
       connection.catch(() => (this.#connection = undefined)); // a later call tries again
     }
-    return this.#connection.then((connection) => ({ ...connection, retry }));
+    return this.#connection.then((connection) => ({
+      ...connection,
+      retry,
+      payloads: connection.payloads?.withRetry(retry),
+    }));
   }
 
   async #connect(retry: RetryPolicy): Promise<SqsConnection> {
@@ -109,6 +125,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       options,
       outcomePrefix: outcomeQueuePrefix(queueName),
       retry,
+      payloads: this.#payloads,
     };
   }
 
@@ -125,7 +142,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(this.#message(task, await channel.url, channel.run));
+      messages.push(await this.#message(task, await channel.url, channel.run));
     }
     const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
     await sendAll(to, messages, this.#sends);
@@ -164,6 +181,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
         ...(plan === undefined ? {} : { run: plan.run }),
         executionId,
         signingKey: this.#options.signingKey,
+        payloads: this.#payloads,
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
         onEvent: this.#options.onEvent,
@@ -198,7 +216,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
-    if (this.#ownsClient && this.#executions.size === 0) this.#client.destroy();
+    if (this.#executions.size > 0) return;
+    if (this.#ownsClient) this.#client.destroy();
+    if (this.#ownsS3Client) this.#payloads?.client.destroy();
   }
 
   #taskQueueUrl(retry: RetryPolicy = this.#retry): Promise<string> {
@@ -209,7 +229,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     return this.#url;
   }
 
-  #message(task: Task, replyTo: string, run: string): OutgoingMessage {
+  async #message(task: Task, replyTo: string, run: string): Promise<OutgoingMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
@@ -227,10 +247,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }
     const bytes = messageBytes(body);
+    const payloads = this.#payloads;
+    if (payloads !== undefined && bytes > payloads.thresholdBytes) {
+      const { executionId, id: taskId, attempt } = task;
+      const owner = { of: 'task', executionId: executionId!, taskId, attempt, run, replyTo } as const;
+      const ref = await payloads.offload(body, owner, this.#options.signingKey);
+      return { body: ref, bytes: messageBytes(ref) };
+    }
     if (bytes > MAX_MESSAGE_BYTES) {
       throw refuse(
         `its message is ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB), over the SQS limit of ` +
-          `${MAX_MESSAGE_BYTES} bytes (256 KiB); pass large data by reference (e.g. a storage path)`,
+          `${MAX_MESSAGE_BYTES} bytes (256 KiB); set the queue's payloadBucket (--payload-bucket) to send it ` +
+          'through S3, or pass large data by reference (e.g. a storage path)',
       );
     }
     return { body, bytes };
@@ -260,4 +288,14 @@ export function makeClient(
       ? { maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 } }
       : {}),
   });
+}
+
+/**
+ * The S3 client of a payload bucket, from the SDK's standard configuration. With a custom
+ * endpoint (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`: an emulator, MinIO), addressing is
+ * path-style, which such servers expect.
+ */
+function makeS3Client(region: string | undefined): S3Client {
+  const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  return new S3Client({ ...(region === undefined ? {} : { region }), ...(custom ? { forcePathStyle: true } : {}) });
 }

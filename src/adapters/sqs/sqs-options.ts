@@ -1,5 +1,7 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
+import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { isQueueName, queueNameFromUrl } from './queue-names.js';
@@ -81,6 +83,21 @@ export interface SqsExecutionQueueOptions {
    * Longer than your longest task, or that task may run twice. @default 3600
    */
   readonly resumeWaitSec?: number;
+  /**
+   * An S3 bucket for payloads too big for a message: a task's arguments or a result whose message
+   * would pass `payloadThresholdBytes` is stored there (key prefix `mazepa-payloads/<executionId>/`)
+   * and its message carries a reference with the object's size and SHA-256 (signed with the rest
+   * when `signingKey` is set); the reader checks both and deletes the object. Workers use the
+   * bucket of their queue. The bucket must exist. @default none: such a task is refused
+   */
+  readonly payloadBucket?: string;
+  /** Message texts over this many UTF-8 bytes go to `payloadBucket`. @default 258048 (252 KiB) */
+  readonly payloadThresholdBytes?: number;
+  /**
+   * The S3 client for `payloadBucket` (not destroyed by `close`). @default a client from `region` and
+   * the SDK's configuration (`AWS_ENDPOINT_URL_S3`; path-style addressing when an endpoint is set)
+   */
+  readonly s3Client?: S3Client;
 }
 
 /** @internal The options with defaults applied, checked once. */
@@ -99,6 +116,9 @@ export interface ResolvedSqsOptions {
   readonly sendConcurrency: number;
   readonly outcomeReceivers: number;
   readonly maxOutageMs: number;
+  readonly payloadBucket: string | undefined;
+  readonly payloadThresholdBytes: number;
+  readonly s3Client: S3Client | undefined;
   /** Never throws. */
   readonly onEvent: (event: SqsQueueEvent) => void;
   readonly resumeEmptySec: number;
@@ -123,6 +143,9 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   maxOutageMs: true,
   resumeEmptySec: true,
   resumeWaitSec: true,
+  payloadBucket: true,
+  payloadThresholdBytes: true,
+  s3Client: true,
 };
 
 /** @internal How long SQS calls may fail with transient errors by default: 5 minutes. */
@@ -167,10 +190,29 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
     maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
+    payloadBucket: bucketName(options.payloadBucket),
+    payloadThresholdBytes: wholeNumber(
+      'payloadThresholdBytes',
+      options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD,
+      1,
+      DEFAULT_PAYLOAD_THRESHOLD,
+    ),
+    s3Client: options.s3Client,
     onEvent: queueEventListener(options.onEvent),
     resumeEmptySec: wholeNumber('resumeEmptySec', options.resumeEmptySec ?? 60, 0, 86_400),
     resumeWaitSec: wholeNumber('resumeWaitSec', options.resumeWaitSec ?? 3600, 1, 1_209_600),
   };
+}
+
+/** Just under the SQS limit: room for the attributes SQS counts and for a reference message. */
+const DEFAULT_PAYLOAD_THRESHOLD = MAX_MESSAGE_BYTES - 4096;
+
+function bucketName(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+    fail('payloadBucket', 'an S3 bucket name (3 to 63 of a-z, 0-9, . and -)', value);
+  }
+  return value;
 }
 
 function optionalText(option: string, value: unknown): string | undefined {

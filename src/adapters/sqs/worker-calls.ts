@@ -9,9 +9,9 @@ import {
   ReceiveMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { messageBytes, MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
 import { batchCall } from './batch-call.js';
-import { MicroBatcher } from './micro-batcher.js';
+import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
+import { packedBytes, packFits, packOutcomes } from './outcome-pack.js';
 import { queueNameFromUrl } from './queue-names.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
 import { isQueueMissing } from './sqs-error.js';
@@ -50,27 +50,38 @@ export async function receiveTasks(
   );
 }
 
-/** @internal Outcome messages, batched per outcome queue. */
+/**
+ * @internal Outcome messages per outcome queue, the ones finishing within {@link GATHER_MS}
+ * of each other packed into one message (up to the size limit); a lone outcome travels as is.
+ */
 export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string; bytes: number }> {
   return new MicroBatcher(
-    (url, items) =>
-      sendBatch(
-        { client: queue.client, url, name: queueNameFromUrl(url), retry: queue.retry },
-        items.map((i) => i.body),
-      ),
-    10,
-    (batch, item) => batch.reduce((sum, i) => sum + i.bytes, item.bytes) <= MAX_MESSAGE_BYTES,
+    async (url, items) => {
+      const body = items.length === 1 ? items[0]!.body : packOutcomes(items.map((i) => i.body));
+      const [error] = await sendBatch({ client: queue.client, url, name: queueNameFromUrl(url), retry: queue.retry }, [
+        body,
+      ]);
+      return items.map(() => error);
+    },
+    1000,
+    (batch, item) => packFits([...batch.map((i) => i.bytes), item.bytes]),
+    GATHER_MS,
   );
 }
 
-/** @internal An outcome message ready for {@link replyBatcher}. */
+/** @internal An outcome message ready for {@link replyBatcher}, with its size inside a pack. */
 export function reply(body: string): { body: string; bytes: number } {
-  return { body, bytes: messageBytes(body) };
+  return { body, bytes: packedBytes(body) };
 }
 
-/** @internal Task message deletions, batched. */
+/** @internal Task message deletions, gathered for {@link GATHER_MS} into batches of ten. */
 export function deleteBatcher(queue: SqsConnection): MicroBatcher<string> {
-  return new MicroBatcher((url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts));
+  return new MicroBatcher(
+    (url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts),
+    10,
+    undefined,
+    GATHER_MS,
+  );
 }
 
 /**

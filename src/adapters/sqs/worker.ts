@@ -6,12 +6,14 @@ import { prepareTask } from '../remote/prepare-task.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
 import { runPrepared } from '../remote/run-prepared.js';
 import { lookupOperation } from '../../flows/registry.js';
+import { isPayloadRef, replyOf, sameTask, type PayloadRef } from './payload-ref.js';
 import { isOutcomeQueueUrl } from './queue-names.js';
 import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { isAbort, isQueueMissing } from './sqs-error.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
 import { OutcomeQueues } from './outcome-queues.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
+import { loadTaskPayload, outcomeBody } from './worker-payloads.js';
 import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import {
@@ -163,9 +165,26 @@ class SqsWorker {
   }
 
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
-    const prepared = prepareTask(message.Body, this.#queue.options.signingKey);
-    if (!prepared.ok) return this.#reject(message, receipt, prepared.error, prepared.reply, prepared.taskId);
+    let body = message.Body;
+    let ref: PayloadRef | undefined;
+    if (isPayloadRef(body)) {
+      const loaded = await loadTaskPayload(this.#queue, body);
+      if ('error' in loaded)
+        return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId, loaded.ref);
+      ({ body, ref } = loaded);
+    }
+    const prepared = prepareTask(body, this.#queue.options.signingKey, ref && Number.POSITIVE_INFINITY);
+    if (!prepared.ok) {
+      const reply = prepared.reply ?? replyOf(ref);
+      return this.#reject(message, receipt, prepared.error, reply, prepared.taskId, ref);
+    }
     const { envelope } = prepared.task;
+    if (ref !== undefined && (!sameTask(ref, envelope) || ref.replyTo !== envelope.replyTo)) {
+      const error = new MazepaError(`the payload its message refers to holds another task (${envelope.taskId})`, {
+        taskId: ref.taskId,
+      });
+      return this.#reject(message, receipt, error, replyOf(ref), ref.taskId, ref);
+    }
     if (!this.#mayReplyTo(envelope.replyTo)) {
       const error = new MazepaError(
         `its reply address ${envelope.replyTo} is not an outcome queue of '${this.#queue.name}'`,
@@ -177,7 +196,7 @@ class SqsWorker {
     // waits for this task. Only the queue this message names counts, never its execution id.
     if (!(await this.#outcomeQueues.exists(envelope.replyTo))) {
       this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
-      return this.#deletes.add(this.#queue.url, receipt);
+      return this.#consume(receipt, ref);
     }
     const use = this.#resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
     if (use !== undefined) {
@@ -198,8 +217,8 @@ class SqsWorker {
       if (use !== undefined) this.#resources.release(use);
     }
     ran();
-    const { body, failed } = outcomeMessage(envelope, outcome, this.#queue.options.signingKey);
-    if (!(await this.#sendReply(envelope, body))) return;
+    const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+    if (!(await this.#sendReply(envelope, reply))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
     const executionSecs = outcome.executionSecs;
     const finished = {
@@ -216,7 +235,18 @@ class SqsWorker {
       ? (outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' })
       : undefined;
     this.#o.onEvent(error === undefined ? finished : { ...finished, error });
+    await this.#consume(receipt, ref);
+  }
+
+  /** Deletes a task message that is done with, then the payload it referred to. */
+  async #consume(receipt: string, ref: PayloadRef | undefined): Promise<void> {
     await this.#deletes.add(this.#queue.url, receipt);
+    if (ref === undefined) return;
+    try {
+      await this.#queue.payloads?.remove(ref.payload);
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error }); // a lifecycle rule on the prefix removes it
+    }
   }
 
   async #reject(
@@ -225,6 +255,7 @@ class SqsWorker {
     error: Error,
     to: ReplyAddress | undefined,
     taskId: string | undefined,
+    ref?: PayloadRef,
   ): Promise<void> {
     this.#counts.rejected++;
     const reported = to !== undefined && this.#mayReplyTo(to.replyTo);
@@ -243,7 +274,7 @@ class SqsWorker {
     );
     const sent = await this.#sendReply(to, body);
     this.#o.onEvent({ ...event, reported: sent });
-    if (sent) await this.#deletes.add(this.#queue.url, receipt);
+    if (sent) await this.#consume(receipt, ref);
   }
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */

@@ -1,0 +1,243 @@
+// Payloads over the SQS message limit travel through S3 (the emulator's, on the same port).
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute, MazepaExecutionFailure } from 'mazepa';
+import { SqsExecutionQueue } from 'mazepa/sqs';
+import { readOutcomeRef } from '../../src/adapters/sqs/outcome-payload.js';
+import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/payload-ref.js';
+import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
+import { encodeOutcomeEnvelope } from '../../src/flows/envelope-outcome.js';
+import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
+import { killWorkers, objectKeys, queueNames, s3Client, startEmulator, startWorker, type Emulator } from './helpers.js';
+
+const QUEUE = 'payload-tasks';
+const BUCKET = 'mazepa-test-payloads';
+const PREFIX = 'mazepa-payloads/';
+const NO_RETRY = { maxOutageMs: 0, onRetry: () => undefined };
+let emulator: Emulator;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  s3 = await s3Client(emulator.endpoint, BUCKET);
+});
+
+afterAll(async () => {
+  await killWorkers();
+  s3?.destroy();
+  await emulator?.stop();
+});
+
+function queue(queueName = QUEUE, extra: Partial<ConstructorParameters<typeof SqsExecutionQueue>[0]> = {}) {
+  return new SqsExecutionQueue({ queueName, client: emulator.client, s3Client: s3, payloadBucket: BUCKET, ...extra });
+}
+
+async function run(task: Parameters<typeof execute>[0], q = queue()): Promise<void> {
+  try {
+    await execute(task, { queue: q, showProgress: false });
+  } finally {
+    await q.close();
+  }
+}
+
+/** Waits (on the emulator's answers only) until no payload object is left under `prefix`. */
+async function payloadsGone(prefix = PREFIX): Promise<string[]> {
+  let keys = await objectKeys(s3, BUCKET, prefix);
+  for (let i = 0; i < 5000 && keys.length > 0; i++) keys = await objectKeys(s3, BUCKET, prefix);
+  return keys;
+}
+
+describe('payloads through S3, with CLI workers', () => {
+  beforeAll(async () => {
+    await queue().connect();
+    const worker = startWorker(emulator.endpoint, QUEUE, ['--payload-bucket', BUCKET, '--concurrency', '2']);
+    await worker.waitFor(/started on queue/);
+  }, 120_000);
+
+  it('should round-trip a 5 MB Float32Array argument, then delete its object', async () => {
+    const values = Float32Array.from({ length: (5 * 2 ** 20) / 4 }, (_, i) => (i % 7) - 3);
+    const expected = values.reduce((sum, v) => sum + v, 0);
+    const task = sumFloats.makeTask(values);
+    await run(task);
+    expect(task.outcome?.returnValue).toEqual({ length: values.length, sum: expected });
+    expect(await payloadsGone()).toEqual([]);
+  });
+
+  it('should round-trip a 3 MB result, then delete its object', async () => {
+    const length = (3 * 2 ** 20) / 4;
+    const task = floatsOf.makeTask(length);
+    await run(task);
+    const result = task.outcome?.returnValue as Float32Array;
+    expect(result).toBeInstanceOf(Float32Array);
+    expect(result.length).toBe(length);
+    expect(result[999]).toBe(999);
+    expect(result[length - 1]).toBe((length - 1) % 1000);
+    expect(await payloadsGone()).toEqual([]);
+    expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([]);
+  });
+
+  it('should send small messages as before, storing nothing', async () => {
+    const task = echo.makeTask('small');
+    await run(task);
+    expect(task.outcome?.returnValue).toBe('small');
+    expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual([]);
+  });
+});
+
+describe('a payload that was changed', () => {
+  it('should fail the task of a task payload changed in the bucket, naming the SHA-256 check', async () => {
+    const name = 'payload-tamper';
+    const q = queue(name);
+    await q.connect();
+    const task = echo.makeTask('y'.repeat(300_000));
+    const failure = execute(task, { queue: q, showProgress: false }).catch((e: unknown) => e);
+    // No worker runs yet: change the object as soon as it is there.
+    let keys: string[] = [];
+    for (let i = 0; i < 500 && keys.length === 0; i++) keys = await objectKeys(s3, BUCKET, PREFIX);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toContain(`${PREFIX}${encodeURIComponent(task.executionId!)}/`);
+    const original = await readObject(keys[0]!);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[0], Body: original.replace('yyyy', 'yyyz') }));
+    const worker = startWorker(emulator.endpoint, name, ['--payload-bucket', BUCKET]);
+    const error = (await failure) as MazepaExecutionFailure;
+    await q.close();
+    expect(error).toBeInstanceOf(MazepaExecutionFailure);
+    expect(String((error.cause as Error).message)).toMatch(/does not match the SHA-256 its message says/);
+    // A stopping worker finishes what it holds: the message and its object are deleted by then.
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual([]);
+  }, 120_000);
+
+  it('should fail only the task of an outcome payload changed in the bucket', async () => {
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const owner = { of: 'outcome', executionId: 'exec-x', taskId: 'task-1', attempt: 1, run: 'run-1' } as const;
+    const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
+    const ref = await store.offload(text, owner, undefined);
+    const { key } = decodePayloadRef(ref).payload;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: text.replace('zzz', 'zzy') }));
+    const consumed: string[] = [];
+    const read = await readOutcomeRef(ref, {
+      queueName: 'q-out',
+      executionId: 'exec-x',
+      run: 'run-1',
+      signingKey: undefined,
+      payloads: store,
+      consumed: (r) => void consumed.push(r.payload.key),
+    });
+    expect(read.report?.taskId).toBe('task-1');
+    expect(read.report?.attempt).toBe(1);
+    expect(read.report?.outcome.error?.message).toMatch(/does not match the SHA-256/);
+    expect(consumed).toEqual([key]);
+    // The same payload, untouched, reads as the outcome it is.
+    const good = await store.offload(text, owner, undefined);
+    const fine = await readOutcomeRef(good, {
+      queueName: 'q-out',
+      executionId: 'exec-x',
+      run: 'run-1',
+      signingKey: undefined,
+      payloads: store,
+      consumed: () => undefined,
+    });
+    expect(fine.rejected).toBeUndefined();
+    expect(fine.report?.outcome.returnValue).toBe('z'.repeat(5000));
+  });
+
+  it('should refuse an outcome reference of another run without reading or deleting its payload', async () => {
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const owner = { of: 'outcome', executionId: 'exec-r', taskId: 'task-1', attempt: 1, run: 'old-run' } as const;
+    const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
+    const ref = await store.offload(text, owner, undefined);
+    const { key } = decodePayloadRef(ref).payload;
+    const consumed: string[] = [];
+    const read = await readOutcomeRef(ref, {
+      queueName: 'q-out',
+      executionId: 'exec-r',
+      run: 'new-run',
+      signingKey: undefined,
+      payloads: store,
+      consumed: (r) => void consumed.push(r.payload.key),
+    });
+    expect(read.report).toBeUndefined();
+    expect(read.rejected).toMatch(/another run of execution exec-r/);
+    expect(consumed).toEqual([]);
+    expect(await readObject(key)).toBe(text);
+    await store.remove(decodePayloadRef(ref).payload);
+  });
+
+  it('should retry S3 calls that fail with transient errors, within the outage budget', async () => {
+    const failures = new Map<string, number>();
+    // A client that fails the first try of each call with a server error (unit test of the retry path).
+    const flaky = {
+      send: (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        failures.set(name, (failures.get(name) ?? 0) + 1);
+        if (failures.get(name) === 1) {
+          const error = Object.assign(new Error('Service Unavailable'), {
+            name: 'ServiceUnavailable',
+            $metadata: { httpStatusCode: 503 },
+          });
+          return Promise.reject(error);
+        }
+        return s3.send(command as Parameters<S3Client['send']>[0]);
+      },
+    } as unknown as S3Client;
+    const retried: string[] = [];
+    const store = new PayloadStore(flaky, BUCKET, 1000, {
+      maxOutageMs: 60_000,
+      onRetry: (e) => void retried.push(`${e.operation} ${e.queueName}`),
+    });
+    const owner = { of: 'outcome', executionId: 'exec-t', taskId: 'task-1', attempt: 1 } as const;
+    const ref = decodePayloadRef(await store.offload('x'.repeat(2000), owner, undefined));
+    expect(await store.fetch(ref)).toBe('x'.repeat(2000));
+    await store.remove(ref.payload);
+    expect(retried).toEqual([`PutObject s3://${BUCKET}`, `GetObject s3://${BUCKET}`, `DeleteObject s3://${BUCKET}`]);
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}exec-t/`)).toEqual([]);
+    // Without a budget, the first server error is the call's last.
+    const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY);
+    failures.clear();
+    await expect(impatient.offload('y', owner, undefined)).rejects.toThrow(/could not be stored/);
+  });
+
+  it('should refuse a signed reference whose checksum was changed', () => {
+    const ref = {
+      of: 'task',
+      executionId: 'e',
+      taskId: 't',
+      attempt: 1,
+      replyTo: 'https://sqs/q-out-e',
+      payload: { bucket: BUCKET, key: `${PREFIX}e/t`, size: 10, sha256: 'a'.repeat(64) },
+    } as const;
+    const text = encodePayloadRef(ref, { signingKey: 'secret' });
+    expect(decodePayloadRef(text, { signingKey: 'secret' })).toEqual(ref);
+    const changed = text.replace('a'.repeat(64), 'b'.repeat(64));
+    expect(() => decodePayloadRef(changed, { signingKey: 'secret' })).toThrow(/signature that does not match/);
+  });
+});
+
+describe('without a payload bucket', () => {
+  it('should refuse a task over the limit, naming --payload-bucket', async () => {
+    const q = new SqsExecutionQueue({ queueName: 'payload-none', client: emulator.client });
+    const failure = await execute(echo.makeTask('x'.repeat(300_000)), { queue: q, showProgress: false }).catch(
+      (e: unknown) => e,
+    );
+    await q.close();
+    expect(String((failure as Error).cause ?? failure)).toMatch(
+      /over the SQS limit .* payloadBucket \(--payload-bucket\)/,
+    );
+  });
+
+  it('should refuse payloadBucket values that are not bucket names, naming the option', () => {
+    expect(() => new SqsExecutionQueue({ queueName: 'q', payloadBucket: 'Not_A_Bucket' })).toThrow(
+      /option 'payloadBucket' must be an S3 bucket name .* received "Not_A_Bucket"/,
+    );
+    expect(() => new SqsExecutionQueue({ queueName: 'q', payloadThresholdBytes: 10 ** 6 })).toThrow(
+      /option 'payloadThresholdBytes' must be a whole number from 1 to 258048, received 1000000/,
+    );
+  });
+});
+
+async function readObject(key: string): Promise<string> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return response.Body!.transformToString();
+}
