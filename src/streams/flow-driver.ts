@@ -1,12 +1,10 @@
-import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { Dependency, type DependencyTarget } from '../flows/dependency.js';
 import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow } from '../flows/flow.js';
-import { errorFromSerialized, serializeError } from '../flows/serialized-error.js';
+import { serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent } from './execution-event.js';
-import type { OutcomeReport } from './execution-queue.js';
 import {
   createFlowNode,
   createTaskNode,
@@ -16,7 +14,7 @@ import {
   type Node,
   type TaskNode,
 } from './nodes.js';
-import { decideRetry, type TransientCondition } from './retry-policy.js';
+import type { Completion } from './retry-stage.js';
 import { createStats, type Stats } from './stats.js';
 
 /** What the driver needs from the execution around it. @internal */
@@ -25,8 +23,6 @@ export interface FlowDriverConfig {
   readonly maxBatchLen: number;
   readonly maxInFlight: number;
   readonly raiseOnFailedTask: boolean;
-  readonly isTransient: TransientCondition | undefined;
-  readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
   /** Hands a batch of tasks to the queue. */
   readonly push: (tasks: Task[]) => void;
@@ -48,8 +44,15 @@ export interface FailureOrigin {
 /** The engine's state machine: steps flows, tracks tasks, gates waits. @internal */
 export interface FlowDriver {
   start(): void;
-  applyOutcome(report: OutcomeReport): void;
-  /** Cancels everything: closes generators (running their `finally`), stops timers. */
+  /** The gate: a task is done for good; the flows that wait on it go on. */
+  complete(completion: Completion): void;
+  /** The task table: the node of a task that is not done. */
+  lookup(taskId: string): TaskNode | undefined;
+  /** A task whose retry delay is over goes back to the sink. */
+  resubmit(node: TaskNode): void;
+  /** Retries waiting for their delay (kept by the retry stage). */
+  readonly retries: { count: number };
+  /** Cancels everything: closes generators (running their `finally`). */
   dispose(): void;
   readonly stats: Stats;
 }
@@ -71,7 +74,7 @@ interface DoneTask {
  * @internal
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
-  const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId, scheduler } = config;
+  const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId } = config;
   // Submissions and successes are most of the events; nobody may be listening to them.
   const taskEvents = config.taskEvents !== false;
   // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
@@ -94,7 +97,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   let pumping = false;
   let pumpAgain = false;
   let disposed = false;
-  const retryTimers = new Set<Subscription>();
+  const retries = { count: 0 };
   const stats = createStats();
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
@@ -482,34 +485,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     }
   }
 
-  function applyOutcome(report: OutcomeReport): void {
+  function applyCompletion({ node, outcome, error }: Completion): void {
     if (disposed) return;
-    const node = tasks.get(report.taskId);
-    if (!isTaskNode(node) || node.state === 'retrying') return;
-    const { task } = node;
-    const { outcome } = report;
-    const operationName = task.operationName;
-    if (outcome.error === undefined) {
-      stats.succeeded(operationName);
-      if (taskEvents) config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
-      complete(node, outcome, undefined);
-    } else {
-      if (report.attempt !== undefined && report.attempt < task.attempt) return;
-      const decision = decideRetry(node.id, task.maxRetry, task.attempt, outcome.error, config.isTransient);
-      if (decision.retry) return scheduleRetry(node, outcome, decision.delayMs);
-      const error = errorFromSerialized(outcome.error);
-      origins.set(error, { taskId: node.id, operationName });
-      stats.failed(operationName);
-      config.emit({
-        type: 'task_failed',
-        executionId,
-        taskId: node.id,
-        operationName,
-        error: outcome.error,
-        attempt: task.attempt,
-      });
-      complete(node, outcome, error);
-    }
+    if (error !== undefined) origins.set(error, { taskId: node.id, operationName: node.task.operationName });
+    complete(node, outcome, error);
     pump();
   }
 
@@ -520,29 +499,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
     inFlight--;
     settle(node, error, raiseOnFailedTask);
-  }
-
-  function scheduleRetry(node: TaskNode, outcome: TaskOutcome, delayMs: number): void {
-    const { task } = node;
-    node.state = 'retrying';
-    stats.retried(task.operationName);
-    config.emit({
-      type: 'task_retried',
-      executionId,
-      taskId: node.id,
-      operationName: task.operationName,
-      error: outcome.error!,
-      attempt: task.attempt,
-      delayMs,
-    });
-    const subscription = timer(delayMs, scheduler).subscribe(() => {
-      retryTimers.delete(subscription);
-      task.attempt++;
-      node.state = 'queued';
-      buffer.push(node);
-      pump();
-    });
-    retryTimers.add(subscription);
   }
 
   /** A task or flow with an awaited id has started: it takes the placeholder's place. */
@@ -597,7 +553,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function detectDeadlock(): void {
     if (disposed || rootNode.state === 'done' || pumping) return;
-    if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retryTimers.size > 0) return;
+    if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retries.count > 0) return;
     if (awaited.size > 0) {
       failAwaited();
       pump();
@@ -631,12 +587,19 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       launch(rootNode);
       pump();
     },
-    applyOutcome,
+    complete: applyCompletion,
+    lookup(taskId) {
+      const node = tasks.get(taskId);
+      return isTaskNode(node) ? node : undefined;
+    },
+    resubmit(node) {
+      buffer.push(node);
+      pump();
+    },
+    retries,
     dispose() {
       if (disposed) return;
       disposed = true;
-      for (const subscription of retryTimers) subscription.unsubscribe();
-      retryTimers.clear();
       for (const flow of flows.values()) {
         flow.source?.unsubscribe();
         try {

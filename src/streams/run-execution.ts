@@ -6,6 +6,7 @@ import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execut
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
 import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
+import { retryStage } from './retry-stage.js';
 
 /**
  * The execution pipeline: flows are pulled into batches that go to the queue's sink, and the
@@ -66,9 +67,25 @@ export function runExecution(
       subscriber.add(() => signal.removeEventListener('abort', onAbort));
     }
     subscriber.next({ type: 'execution_started', executionId, queue: queue.name });
+    const emit = (event: ExecutionEvent): void => {
+      if (!done) subscriber.next(event);
+    };
+    const completions = queue.outcomes(executionId).pipe(
+      retryStage({
+        executionId,
+        isTransient: options.isTransient,
+        scheduler,
+        stats: driver.stats,
+        emit,
+        taskEvents: options.taskEvents !== false,
+        lookup: driver.lookup,
+        resubmit: driver.resubmit,
+        pending: driver.retries,
+      }),
+    );
     subscriber.add(
-      queue.outcomes(executionId).subscribe({
-        next: (report) => driver.applyOutcome(report),
+      completions.subscribe({
+        next: (completion) => driver.complete(completion),
         error: (error: unknown) =>
           fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
         complete: () =>
