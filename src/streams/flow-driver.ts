@@ -4,6 +4,8 @@ import { MazepaError } from '../flows/errors.js';
 import { Flow } from '../flows/flow.js';
 import { serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
+import type { Observable } from 'rxjs';
+import { createBatchingSink } from './batching-sink.js';
 import type { ExecutionEvent } from './execution-event.js';
 import {
   createFlowNode,
@@ -24,8 +26,6 @@ export interface FlowDriverConfig {
   readonly maxInFlight: number;
   readonly raiseOnFailedTask: boolean;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
-  /** Hands a batch of tasks to the queue. */
-  readonly push: (tasks: Task[]) => void;
   readonly emit: (event: ExecutionEvent) => void;
   /** False when nobody reads `task_submitted` and `task_succeeded` events: they are not made. */
   readonly taskEvents?: boolean;
@@ -44,6 +44,8 @@ export interface FailureOrigin {
 /** The engine's state machine: steps flows, tracks tasks, gates waits. @internal */
 export interface FlowDriver {
   start(): void;
+  /** The batches for the queue's `pushTasks` (subscribe before `start`). */
+  readonly batches: Observable<Task[]>;
   /** The gate: a task is done for good; the flows that wait on it go on. */
   complete(completion: Completion): void;
   /** The task table: the node of a task that is not done. */
@@ -74,11 +76,9 @@ interface DoneTask {
  * @internal
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
-  const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId } = config;
+  const { maxBatchLen, raiseOnFailedTask, executionId } = config;
   // Submissions and successes are most of the events; nobody may be listening to them.
   const taskEvents = config.taskEvents !== false;
-  // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
-  const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
   // Every task id of the execution: its TaskNode while it is not done, then only its return value
   // (NOTHING for undefined). One table, so that a task costs one insert and one update: at 10^6
   // tasks this map is most of the engine's memory and much of its time.
@@ -90,33 +90,19 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
   let readyHead = 0;
-  let buffer: TaskNode[] = [];
-  let inFlight = 0;
-  let throttled = false;
   let streaming = 0;
   let pumping = false;
   let pumpAgain = false;
   let disposed = false;
   const retries = { count: 0 };
   const stats = createStats();
+  const sink = createBatchingSink({ ...config, stats, taskEvents });
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
 
   function makeReady(flow: FlowNode): void {
     flow.state = 'ready';
     ready.push(flow);
-  }
-
-  function hasCapacity(): boolean {
-    if (throttled) {
-      if (inFlight > maxInFlight - refill) return false;
-      throttled = false;
-    }
-    if (inFlight >= maxInFlight) {
-      throttled = true;
-      return false;
-    }
-    return true;
   }
 
   function pump(): void {
@@ -128,7 +114,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     try {
       do {
         pumpAgain = false;
-        while (!disposed && readyHead < ready.length && (inFlight === 0 || hasCapacity())) {
+        while (!disposed && readyHead < ready.length && sink.hasRoom()) {
           const flow = ready[readyHead++]!;
           if (flow.state === 'ready') step(flow);
           if (readyHead > 1024 && readyHead * 2 > ready.length) {
@@ -136,7 +122,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
             readyHead = 0;
           }
         }
-        flush();
+        if (!disposed) sink.flush();
       } while (pumpAgain && !disposed);
     } finally {
       pumping = false;
@@ -144,37 +130,11 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     detectDeadlock();
   }
 
-  function flush(): void {
-    while (buffer.length > 0 && !disposed) {
-      const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
-      buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
-      const batchTasks: Task[] = new Array<Task>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const node = batch[i]!;
-        const task = node.task;
-        batchTasks[i] = task;
-        node.state = 'submitted';
-        task.status = 'submitted';
-        task.executionId = executionId;
-        stats.submitted(task.operationName);
-        if (taskEvents)
-          config.emit({
-            type: 'task_submitted',
-            executionId,
-            taskId: task.id,
-            operationName: task.operationName,
-            attempt: task.attempt,
-          });
-      }
-      config.push(batchTasks);
-    }
-  }
-
   /** Advances a flow until it waits, finishes, runs out of capacity or of its turn. */
   function step(flow: FlowNode): void {
     let turn = maxBatchLen;
     while (flow.state === 'ready' && !disposed) {
-      if (inFlight > 0 && !hasCapacity()) {
+      if (!sink.hasRoom()) {
         ready[--readyHead] = flow; // first to go on once capacity frees
         return;
       }
@@ -199,7 +159,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       } else {
         handleYield(flow, result.value);
       }
-      if (buffer.length >= maxBatchLen) flush();
+      if (sink.buffered >= maxBatchLen) sink.flush();
     }
   }
 
@@ -270,8 +230,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     tasks.set(id, node);
     if (awaited.size > 0) adopt(id, node);
     owner.pendingChildren++;
-    inFlight++;
-    buffer.push(node);
+    sink.add(node, true);
   }
 
   function addOwner(node: Node, owner: FlowNode): void {
@@ -497,7 +456,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     if (error !== undefined) failures.set(node.id, { error, outcome });
     copyOutcome(node.task, outcome, error);
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
-    inFlight--;
+    sink.settled();
     settle(node, error, raiseOnFailedTask);
   }
 
@@ -553,7 +512,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
 
   function detectDeadlock(): void {
     if (disposed || rootNode.state === 'done' || pumping) return;
-    if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retries.count > 0) return;
+    if (readyHead < ready.length || sink.inFlight > 0 || streaming > 0 || retries.count > 0) return;
     if (awaited.size > 0) {
       failAwaited();
       pump();
@@ -592,14 +551,16 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       const node = tasks.get(taskId);
       return isTaskNode(node) ? node : undefined;
     },
+    batches: sink.batches,
     resubmit(node) {
-      buffer.push(node);
+      sink.add(node, false);
       pump();
     },
     retries,
     dispose() {
       if (disposed) return;
       disposed = true;
+      sink.close();
       for (const flow of flows.values()) {
         flow.source?.unsubscribe();
         try {

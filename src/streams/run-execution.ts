@@ -1,4 +1,4 @@
-import { Observable, from } from 'rxjs';
+import { EMPTY, Observable, catchError, from, mergeMap } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
 import type { Task } from '../flows/task.js';
@@ -31,17 +31,6 @@ export function runExecution(
     };
     const driver = createFlowDriver(root, {
       ...options,
-      push: (batch: Task[]) => {
-        let pushed: Promise<void>;
-        try {
-          pushed = queue.pushTasks(batch);
-        } catch (error) {
-          pushed = Promise.reject(error);
-        }
-        subscriber.add(
-          from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }),
-        );
-      },
       emit: (event) => {
         if (!done) subscriber.next(event);
       },
@@ -56,6 +45,27 @@ export function runExecution(
       },
     });
     subscriber.add(() => driver.dispose());
+    // The sink's batches go to the queue; a refused push fails the execution.
+    subscriber.add(
+      driver.batches
+        .pipe(
+          mergeMap((batch) => {
+            let pushed: Promise<void>;
+            try {
+              pushed = queue.pushTasks(batch);
+            } catch (error) {
+              pushed = Promise.reject(error);
+            }
+            return from(pushed).pipe(
+              catchError((error: unknown) => {
+                fail(pushFailure(executionId, queue, batch, error));
+                return EMPTY;
+              }),
+            );
+          }),
+        )
+        .subscribe(),
+    );
     if (signal !== undefined) {
       const onAbort = (): void =>
         fail(new MazepaCancelledError(`Execution ${executionId} was cancelled`, { cause: signal.reason, executionId }));
