@@ -6,6 +6,7 @@ import { serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { Observable } from 'rxjs';
 import { createBatchingSink } from './batching-sink.js';
+import { startGenerator as startFlowGenerator } from './flow-emissions.js';
 import type { ExecutionEvent } from './execution-event.js';
 import {
   createFlowNode,
@@ -164,12 +165,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function startGenerator(flow: FlowNode): NonNullable<FlowNode['generator']> {
-    const generator = flow.flow.fn!(...flow.flow.args);
-    if (typeof generator?.next !== 'function' || typeof generator.throw !== 'function') {
-      throw new TypeError(
-        `Flow '${flow.flow.name}' (${flow.id}): its fn did not return a generator; declare it with function*`,
-      );
-    }
+    const generator = startFlowGenerator(flow.flow);
     flow.generator = generator;
     return generator;
   }
