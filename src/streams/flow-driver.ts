@@ -19,6 +19,7 @@ import {
 } from './nodes.js';
 import type { Completion } from './retry-stage.js';
 import { createStats, type Stats } from './stats.js';
+import { copyOutcome, createTaskTable } from './task-table.js';
 
 /** What the driver needs from the execution around it. @internal */
 export interface FlowDriverConfig {
@@ -60,9 +61,6 @@ export interface FlowDriver {
   readonly stats: Stats;
 }
 
-/** What the task table holds for a done task that returned `undefined`. */
-const NOTHING: unknown = Object.freeze({ nothing: true });
-
 /** A task that is already done, as a dependency target. */
 interface DoneTask {
   readonly kind: 'done';
@@ -80,11 +78,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const { maxBatchLen, raiseOnFailedTask, executionId } = config;
   // Submissions and successes are most of the events; nobody may be listening to them.
   const taskEvents = config.taskEvents !== false;
-  // Every task id of the execution: its TaskNode while it is not done, then only its return value
-  // (NOTHING for undefined). One table, so that a task costs one insert and one update: at 10^6
-  // tasks this map is most of the engine's memory and much of its time.
-  const tasks = new Map<string, unknown>();
-  const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
+  const tasks = createTaskTable();
   const flows = new Map<string, FlowNode>();
   // Ids waited on before anything with that id was yielded (a DAG edge to a flow not stepped yet).
   const awaited = new Map<string, AwaitedNode>();
@@ -202,14 +196,14 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     const id = task.id;
     const existing = tasks.get(id);
     if (existing !== undefined) {
-      if (!isTaskNode(existing)) return copyDone(task, id, existing);
+      if (!isTaskNode(existing)) return tasks.copyDone(task, id, existing);
       if (task !== existing.task) (existing.aliases ??= []).push(task);
       addOwner(existing, owner);
       return;
     }
     const stored = config.completed?.get(id);
     if (stored !== undefined) {
-      tasks.set(id, stored.returnValue === undefined ? NOTHING : stored.returnValue);
+      tasks.done(id, stored, undefined);
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
       config.emit({
@@ -223,7 +217,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       return;
     }
     const node = createTaskNode(task, owner);
-    tasks.set(id, node);
+    tasks.add(node);
     if (awaited.size > 0) adopt(id, node);
     owner.pendingChildren++;
     sink.add(node, true);
@@ -339,8 +333,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       return entry;
     }
     if (entry !== undefined) {
-      if (target instanceof Task) copyDone(target, id, entry);
-      return { kind: 'done', failed: failures.get(id)?.error };
+      if (target instanceof Task) tasks.copyDone(target, id, entry);
+      return { kind: 'done', failed: tasks.failure(id) };
     }
     const node = flows.get(id);
     if (node === undefined) {
@@ -448,8 +442,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   }
 
   function complete(node: TaskNode, outcome: TaskOutcome, error: Error | undefined): void {
-    tasks.set(node.id, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
-    if (error !== undefined) failures.set(node.id, { error, outcome });
+    tasks.done(node.id, outcome, error);
     copyOutcome(node.task, outcome, error);
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
     sink.settled();
@@ -528,13 +521,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     );
   }
 
-  /** Gives a task object the outcome of a task with its id that is already done. */
-  function copyDone(task: Task, id: string, stored: unknown): void {
-    const failure = failures.get(id);
-    if (failure !== undefined) return copyOutcome(task, failure.outcome, failure.error);
-    copyOutcome(task, { returnValue: stored === NOTHING ? undefined : stored, executionSecs: 0 }, undefined);
-  }
-
   return {
     stats,
     start() {
@@ -543,10 +529,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       pump();
     },
     complete: applyCompletion,
-    lookup(taskId) {
-      const node = tasks.get(taskId);
-      return isTaskNode(node) ? node : undefined;
-    },
+    lookup: tasks.node,
     batches: sink.batches,
     resubmit(node) {
       sink.add(node, false);
@@ -568,11 +551,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       }
     },
   };
-}
-
-function copyOutcome(task: Task, outcome: TaskOutcome, failed: Error | undefined): void {
-  task.outcome = outcome;
-  task.status = failed === undefined ? 'succeeded' : 'failed';
 }
 
 function isAncestor(id: string, flow: FlowNode): boolean {
