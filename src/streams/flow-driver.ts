@@ -1,4 +1,4 @@
-import { Dependency, type DependencyTarget } from '../flows/dependency.js';
+import { Dependency } from '../flows/dependency.js';
 import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow } from '../flows/flow.js';
@@ -8,16 +8,9 @@ import type { Observable } from 'rxjs';
 import { createBatchingSink } from './batching-sink.js';
 import { startGenerator as startFlowGenerator } from './flow-emissions.js';
 import type { ExecutionEvent } from './execution-event.js';
-import {
-  createFlowNode,
-  createTaskNode,
-  isTaskNode,
-  type AwaitedNode,
-  type FlowNode,
-  type Node,
-  type TaskNode,
-} from './nodes.js';
+import { createFlowNode, createTaskNode, isTaskNode, type FlowNode, type Node, type TaskNode } from './nodes.js';
 import type { Completion } from './retry-stage.js';
+import { createGate, toError } from './gate.js';
 import { createStats, type Stats } from './stats.js';
 import { copyOutcome, createTaskTable } from './task-table.js';
 
@@ -61,12 +54,6 @@ export interface FlowDriver {
   readonly stats: Stats;
 }
 
-/** A task that is already done, as a dependency target. */
-interface DoneTask {
-  readonly kind: 'done';
-  readonly failed: Error | undefined;
-}
-
 /**
  * Creates the driver for one execution of `root`. Everything here is synchronous: the driver
  * pulls flows while capacity allows, hands batches to `push`, and resumes waiting flows in the
@@ -80,8 +67,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const taskEvents = config.taskEvents !== false;
   const tasks = createTaskTable();
   const flows = new Map<string, FlowNode>();
-  // Ids waited on before anything with that id was yielded (a DAG edge to a flow not stepped yet).
-  const awaited = new Map<string, AwaitedNode>();
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
   let readyHead = 0;
@@ -92,6 +77,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   const retries = { count: 0 };
   const stats = createStats();
   const sink = createBatchingSink({ ...config, stats, taskEvents });
+  const gate = createGate({ raiseOnFailedTask, tasks, flows, makeReady, completeFlow, failFlow });
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
 
@@ -150,7 +136,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       if (result.done) {
         flow.returnValue = result.value;
         flow.generator = undefined;
-        waitForAll(flow, 'finishing');
+        gate.waitForAll(flow, 'finishing');
       } else {
         handleYield(flow, result.value);
       }
@@ -167,8 +153,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   function handleYield(flow: FlowNode, value: unknown): void {
     if (value instanceof Task) return startTask(flow, value);
     if (value instanceof Dependency) {
-      if (value.targets === undefined) return waitForAll(flow, 'waiting');
-      return waitFor(flow, value.targets);
+      if (value.targets === undefined) return gate.waitForAll(flow, 'waiting');
+      return gate.waitFor(flow, value.targets);
     }
     if (value instanceof Flow) return startFlow(flow, value);
     if (Array.isArray(value)) {
@@ -213,12 +199,12 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
         operationName: task.operationName,
         outcome: stored,
       });
-      if (awaited.size > 0) settleAwaited(id, stored);
+      gate.settleAwaited(id, stored);
       return;
     }
     const node = createTaskNode(task, owner);
     tasks.add(node);
-    if (awaited.size > 0) adopt(id, node);
+    gate.adopt(id, node);
     owner.pendingChildren++;
     sink.add(node, true);
   }
@@ -239,7 +225,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     }
     const node = createFlowNode(flow, owner);
     flows.set(flow.id, node);
-    if (awaited.size > 0) adopt(flow.id, node);
+    gate.adopt(flow.id, node);
     owner.pendingChildren++;
     flow.status = 'running';
     launch(node);
@@ -275,93 +261,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       complete: () => {
         if (node.state !== 'streaming') return;
         end();
-        waitForAll(node, 'finishing');
+        gate.waitForAll(node, 'finishing');
         pump();
       },
     });
-  }
-
-  /** `new Dependency()` (state `waiting`) or the end of the flow (state `finishing`). */
-  function waitForAll(flow: FlowNode, state: 'waiting' | 'finishing'): void {
-    const failure = flow.childFailure;
-    flow.childFailure = undefined;
-    if (failure !== undefined) {
-      if (state === 'waiting') flow.pendingError = failure;
-      else failFlow(flow, failure);
-      return;
-    }
-    if (flow.pendingChildren > 0) {
-      flow.waitAll = true;
-      flow.state = state;
-    } else if (state === 'finishing') {
-      completeFlow(flow);
-    }
-  }
-
-  function waitFor(flow: FlowNode, targets: readonly DependencyTarget[]): void {
-    const waitingOn = new Set<Node | AwaitedNode>();
-    for (const target of targets) {
-      let node: Node | AwaitedNode | DoneTask;
-      try {
-        node = resolveTarget(flow, target);
-      } catch (error) {
-        flow.pendingError = toError(error);
-        return;
-      }
-      if (node.kind === 'awaited') {
-        waitingOn.add(node);
-      } else if (node.kind === 'done' || node.state === 'done') {
-        if (node.failed !== undefined && (node.kind === 'flow' || raiseOnFailedTask)) {
-          flow.pendingError = node.failed;
-          return;
-        }
-      } else {
-        waitingOn.add(node);
-      }
-    }
-    if (waitingOn.size === 0) return;
-    for (const node of waitingOn) (node.waiters ??= []).push(flow);
-    flow.waitingOn = waitingOn;
-    flow.state = 'waiting';
-  }
-
-  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | AwaitedNode | DoneTask {
-    const id = typeof target === 'string' ? target : target.id;
-    const entry = tasks.get(id);
-    if (isTaskNode(entry)) {
-      if (target instanceof Task && target !== entry.task) (entry.aliases ??= []).push(target);
-      return entry;
-    }
-    if (entry !== undefined) {
-      if (target instanceof Task) tasks.copyDone(target, id, entry);
-      return { kind: 'done', failed: tasks.failure(id) };
-    }
-    const node = flows.get(id);
-    if (node === undefined) {
-      // Not yielded yet: another flow may yield it later. Wait for it; if nothing does by the
-      // time nothing else can move, the waiters get a "never yielded" error (see detectDeadlock).
-      let placeholder = awaited.get(id);
-      if (placeholder === undefined) {
-        const description =
-          target instanceof Task
-            ? `task ${id} (operation '${target.operationName}')`
-            : target instanceof Flow
-              ? `flow ${id} ('${target.name}')`
-              : `id '${id}'`;
-        placeholder = { kind: 'awaited', id, description, tasks: undefined, waiters: undefined };
-        awaited.set(id, placeholder);
-      }
-      if (target instanceof Task) (placeholder.tasks ??= []).push(target);
-      return placeholder;
-    }
-    if (node === flow || isAncestor(node.id, flow)) {
-      throw new MazepaError(
-        `Flow '${flow.flow.name}' waits on ${node === flow ? 'itself' : `its ancestor '${node.flow.name}'`}, ` +
-          'which can only finish after it: a deadlock',
-        { flowId: flow.id },
-      );
-    }
-    return node;
   }
 
   function completeFlow(flow: FlowNode): void {
@@ -369,7 +272,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.status = 'succeeded';
     flow.flow.outcome = { returnValue: flow.returnValue };
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: false });
-    settle(flow, undefined, true);
+    gate.settle(flow, undefined, true);
     if (flow === rootNode) config.finish(undefined, undefined);
   }
 
@@ -385,53 +288,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.outcome = { error: serializeError(error) };
     if (!origins.has(error)) origins.set(error, { flowId: flow.id, flowName: flow.flow.name });
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: true });
-    settle(flow, error, true);
+    gate.settle(flow, error, true);
     if (flow === rootNode) config.finish(error, origins.get(error));
-  }
-
-  /** A node is done: its owners count it off, and the flows waiting on it hear of it. */
-  function settle(node: Node, error: Error | undefined, raise: boolean): void {
-    const owner = node.kind === 'task' ? node.owner : node.parent;
-    if (owner !== undefined) childDone(owner, node, error, raise);
-    if (node.moreOwners !== undefined) for (const o of node.moreOwners) childDone(o, node, error, raise);
-    const waiters = node.waiters;
-    if (waiters === undefined) return;
-    node.waiters = undefined;
-    for (const flow of waiters) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(node)) continue;
-      if (raise && error !== undefined) {
-        flow.waitingOn = undefined;
-        resume(flow, error);
-      } else if (waitingOn.size === 0) {
-        flow.waitingOn = undefined;
-        resume(flow, undefined);
-      }
-    }
-  }
-
-  function childDone(owner: FlowNode, child: Node, error: Error | undefined, raise: boolean): void {
-    owner.pendingChildren--;
-    if (owner.state === 'done') return;
-    const failure = raise ? error : undefined;
-    if (owner.waitAll) {
-      if (failure !== undefined || owner.pendingChildren === 0) {
-        owner.waitAll = false;
-        resume(owner, failure);
-      }
-    } else if (failure !== undefined && owner.childFailure === undefined && !owner.waitingOn?.has(child)) {
-      owner.childFailure = failure; // thrown at its next `new Dependency()` or at its end
-    }
-  }
-
-  function resume(flow: FlowNode, error: Error | undefined): void {
-    if (flow.state === 'finishing') {
-      if (error !== undefined) failFlow(flow, error);
-      else completeFlow(flow);
-    } else if (flow.state === 'waiting') {
-      if (error !== undefined) flow.pendingError = error;
-      makeReady(flow);
-    }
   }
 
   function applyCompletion({ node, outcome, error }: Completion): void {
@@ -446,64 +304,13 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     copyOutcome(node.task, outcome, error);
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
     sink.settled();
-    settle(node, error, raiseOnFailedTask);
-  }
-
-  /** A task or flow with an awaited id has started: it takes the placeholder's place. */
-  function adopt(id: string, node: Node): void {
-    const placeholder = awaited.get(id);
-    if (placeholder === undefined) return;
-    awaited.delete(id);
-    if (node.kind === 'task' && placeholder.tasks !== undefined) {
-      for (const task of placeholder.tasks) if (task !== node.task) (node.aliases ??= []).push(task);
-    }
-    for (const flow of placeholder.waiters ?? []) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(placeholder)) continue;
-      waitingOn.add(node);
-      (node.waiters ??= []).push(flow);
-    }
-  }
-
-  /** An awaited task id turned out to be done already (skipped from a checkpoint). */
-  function settleAwaited(id: string, outcome: TaskOutcome): void {
-    const placeholder = awaited.get(id);
-    if (placeholder === undefined) return;
-    awaited.delete(id);
-    for (const task of placeholder.tasks ?? []) copyOutcome(task, outcome, undefined);
-    for (const flow of placeholder.waiters ?? []) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(placeholder) || waitingOn.size > 0) continue;
-      flow.waitingOn = undefined;
-      resume(flow, undefined);
-    }
-  }
-
-  /** Nothing can move any more: what is still awaited was never yielded. */
-  function failAwaited(): void {
-    const placeholders = [...awaited.values()];
-    awaited.clear();
-    for (const placeholder of placeholders) {
-      for (const flow of placeholder.waiters ?? []) {
-        if (flow.waitingOn === undefined || !flow.waitingOn.has(placeholder)) continue;
-        flow.waitingOn = undefined;
-        resume(
-          flow,
-          new MazepaError(
-            `Flow '${flow.flow.name}' waits on ${placeholder.description}, which was never yielded in this ` +
-              'execution; yield it (from any flow) before the execution runs out of other work',
-            { flowId: flow.id, ...(placeholder.tasks !== undefined ? { taskId: placeholder.id } : {}) },
-          ),
-        );
-      }
-    }
+    gate.settle(node, error, raiseOnFailedTask);
   }
 
   function detectDeadlock(): void {
     if (disposed || rootNode.state === 'done' || pumping) return;
     if (readyHead < ready.length || sink.inFlight > 0 || streaming > 0 || retries.count > 0) return;
-    if (awaited.size > 0) {
-      failAwaited();
+    if (gate.failAwaited()) {
       pump();
       return;
     }
@@ -551,17 +358,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       }
     },
   };
-}
-
-function isAncestor(id: string, flow: FlowNode): boolean {
-  for (let f: FlowNode | undefined = flow.parent; f !== undefined; f = f.parent) if (f.id === id) return true;
-  return false;
-}
-
-/** @internal */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new MazepaError(`A flow threw a non-Error value: ${String(value)}`, { cause: value });
 }
 
 function describe(value: unknown): string {
