@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
-import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
+import { checkSigningKey, type SigningKey } from '../remote/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { isQueueName, queueNameFromUrl } from './queue-names.js';
 

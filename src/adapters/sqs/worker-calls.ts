@@ -9,7 +9,7 @@ import {
   ReceiveMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { messageBytes, MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import { messageBytes, MAX_MESSAGE_BYTES } from '../remote/envelope-text.js';
 import { batchCall } from './batch-call.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { queueNameFromUrl } from './queue-names.js';
