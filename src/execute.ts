@@ -1,4 +1,4 @@
-import { defer, from, lastValueFrom, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import { Subject, defer, from, lastValueFrom, map, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import { LocalExecutionQueue } from './adapters/local/local-execution-queue.js';
 import type { ResultOf } from './flows/all.js';
 import { Dependency } from './flows/dependency.js';
@@ -7,6 +7,7 @@ import { Flow, type Startable } from './flows/flow.js';
 import { Task, type TaskOutcome } from './flows/task.js';
 import { loadCheckpoint } from './streams/checkpoint-file.js';
 import { checkCheckpointFolder } from './streams/checkpoint-folder.js';
+import type { ParsedCheckpoint } from './streams/checkpoint-format.js';
 import { checkpointing } from './streams/checkpointing.js';
 import { dryRun, type DryRunResult } from './streams/dry-run.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
@@ -14,6 +15,7 @@ import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './str
 import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
 import { renderProgress } from './streams/render-progress.js';
+import type { QueueAttachment } from './streams/queue-attachment.js';
 import { runExecution } from './streams/run-execution.js';
 import { warnWhenStalled } from './streams/stall-warning.js';
 
@@ -143,24 +145,59 @@ function resumable(
 ): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
   return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
-    switchMap((loaded) => {
+    switchMap((loaded) => attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a] as const))),
+    switchMap(([loaded, attachment]) => {
       const interrupt = new AbortController();
       const signal =
         resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
       const completed = merged(resolved.completed, loaded.completed);
-      return runExecution(root, { ...resolved, completed, signal }, queue).pipe(
+      const executionId = attachment?.executionId ?? resolved.executionId;
+      // Pushed tasks of a run this one does not go on with are nobody's: the file forgets them.
+      const stale = attachment?.reattached !== true && loaded.pushed.size > 0;
+      if (stale) loaded.log.forgetPushed();
+      const pushes = attachment === undefined ? undefined : new Subject<readonly string[]>();
+      const hooks = {
+        ...(attachment?.reattached === true ? { adopted: loaded.pushed, lost: attachment.lost } : {}),
+        ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
+      };
+      return runExecution(root, { ...resolved, executionId, completed, signal }, queue, hooks).pipe(
         checkpointing({
           path,
           intervalMs: resolved.checkpointIntervalMs,
           scheduler: resolved.scheduler,
           // A virtual-time scheduler given by the caller also batches the appends.
           ...(scheduler === undefined ? {} : { flushScheduler: scheduler }),
-          loaded,
+          loaded: stale ? { ...loaded, needsCompaction: true } : loaded,
+          // `null` replaces what an earlier run with another queue recorded.
+          meta: { queue: attachment?.record ?? null },
+          ...(pushes === undefined ? {} : { pushes }),
         }),
         abortOnSignals(interrupt),
       );
     }),
   );
+}
+
+/** Asks a queue that can re-attach whether this run goes on with the checkpoint's. */
+function attachTo(
+  queue: ExecutionQueue,
+  executionId: string,
+  loaded: ParsedCheckpoint,
+): Observable<QueueAttachment | undefined> {
+  if (queue.attach === undefined) return of(undefined);
+  const previousId = loaded.meta['executionId'];
+  const record = loaded.meta['queue'];
+  return defer(() =>
+    queue.attach!(executionId, {
+      executionId: typeof previousId === 'string' && previousId !== '' ? previousId : undefined,
+      record: typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined,
+      pushed: loaded.pushed,
+    }),
+  );
+}
+
+function pushedIds(tasks: readonly Task[]): string[] {
+  return tasks.map((task) => task.id);
 }
 
 function merged(

@@ -69,6 +69,7 @@ export type { ResourceUse } from './flows/resources.js';
 
 // Queues
 export type { ExecutionQueue, OutcomeReport } from './streams/execution-queue.js';
+export type { PreviousRun, QueueAttachment } from './streams/queue-attachment.js';
 export { LocalExecutionQueue, type LocalExecutionQueueOptions } from './adapters/local/local-execution-queue.js';
 
 // Worker threads

@@ -10,6 +10,8 @@ export interface QueueFlags {
   readonly region?: string;
   readonly endpoint?: string;
   readonly visibilityTimeout?: number;
+  readonly resumeEmpty?: number;
+  readonly resumeWait?: number;
   readonly signingKeyEnv?: string;
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
@@ -52,6 +54,8 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   }
   if (flags.visibilityTimeout !== undefined) options['visibilityTimeoutSec'] = flags.visibilityTimeout;
   if (flags.maxOutageMs !== undefined) options['maxOutageMs'] = flags.maxOutageMs;
+  if (flags.resumeEmpty !== undefined) options['resumeEmptySec'] = flags.resumeEmpty;
+  if (flags.resumeWait !== undefined) options['resumeWaitSec'] = flags.resumeWait;
   if (flags.signingKeyEnv !== undefined) {
     const key = process.env[flags.signingKeyEnv];
     if (!key) throw new UsageError(`--signing-key-env: the environment variable ${flags.signingKeyEnv} is not set`);

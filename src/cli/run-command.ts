@@ -41,12 +41,26 @@ export function runCommand(): Command {
     .option('--export <name>', 'the export to run: a Flow, a flow schema, or a function returning a flow', 'default')
     .option('--args <json>', 'a JSON array of arguments for the flow schema or function')
     .option('--checkpoint <file>', 'record completed tasks in this file, and skip those it holds already')
-    .option('--checkpoint-interval <seconds>', 'seconds between flushes of the checkpoint to disk (default: 60)', positive)
+    .option(
+      '--checkpoint-interval <seconds>',
+      'seconds between flushes of the checkpoint to disk (default: 60)',
+      positive,
+    )
     .option('--queue-name <name>', 'run the tasks on this SQS queue (workers: mazepa worker) instead of here')
     .option('--queue-url <url>', 'the SQS queue URL (instead of looking it up by name)')
     .option('--region <region>', 'the AWS region of the queue (default: AWS_REGION)')
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (workers extend it)', whole)
+    .option(
+      '--resume-empty <seconds>',
+      'on a rerun that re-attached: push again the earlier tasks still without outcome once the task queue was empty this long (default: 60)',
+      whole,
+    )
+    .option(
+      '--resume-wait <seconds>',
+      'on a rerun that re-attached: push them again after this long whatever the task queue holds (default: 3600)',
+      whole,
+    )
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key of the queue')
     .option(
       '--max-outage-ms <ms>',

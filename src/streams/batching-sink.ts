@@ -25,8 +25,12 @@ export interface BatchingSink {
   readonly inFlight: number;
   /** Tasks buffered, not pushed yet. */
   readonly buffered: number;
-  /** A task emission: a new task counts in flight from now; a retried one already does. */
-  add(node: TaskNode, isNew: boolean): void;
+  /**
+   * A task emission: a new task counts in flight from now; a retried (or requeued) one already
+   * does. `pushedBefore`: an earlier run pushed it (the queue re-attached), so it counts as
+   * submitted at once and is awaited, not pushed.
+   */
+  add(node: TaskNode, isNew: boolean, pushedBefore?: boolean): void;
   /** A task in flight is done. */
   settled(): void;
   /**
@@ -49,6 +53,23 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
   let inFlight = 0;
   let throttled = false;
   let closed = false;
+  const submitted = (node: TaskNode): Task => {
+    const task = node.task;
+    node.state = 'submitted';
+    task.status = 'submitted';
+    task.executionId = executionId;
+    stats.submitted(task.operationName);
+    if (taskEvents) {
+      emit({
+        type: 'task_submitted',
+        executionId,
+        taskId: task.id,
+        operationName: task.operationName,
+        attempt: task.attempt,
+      });
+    }
+    return task;
+  };
   return {
     batches: batches.asObservable(),
     get inFlight() {
@@ -57,9 +78,10 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
     get buffered() {
       return buffer.length;
     },
-    add(node, isNew) {
+    add(node, isNew, pushedBefore = false) {
       if (isNew) inFlight++;
-      buffer.push(node);
+      if (pushedBefore) submitted(node);
+      else buffer.push(node);
     },
     settled() {
       inFlight--;
@@ -81,24 +103,7 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
         const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
         buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
         const tasks: Task[] = new Array<Task>(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const node = batch[i]!;
-          const task = node.task;
-          tasks[i] = task;
-          node.state = 'submitted';
-          task.status = 'submitted';
-          task.executionId = executionId;
-          stats.submitted(task.operationName);
-          if (taskEvents) {
-            emit({
-              type: 'task_submitted',
-              executionId,
-              taskId: task.id,
-              operationName: task.operationName,
-              attempt: task.attempt,
-            });
-          }
-        }
+        for (let i = 0; i < batch.length; i++) tasks[i] = submitted(batch[i]!);
         batches.next(tasks);
       }
     },

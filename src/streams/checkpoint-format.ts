@@ -16,8 +16,9 @@
  *   a tab or line break; the value, unless the task returned `undefined`, is what
  *   `encodeToString` writes (JSON never holds a raw tab or line break).
  * - `m JSON`: execution metadata; the fields of later records replace those of earlier ones.
- * - `p ID`: a task pushed to a remote queue. Reserved for resuming on SQS: read and kept by
- *   compaction (while the task has no `t` record), not yet written by the engine.
+ * - `p ID`: a task pushed to a queue that can re-attach to a run (SQS): written, batched per
+ *   turn like the `t` records, once its push succeeded; kept by compaction while the task has no
+ *   `t` record.
  * - `c N CRC`: commits the N records before it (since the previous `c`), CRC-32 of their bytes.
  *
  * A run appends its completions once per turn of the event loop, each append ending with its
@@ -47,6 +48,10 @@ export const CHECKPOINT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export interface CheckpointLog {
   /** Records a completed task; returns false when its value cannot be recorded (the codec refuses it, or it is too long). */
   record(taskId: string, returnValue: unknown): boolean;
+  /** Records that a task was pushed (a `p` record), until it completes. */
+  recordPushed(taskId: string): void;
+  /** Forgets the pushed tasks recorded so far (a run that did not re-attach); compaction drops them. */
+  forgetPushed(): void;
   /** Task records held, including those loaded. */
   readonly count: number;
   /** Bytes of the task records held. */
@@ -62,7 +67,7 @@ export interface ParsedCheckpoint {
   readonly completed: Map<string, TaskOutcome>;
   /** The metadata of the header and the `m` records. */
   readonly meta: Record<string, unknown>;
-  /** Tasks of `p` records that have no `t` record (reserved for SQS resume; the engine ignores them). */
+  /** Tasks of `p` records that have no `t` record: pushed by the run that wrote the file, outcome unknown. */
   readonly pushed: ReadonlySet<string>;
   /** Seeds a log that goes on from this file (its task records' bytes are kept, not re-encoded). */
   readonly log: CheckpointLog;
@@ -106,7 +111,9 @@ export function createCheckpointLog(seed?: {
     bytes += chunk.length;
     return chunk;
   };
-  const pushed = seed?.pushed ?? new Set<string>();
+  // A copy: completions take ids out of it, the parsed checkpoint keeps what it loaded.
+  const pushed = new Set<string>(seed?.pushed);
+  let pendingPushed: string[] = [];
   return {
     get count() {
       return count;
@@ -131,17 +138,30 @@ export function createCheckpointLog(seed?: {
       }
       pending.push(line);
       count++;
+      pushed.delete(taskId);
       return true;
     },
+    recordPushed(taskId) {
+      pushed.add(taskId);
+      pendingPushed.push(`p ${quoteId(taskId)}\n`);
+    },
+    forgetPushed() {
+      pushed.clear();
+      pendingPushed = [];
+    },
     drain() {
-      const n = pending.length;
-      const chunk = seal();
+      const n = pending.length + pendingPushed.length;
+      const p = pendingPushed.length === 0 ? undefined : Buffer.from(pendingPushed.join(''), 'utf8');
+      pendingPushed = [];
+      const t = seal();
+      const chunk = p === undefined ? t : t === undefined ? p : Buffer.concat([p, t]);
       if (chunk === undefined) return Buffer.alloc(0);
       return Buffer.concat([chunk, Buffer.from(commitLine(n, crc32(chunk)), 'utf8')]);
     },
     serialize(meta) {
       seal(); // whatever was not drained yet goes in too
       join();
+      pendingPushed = []; // in `pushed` already
       const { executionId, ...others } = meta;
       const header = Buffer.from(
         `${CHECKPOINT_MAGIC} ${CHECKPOINT_VERSION} ${JSON.stringify({ writtenAt: others['writtenAt'] })}\n`,

@@ -24,6 +24,14 @@ export interface CheckpointingConfig {
   readonly flushScheduler?: SchedulerLike;
   /** The checkpoint as loaded (its log goes on recording). */
   readonly loaded: Pick<ParsedCheckpoint, 'log' | 'meta' | 'needsCompaction'>;
+  /** Metadata this run records besides its execution id (replaces the loaded fields of those names). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /**
+   * Batches of task ids about to be pushed, recorded as `p` records (only for queues that can
+   * re-attach): appended at once, before the push goes out, so a rerun never pushes a task again
+   * that this run may have pushed.
+   */
+  readonly pushes?: Observable<readonly string[]>;
   /** @default openJournal (tests give a fake) */
   readonly open?: typeof openJournal;
 }
@@ -50,6 +58,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       let executionId = typeof loaded.meta['executionId'] === 'string' ? loaded.meta['executionId'] : '';
       const meta = (): Record<string, unknown> => ({
         ...loaded.meta,
+        ...config.meta,
         executionId,
         writtenAt: new Date(scheduler.now()).toISOString(),
       });
@@ -65,6 +74,20 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       let flush: Subscription | undefined;
       let flushQueued = false;
       let synced = log.count;
+      const queueFlush = (): void => {
+        if (flushQueued) return;
+        flushQueued = true;
+        flush = flushScheduler.schedule(() => {
+          flushQueued = false;
+          if (!finished) guarded(() => journal.appendLogged());
+        });
+      };
+      // A rerun must know every task this run may have pushed, so as not to push it again.
+      const pushes = config.pushes?.subscribe((ids) => {
+        if (finished) return;
+        for (const id of ids) log.recordPushed(id);
+        guarded(() => journal.appendLogged());
+      });
       const written = (completed: number): ExecutionEvent => ({
         type: 'checkpoint_written',
         executionId,
@@ -128,7 +151,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
             if (finished) return;
             if (event.type === 'execution_started') {
               executionId = event.executionId;
-              guarded(() => journal.appendMeta({ executionId }));
+              guarded(() => journal.appendMeta({ ...config.meta, executionId }));
             }
             if (event.type === 'task_succeeded') {
               if (!log.record(event.taskId, event.outcome.returnValue) && !warned) {
@@ -138,13 +161,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
                     `checkpoint ${path} does not record it (nor any other such task): it will run again on a rerun`,
                 );
               }
-              if (!flushQueued) {
-                flushQueued = true;
-                flush = flushScheduler.schedule(() => {
-                  flushQueued = false;
-                  if (!finished) guarded(() => journal.appendLogged());
-                });
-              }
+              queueFlush();
             }
             if (event.type !== 'execution_completed') return subscriber.next(event);
             finish(() => {
@@ -158,6 +175,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       );
       return () => {
         process.off('exit', onExit);
+        pushes?.unsubscribe();
         flush?.unsubscribe();
         if (finished) return;
         finished = true;

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Task, TaskOutcome } from '../flows/task.js';
+import type { PreviousRun, QueueAttachment } from './queue-attachment.js';
 
 /** A task's completion, as a queue reports it. */
 export interface OutcomeReport {
@@ -24,6 +25,8 @@ export interface OutcomeReport {
  * - `outcomes(executionId)` is subscribed to before the first push of that execution; it emits one
  *   report per finished attempt. Unsubscribing means the execution is over: drop its queued tasks
  *   and cancel its running ones where the queue can.
+ * - `attach` (optional) lets a rerun with a checkpoint go on with the run that wrote it instead
+ *   of starting afresh (see {@link QueueAttachment}). A queue without it always starts afresh.
  *
  * @example
  * ```ts
@@ -51,6 +54,11 @@ export interface ExecutionQueue {
   pushTasks(tasks: readonly Task[]): Promise<void>;
   /** The outcomes of one execution's tasks. */
   outcomes(executionId: string): Observable<OutcomeReport>;
+  /**
+   * Called once before a run with a checkpoint starts, with what the checkpoint holds of the run
+   * that wrote it; `executionId` is the id this run would have if it started afresh.
+   */
+  attach?(executionId: string, previous: PreviousRun): Promise<QueueAttachment>;
   /** Releases the queue's resources. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { Flow } from '../flows/flow.js';
 import { serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
 import type { Observable } from 'rxjs';
+import type { AdoptedTasks } from './adopted-tasks.js';
 import { createBatchingSink } from './batching-sink.js';
 import { startGenerator as startFlowGenerator } from './flow-emissions.js';
 import type { ExecutionEvent } from './execution-event.js';
@@ -21,6 +22,11 @@ export interface FlowDriverConfig {
   readonly maxInFlight: number;
   readonly raiseOnFailedTask: boolean;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /**
+   * Tasks an earlier run pushed whose outcome may still come (the queue re-attached to that
+   * run): when yielded they count as submitted without a push, until `requeue` says otherwise.
+   */
+  readonly adopted?: AdoptedTasks;
   readonly emit: (event: ExecutionEvent) => void;
   /** False when nobody reads `task_submitted` and `task_succeeded` events: they are not made. */
   readonly taskEvents?: boolean;
@@ -47,6 +53,8 @@ export interface FlowDriver {
   lookup(taskId: string): TaskNode | undefined;
   /** A task whose retry delay is over goes back to the sink. */
   resubmit(node: TaskNode): void;
+  /** An adopted task's outcome cannot come any more: push it (now, or when it is yielded). */
+  requeue(taskId: string): void;
   /** Retries waiting for their delay (kept by the retry stage). */
   readonly retries: { count: number };
   /** Cancels everything: closes generators (running their `finally`). */
@@ -62,7 +70,7 @@ export interface FlowDriver {
  * @internal
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
-  const { maxBatchLen, raiseOnFailedTask, executionId } = config;
+  const { maxBatchLen, raiseOnFailedTask, executionId, adopted } = config;
   // Submissions and successes are most of the events; nobody may be listening to them.
   const taskEvents = config.taskEvents !== false;
   const tasks = createTaskTable();
@@ -104,6 +112,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
           }
         }
         if (!disposed) sink.flush();
+        if (!disposed) adopted?.replay();
       } while (pumpAgain && !disposed);
     } finally {
       pumping = false;
@@ -206,7 +215,17 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     tasks.add(node);
     gate.adopt(id, node);
     owner.pendingChildren++;
-    sink.add(node, true);
+    // An adopted task is queued or running already: its outcome comes as any other's.
+    sink.add(node, true, adopted?.claim(id) === true);
+  }
+
+  function requeue(taskId: string): void {
+    if (disposed || adopted === undefined || !adopted.lost(taskId)) return;
+    const node = tasks.node(taskId);
+    if (node === undefined || node.state !== 'submitted') return;
+    node.state = 'queued';
+    sink.add(node, false);
+    pump();
   }
 
   function addOwner(node: Node, owner: FlowNode): void {
@@ -342,6 +361,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       sink.add(node, false);
       pump();
     },
+    requeue,
     retries,
     dispose() {
       if (disposed) return;

@@ -5,8 +5,19 @@ import type { Task } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
+import { createAdoptedTasks } from './adopted-tasks.js';
 import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
 import { retryStage } from './retry-stage.js';
+
+/** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
+export interface RunHooks {
+  /** The earlier run's pushed tasks, awaited without a push (the queue re-attached). */
+  readonly adopted?: ReadonlySet<string>;
+  /** Adopted task ids to push after all (their outcome cannot come). */
+  readonly lost?: Observable<string>;
+  /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
+  readonly pushing?: (tasks: readonly Task[]) => void;
+}
 
 /**
  * The execution pipeline: flows are pulled into batches that go to the queue's sink, and the
@@ -19,8 +30,10 @@ export function runExecution(
   root: Flow<unknown>,
   options: ResolvedOptions,
   queue: ExecutionQueue,
+  hooks: RunHooks = {},
 ): Observable<ExecutionEvent> {
   const { executionId, scheduler, signal } = options;
+  const onPushing = hooks.pushing;
   return new Observable<ExecutionEvent>((subscriber) => {
     const startedAt = scheduler.now();
     let done = false;
@@ -29,8 +42,11 @@ export function runExecution(
       done = true;
       subscriber.error(error);
     };
+    // Re-attached runs only: the stage that holds back outcomes of adopted tasks not yielded yet.
+    const adopted = hooks.adopted === undefined ? undefined : createAdoptedTasks(hooks.adopted);
     const driver = createFlowDriver(root, {
       ...options,
+      ...(adopted === undefined ? {} : { adopted }),
       emit: (event) => {
         if (!done) subscriber.next(event);
       },
@@ -45,12 +61,14 @@ export function runExecution(
       },
     });
     subscriber.add(() => driver.dispose());
-    // The sink's batches go to the queue; a refused push fails the execution.
+    // The sink's batches go to the queue (each announced first: its p records precede the push);
+    // a refused push fails the execution.
     subscriber.add(
       driver.batches
         .pipe(
           mergeMap((batch) => {
             let pushed: Promise<void>;
+            onPushing?.(batch);
             try {
               pushed = queue.pushTasks(batch);
             } catch (error) {
@@ -80,7 +98,8 @@ export function runExecution(
     const emit = (event: ExecutionEvent): void => {
       if (!done) subscriber.next(event);
     };
-    const completions = queue.outcomes(executionId).pipe(
+    const outcomes = queue.outcomes(executionId);
+    const completions = (adopted === undefined ? outcomes : outcomes.pipe(adopted.stage)).pipe(
       retryStage({
         executionId,
         isTransient: options.isTransient,
@@ -104,6 +123,7 @@ export function runExecution(
           ),
       }),
     );
+    subscriber.add((hooks.lost ?? EMPTY).subscribe((taskId) => driver.requeue(taskId)));
     if (!done) driver.start();
   });
 }

@@ -47,7 +47,7 @@ export async function ensureTaskQueue(calls: QueueCalls, options: ResolvedSqsOpt
 }
 
 /** @internal A queue's URL, or `undefined` when there is no such queue. */
-async function findQueue(calls: QueueCalls, queueName: string): Promise<string | undefined> {
+export async function findQueue(calls: QueueCalls, queueName: string): Promise<string | undefined> {
   try {
     return await queueUrlOf(calls, queueName, isTransientSqsError);
   } catch (error) {

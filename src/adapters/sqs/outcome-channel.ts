@@ -21,6 +21,10 @@ export interface OutcomeChannelOptions {
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
   readonly retry: RetryPolicy;
+  /** The URL of an outcome queue that exists (a re-attached run): it is used, not created. */
+  readonly existingUrl?: string;
+  /** The run token to use (a re-attached run's, so its outcomes are accepted). @default a new one */
+  readonly run?: string;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
 }
@@ -40,7 +44,7 @@ export class OutcomeChannel {
    * This run's token, sent in every task message and echoed in its outcome: an outcome without
    * it (e.g. of an earlier run with the same execution id) is refused.
    */
-  readonly run = randomBytes(18).toString('base64url');
+  readonly run: string;
   readonly #options: OutcomeChannelOptions;
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
@@ -50,11 +54,15 @@ export class OutcomeChannel {
 
   constructor(options: OutcomeChannelOptions) {
     this.#options = options;
+    this.run = options.run ?? newRunToken();
     this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
-    this.url = createQueue(this.#calls, options.name, {
-      MaximumMessageSize: String(MAX_MESSAGE_BYTES),
-      MessageRetentionPeriod: '86400',
-    });
+    this.url =
+      options.existingUrl !== undefined
+        ? Promise.resolve(options.existingUrl)
+        : createQueue(this.#calls, options.name, {
+            MaximumMessageSize: String(MAX_MESSAGE_BYTES),
+            MessageRetentionPeriod: '86400',
+          });
     this.url.catch(() => undefined); // reported through start's onError
     const { client, taskQueueName, executionId } = options;
     if (taskQueueName !== undefined) {
@@ -162,4 +170,9 @@ export class OutcomeChannel {
     this.#deletes.add(promise);
     void promise.finally(() => this.#deletes.delete(promise));
   }
+}
+
+/** @internal A new run token: 18 random bytes, base64url. */
+export function newRunToken(): string {
+  return randomBytes(18).toString('base64url');
 }

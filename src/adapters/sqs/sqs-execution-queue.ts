@@ -8,9 +8,11 @@ import { MAX_MESSAGE_BYTES, messageBytes } from '../remote/envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
+import type { PreviousRun, QueueAttachment } from '../../streams/queue-attachment.js';
 import { ensureTaskQueue, queueVisibility } from './ensure-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
+import { planExecution, type PlannedExecution } from './reattach.js';
 import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
 import type { RetryPolicy } from './sqs-retry.js';
@@ -53,6 +55,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly #ownsClient: boolean;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
+  /** Executions `attach` prepared, until their outcomes are subscribed to. */
+  readonly #planned = new Map<string, PlannedExecution>();
   /** Bounds the SendMessageBatch requests in flight, over all pushes. */
   readonly #sends: Limiter;
   readonly #retry: RetryPolicy;
@@ -127,15 +131,37 @@ export class SqsExecutionQueue implements ExecutionQueue {
     await sendAll(to, messages, this.#sends);
   }
 
+  /**
+   * A rerun with a checkpoint re-attaches to the execution that wrote it when the checkpoint
+   * names this task queue and that execution's outcome queue still exists: it takes the outcomes
+   * that came while no orchestrator ran, and the tasks that execution pushed are awaited, not
+   * pushed again, unless lost (see `resumeEmptySec`, `resumeWaitSec`). Otherwise it starts afresh.
+   */
+  async attach(executionId: string, previous: PreviousRun): Promise<QueueAttachment> {
+    if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
+    const taskQueueUrl = await this.#taskQueueUrl();
+    const calls = { client: this.#client, retry: this.#retry, onEvent: this.#options.onEvent };
+    const { plan, attachment } = await planExecution(calls, this.#options, taskQueueUrl, executionId, previous);
+    this.#planned.set(attachment.executionId, plan);
+    return attachment;
+  }
+
   outcomes(executionId: string): Observable<OutcomeReport> {
     return new Observable<OutcomeReport>((subscriber) => {
       if (this.#closed) return subscriber.error(new MazepaError(`${this.name}: the queue is closed`));
       if (this.#executions.has(executionId)) {
         return subscriber.error(new MazepaError(`${this.name}: execution ${executionId} is already running`));
       }
+      const plan = this.#planned.get(executionId);
+      this.#planned.delete(executionId);
+      const watch = plan?.watch;
       const channel = new OutcomeChannel({
         client: this.#client,
-        name: outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
+        name:
+          plan?.outcomeQueueName ??
+          outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
+        ...(plan?.outcomeQueueUrl === undefined ? {} : { existingUrl: plan.outcomeQueueUrl }),
+        ...(plan === undefined ? {} : { run: plan.run }),
         executionId,
         signingKey: this.#options.signingKey,
         waitTimeSeconds: this.#options.waitTimeSeconds,
@@ -146,10 +172,15 @@ export class SqsExecutionQueue implements ExecutionQueue {
       });
       this.#executions.set(executionId, channel);
       channel.start(
-        (report) => subscriber.next(report),
+        (report) => {
+          watch?.seen(report.taskId);
+          subscriber.next(report);
+        },
         (error) => subscriber.error(error),
       );
+      watch?.start();
       return () => {
+        watch?.stop();
         this.#executions.delete(executionId);
         const cleanup = channel.stop();
         this.#cleanups.add(cleanup);

@@ -68,6 +68,19 @@ export interface SqsExecutionQueueOptions {
    * @default each is emitted as a process warning (retries of a call: at most one every 10 s)
    */
   readonly onEvent?: (event: SqsQueueEvent) => void;
+  /**
+   * A rerun with a checkpoint that re-attached to the earlier run (same task queue, its outcome
+   * queue still there) waits for the tasks that run pushed instead of pushing them again. Those
+   * whose outcome has not come once the task queue has held no message (visible, in flight or
+   * delayed) for this many seconds in a row count as lost and are pushed again. @default 60
+   */
+  readonly resumeEmptySec?: number;
+  /**
+   * The longest a re-attached rerun waits for the outcome of a task the earlier run pushed
+   * before pushing it again, even if the task queue is never empty (other runs keep it busy).
+   * Longer than your longest task, or that task may run twice. @default 3600
+   */
+  readonly resumeWaitSec?: number;
 }
 
 /** @internal The options with defaults applied, checked once. */
@@ -88,6 +101,8 @@ export interface ResolvedSqsOptions {
   readonly maxOutageMs: number;
   /** Never throws. */
   readonly onEvent: (event: SqsQueueEvent) => void;
+  readonly resumeEmptySec: number;
+  readonly resumeWaitSec: number;
 }
 
 const OWNER = 'SqsExecutionQueue';
@@ -106,6 +121,8 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   outcomeReceivers: true,
   onEvent: true,
   maxOutageMs: true,
+  resumeEmptySec: true,
+  resumeWaitSec: true,
 };
 
 /** @internal How long SQS calls may fail with transient errors by default: 5 minutes. */
@@ -151,6 +168,8 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
     maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
     onEvent: queueEventListener(options.onEvent),
+    resumeEmptySec: wholeNumber('resumeEmptySec', options.resumeEmptySec ?? 60, 0, 86_400),
+    resumeWaitSec: wholeNumber('resumeWaitSec', options.resumeWaitSec ?? 3600, 1, 1_209_600),
   };
 }
 

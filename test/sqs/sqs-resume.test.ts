@@ -1,0 +1,110 @@
+// A SIGKILLed `mazepa run --queue-name --checkpoint`, rerun: it re-attaches to the killed run's
+// outcome queue and no task runs twice (real CLI orchestrator and workers, SQS emulator).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsExecutionQueue } from 'mazepa/sqs';
+import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
+import { killWorkers, startEmulator, startWorker, workerEnv, type Emulator, type WorkerProcess } from './helpers.js';
+
+let emulator: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  dir = mkdtempSync(join(tmpdir(), 'mazepa-sqs-resume-'));
+});
+afterAll(async () => {
+  await killWorkers();
+  await emulator.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(queueName: string, log: string, checkpoint: string, n: number, ms: number): MazepaChild {
+  const args = ['run', 'test/fixtures/run/sqs-count.ts', '--export', 'counted', '--args', JSON.stringify([log, n, ms])];
+  return spawnScript(
+    'src/cli/main.ts',
+    [...args, '--queue-name', queueName, '--checkpoint', checkpoint, '--resume-empty', '2', '--no-progress'],
+    workerEnv(emulator.endpoint),
+  );
+}
+
+/** How often each task ran, from the lines the fixture appends. */
+function runs(log: string, n: number): number[] {
+  const counts = Array.from({ length: n }, () => 0);
+  for (const line of readFileSync(log, 'utf8').split('\n')) if (line !== '') counts[Number(line)]!++;
+  return counts;
+}
+
+/** Resolves once the workers together printed `count` lines `counted <i>`. */
+async function counted(workers: readonly WorkerProcess[], count: number): Promise<void> {
+  const total = (): number => workers.reduce((n, w) => n + w.stdout.filter((l) => l.startsWith('counted ')).length, 0);
+  while (total() < count) await Promise.race(workers.map((w) => w.nextLine()));
+}
+
+describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
+  it('should re-attach to the killed run: each task runs once, but for what SQS itself redelivers', async () => {
+    const queueName = 'resume-kill';
+    const n = 60;
+    const log = join(dir, 'kill.log');
+    const checkpoint = join(dir, 'kill.ckpt');
+    await new SqsExecutionQueue({ queueName, client: emulator.client }).connect(); // the queue, before the workers
+    const workers = [startWorker(emulator.endpoint, queueName), startWorker(emulator.endpoint, queueName)];
+    const first = run(queueName, log, checkpoint, n, 100);
+    // Killed in the middle of the first layer: some tasks done, others queued or running.
+    await counted(workers, 8);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const before = runs(log, n).filter((c) => c > 0).length;
+    expect(before).toBeLessThan(n / 2);
+
+    const second = run(queueName, log, checkpoint, n, 100);
+    const result = await second.exited;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`total ${(n * (n - 1)) / 2}`);
+    const counts = runs(log, n);
+    expect(counts.every((c) => c >= 1)).toBe(true);
+    // Only a message whose visibility ran out while its worker was busy could run twice.
+    expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(2);
+    // It went on with the killed run's execution and outcome queue.
+    const meta = readFileSync(checkpoint, 'utf8');
+    expect(meta).toMatch(/"outcomeQueueName":"resume-kill-out-exec-/);
+    for (const w of workers) w.child.kill('SIGKILL');
+  });
+
+  it('should push again a task whose message is gone, once the task queue stays empty', async () => {
+    const queueName = 'resume-lost';
+    const n = 6;
+    const log = join(dir, 'lost.log');
+    const checkpoint = join(dir, 'lost.ckpt');
+    const client = emulator.client;
+    const url = await (await new SqsExecutionQueue({ queueName, client }).connect()).url;
+    // No worker yet: the tasks wait in the task queue; one of them is taken away (as if it had
+    // gone to the dead-letter queue) before the orchestrator is killed.
+    const first = run(queueName, log, checkpoint, n, 0);
+    let taken: Message | undefined;
+    while (taken === undefined) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20, VisibilityTimeout: 3600 }),
+      );
+      taken = Messages[0];
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: taken.ReceiptHandle }));
+
+    const worker = startWorker(emulator.endpoint, queueName);
+    const second = run(queueName, log, checkpoint, n, 0);
+    const result = await second.exited;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`total ${(n * (n - 1)) / 2}`);
+    // The first layer's two tasks that were left ran once (not pushed again); the one taken
+    // away ran once, pushed again by the rerun; the second layer ran once.
+    expect(runs(log, n)).toEqual(Array.from({ length: n }, () => 1));
+    worker.child.kill('SIGKILL');
+  });
+});
