@@ -2,6 +2,9 @@
 // fan-out and a layered DAG, at 10^5 and 10^6 tasks. Each measurement runs in a fresh child
 // process, so its peak RSS is its own; each is run BENCH_RUNS times (default 3), alternating, and
 // the median is printed. Run with `npm run bench` (it builds dist first).
+// Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated); BENCH_BASELINE=/path/to/dist adds
+// a contender 'mazepa (baseline)' running another build (e.g. main's), for before/after in one run;
+// BENCH_CONTENDERS=mazepa,baseline runs only those.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +19,7 @@ function work(layer, i) {
 
 let mazepa;
 async function runMazepa(shape, n) {
-  mazepa ??= await import('../dist/index.js').then((m) => ({
+  mazepa ??= await import(process.env.BENCH_DIST ?? '../dist/index.js').then((m) => ({
     ...m,
     chunk: m.taskableOperation(function chunk(layer, i) {
       return work(layer, i);
@@ -56,19 +59,31 @@ async function runPQueue(shape, n) {
   if (done !== perLayer * layers) throw new Error(`p-queue ran ${done} tasks`);
 }
 
-const contenders = { mazepa: runMazepa, loop: runLoop, 'p-queue': runPQueue };
+const allContenders = { mazepa: runMazepa, loop: runLoop, 'p-queue': runPQueue };
+if (process.env.BENCH_BASELINE) allContenders['mazepa (baseline)'] = runMazepa;
+const wanted = process.env.BENCH_CONTENDERS?.split(',');
+const shortName = (name) => (name === 'mazepa (baseline)' ? 'baseline' : name);
+const contenders = Object.fromEntries(
+  Object.entries(allContenders).filter(([name]) => wanted === undefined || wanted.includes(shortName(name))),
+);
+/** The environment of a child: the baseline contender imports the other build. */
+function childEnv(name) {
+  if (name !== 'mazepa (baseline)') return process.env;
+  return { ...process.env, BENCH_DIST: new URL(`file://${process.env.BENCH_BASELINE}/index.js`).href };
+}
 
 if (process.argv[2] === '--child') {
   const [, , , name, shape, n] = process.argv;
-  await contenders[name](shape, 2000); // warm up the code paths
+  await allContenders[name](shape, 2000); // warm up the code paths
   globalThis.gc?.();
   const start = performance.now();
-  await contenders[name](shape, Number(n));
+  await allContenders[name](shape, Number(n));
   const ms = performance.now() - start;
   process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 } else {
   const rows = [];
-  for (const n of [100_000, 1_000_000]) {
+  const sizes = process.env.BENCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
+  for (const n of sizes) {
     for (const shape of ['flat', 'layered']) {
       const results = {};
       // RUNS rounds, contenders alternating within each, so that a noisy moment hits them alike;
@@ -79,6 +94,7 @@ if (process.argv[2] === '--child') {
           const out = execFileSync(process.execPath, ['--expose-gc', here, '--child', name, shape, String(n)], {
             encoding: 'utf8',
             maxBuffer: 1 << 20,
+            env: childEnv(name),
           });
           (runs[name] ??= []).push(JSON.parse(out));
         }
@@ -87,7 +103,7 @@ if (process.argv[2] === '--child') {
         const times = list.map((r) => r.ms).sort((a, b) => a - b);
         results[name] = { ms: times[Math.floor(times.length / 2)], maxRssMb: Math.max(...list.map((r) => r.maxRssMb)) };
       }
-      const ours = results.mazepa;
+      const ours = results.mazepa ?? Object.values(results)[0];
       for (const [name, r] of Object.entries(results)) {
         rows.push({
           tasks: n.toLocaleString('en-US'),

@@ -64,6 +64,7 @@ export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/retry-
 // Operating long runs: checkpoints, dry run
 export { CheckpointError } from './streams/checkpoint-error.js';
 export { dryRun, type DryRunResult, type DryRunStop } from './streams/dry-run.js';
+export { flowEmissions } from './streams/flow-emissions.js';
 export type { ResourceUse } from './flows/resources.js';
 
 // Queues

@@ -31,13 +31,13 @@ export {
   taskEnvelopeOf,
   type EnvelopeOptions,
   type TaskEnvelope,
-} from './flows/envelope.js';
+} from './adapters/remote/envelope.js';
 export {
   decodeOutcomeEnvelope,
   encodeOutcomeEnvelope,
   type DecodedOutcome,
   type OutcomeEnvelope,
-} from './flows/envelope-outcome.js';
-export { EnvelopeError } from './flows/envelope-error.js';
-export type { SigningKey } from './flows/envelope-signing.js';
-export { ENVELOPE_VERSION, MAX_MESSAGE_BYTES } from './flows/envelope-text.js';
+} from './adapters/remote/envelope-outcome.js';
+export { EnvelopeError } from './adapters/remote/envelope-error.js';
+export type { SigningKey } from './adapters/remote/envelope-signing.js';
+export { ENVELOPE_VERSION, MAX_MESSAGE_BYTES } from './adapters/remote/envelope-text.js';

@@ -1,23 +1,19 @@
-import { timer, type SchedulerLike, type Subscription } from 'rxjs';
-import { Dependency, type DependencyTarget } from '../flows/dependency.js';
+import { Dependency } from '../flows/dependency.js';
 import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow } from '../flows/flow.js';
-import { errorFromSerialized, serializeError } from '../flows/serialized-error.js';
+import { serializeError } from '../flows/serialized-error.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
+import type { Observable } from 'rxjs';
+import type { AdoptedTasks } from './adopted-tasks.js';
+import { createBatchingSink } from './batching-sink.js';
+import { startGenerator as startFlowGenerator } from './flow-emissions.js';
 import type { ExecutionEvent } from './execution-event.js';
-import type { OutcomeReport } from './execution-queue.js';
-import {
-  createFlowNode,
-  createTaskNode,
-  isTaskNode,
-  type AwaitedNode,
-  type FlowNode,
-  type Node,
-  type TaskNode,
-} from './nodes.js';
-import { decideRetry, type TransientCondition } from './retry-policy.js';
+import { createFlowNode, createTaskNode, isTaskNode, type FlowNode, type Node, type TaskNode } from './nodes.js';
+import type { Completion } from './retry-stage.js';
+import { createGate, toError } from './gate.js';
 import { createStats, type Stats } from './stats.js';
+import { copyOutcome, createTaskTable } from './task-table.js';
 
 /** What the driver needs from the execution around it. @internal */
 export interface FlowDriverConfig {
@@ -25,16 +21,12 @@ export interface FlowDriverConfig {
   readonly maxBatchLen: number;
   readonly maxInFlight: number;
   readonly raiseOnFailedTask: boolean;
-  readonly isTransient: TransientCondition | undefined;
-  readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
   /**
    * Tasks an earlier run pushed whose outcome may still come (the queue re-attached to that
    * run): when yielded they count as submitted without a push, until `requeue` says otherwise.
    */
-  readonly adopted?: ReadonlySet<string>;
-  /** Hands a batch of tasks to the queue. */
-  readonly push: (tasks: Task[]) => void;
+  readonly adopted?: AdoptedTasks;
   readonly emit: (event: ExecutionEvent) => void;
   /** False when nobody reads `task_submitted` and `task_succeeded` events: they are not made. */
   readonly taskEvents?: boolean;
@@ -53,21 +45,21 @@ export interface FailureOrigin {
 /** The engine's state machine: steps flows, tracks tasks, gates waits. @internal */
 export interface FlowDriver {
   start(): void;
-  applyOutcome(report: OutcomeReport): void;
+  /** The batches for the queue's `pushTasks` (subscribe before `start`). */
+  readonly batches: Observable<Task[]>;
+  /** The gate: a task is done for good; the flows that wait on it go on. */
+  complete(completion: Completion): void;
+  /** The task table: the node of a task that is not done. */
+  lookup(taskId: string): TaskNode | undefined;
+  /** A task whose retry delay is over goes back to the sink. */
+  resubmit(node: TaskNode): void;
   /** An adopted task's outcome cannot come any more: push it (now, or when it is yielded). */
   requeue(taskId: string): void;
-  /** Cancels everything: closes generators (running their `finally`), stops timers. */
+  /** Retries waiting for their delay (kept by the retry stage). */
+  readonly retries: { count: number };
+  /** Cancels everything: closes generators (running their `finally`). */
   dispose(): void;
   readonly stats: Stats;
-}
-
-/** What the task table holds for a done task that returned `undefined`. */
-const NOTHING: unknown = Object.freeze({ nothing: true });
-
-/** A task that is already done, as a dependency target. */
-interface DoneTask {
-  readonly kind: 'done';
-  readonly failed: Error | undefined;
 }
 
 /**
@@ -78,55 +70,28 @@ interface DoneTask {
  * @internal
  */
 export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig): FlowDriver {
-  const { maxBatchLen, maxInFlight, raiseOnFailedTask, executionId, scheduler } = config;
+  const { maxBatchLen, raiseOnFailedTask, executionId, adopted } = config;
   // Submissions and successes are most of the events; nobody may be listening to them.
   const taskEvents = config.taskEvents !== false;
-  // Once full, pull again only when a batch's worth has drained, so pushes stay batched.
-  const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
-  // Every task id of the execution: its TaskNode while it is not done, then only its return value
-  // (NOTHING for undefined). One table, so that a task costs one insert and one update: at 10^6
-  // tasks this map is most of the engine's memory and much of its time.
-  const tasks = new Map<string, unknown>();
-  const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
+  const tasks = createTaskTable();
   const flows = new Map<string, FlowNode>();
-  // Ids waited on before anything with that id was yielded (a DAG edge to a flow not stepped yet).
-  const awaited = new Map<string, AwaitedNode>();
   const origins = new WeakMap<Error, FailureOrigin>();
   const ready: FlowNode[] = [];
   let readyHead = 0;
-  let buffer: TaskNode[] = [];
-  let inFlight = 0;
-  let throttled = false;
   let streaming = 0;
   let pumping = false;
   let pumpAgain = false;
   let disposed = false;
-  const retryTimers = new Set<Subscription>();
-  // Re-attached runs only: adopted ids not yielded yet, those yielded and awaited without a
-  // push, outcomes that came before their task was yielded, and those to apply at the next pump.
-  const adopted = new Set(config.adopted);
-  const elsewhere = new Set<string>();
-  const early = new Map<string, OutcomeReport>();
-  const replay: OutcomeReport[] = [];
+  const retries = { count: 0 };
   const stats = createStats();
+  const sink = createBatchingSink({ ...config, stats, taskEvents });
+  const gate = createGate({ raiseOnFailedTask, tasks, flows, makeReady, completeFlow, failFlow });
   const rootNode = createFlowNode(root, undefined);
   flows.set(root.id, rootNode);
 
   function makeReady(flow: FlowNode): void {
     flow.state = 'ready';
     ready.push(flow);
-  }
-
-  function hasCapacity(): boolean {
-    if (throttled) {
-      if (inFlight > maxInFlight - refill) return false;
-      throttled = false;
-    }
-    if (inFlight >= maxInFlight) {
-      throttled = true;
-      return false;
-    }
-    return true;
   }
 
   function pump(): void {
@@ -138,7 +103,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     try {
       do {
         pumpAgain = false;
-        while (!disposed && readyHead < ready.length && (inFlight === 0 || hasCapacity())) {
+        while (!disposed && readyHead < ready.length && sink.hasRoom()) {
           const flow = ready[readyHead++]!;
           if (flow.state === 'ready') step(flow);
           if (readyHead > 1024 && readyHead * 2 > ready.length) {
@@ -146,8 +111,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
             readyHead = 0;
           }
         }
-        flush();
-        while (replay.length > 0 && !disposed) applyOutcome(replay.pop()!);
+        if (!disposed) sink.flush();
+        if (!disposed) adopted?.replay();
       } while (pumpAgain && !disposed);
     } finally {
       pumping = false;
@@ -155,41 +120,11 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     detectDeadlock();
   }
 
-  function flush(): void {
-    while (buffer.length > 0 && !disposed) {
-      const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
-      buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
-      const batchTasks: Task[] = new Array<Task>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const node = batch[i]!;
-        batchTasks[i] = node.task;
-        submitted(node);
-      }
-      config.push(batchTasks);
-    }
-  }
-
-  function submitted(node: TaskNode): void {
-    const task = node.task;
-    node.state = 'submitted';
-    task.status = 'submitted';
-    task.executionId = executionId;
-    stats.submitted(task.operationName);
-    if (taskEvents)
-      config.emit({
-        type: 'task_submitted',
-        executionId,
-        taskId: task.id,
-        operationName: task.operationName,
-        attempt: task.attempt,
-      });
-  }
-
   /** Advances a flow until it waits, finishes, runs out of capacity or of its turn. */
   function step(flow: FlowNode): void {
     let turn = maxBatchLen;
     while (flow.state === 'ready' && !disposed) {
-      if (inFlight > 0 && !hasCapacity()) {
+      if (!sink.hasRoom()) {
         ready[--readyHead] = flow; // first to go on once capacity frees
         return;
       }
@@ -210,21 +145,16 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       if (result.done) {
         flow.returnValue = result.value;
         flow.generator = undefined;
-        waitForAll(flow, 'finishing');
+        gate.waitForAll(flow, 'finishing');
       } else {
         handleYield(flow, result.value);
       }
-      if (buffer.length >= maxBatchLen) flush();
+      if (sink.buffered >= maxBatchLen) sink.flush();
     }
   }
 
   function startGenerator(flow: FlowNode): NonNullable<FlowNode['generator']> {
-    const generator = flow.flow.fn!(...flow.flow.args);
-    if (typeof generator?.next !== 'function' || typeof generator.throw !== 'function') {
-      throw new TypeError(
-        `Flow '${flow.flow.name}' (${flow.id}): its fn did not return a generator; declare it with function*`,
-      );
-    }
+    const generator = startFlowGenerator(flow.flow);
     flow.generator = generator;
     return generator;
   }
@@ -232,8 +162,8 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
   function handleYield(flow: FlowNode, value: unknown): void {
     if (value instanceof Task) return startTask(flow, value);
     if (value instanceof Dependency) {
-      if (value.targets === undefined) return waitForAll(flow, 'waiting');
-      return waitFor(flow, value.targets);
+      if (value.targets === undefined) return gate.waitForAll(flow, 'waiting');
+      return gate.waitFor(flow, value.targets);
     }
     if (value instanceof Flow) return startFlow(flow, value);
     if (Array.isArray(value)) {
@@ -261,14 +191,14 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     const id = task.id;
     const existing = tasks.get(id);
     if (existing !== undefined) {
-      if (!isTaskNode(existing)) return copyDone(task, id, existing);
+      if (!isTaskNode(existing)) return tasks.copyDone(task, id, existing);
       if (task !== existing.task) (existing.aliases ??= []).push(task);
       addOwner(existing, owner);
       return;
     }
     const stored = config.completed?.get(id);
     if (stored !== undefined) {
-      tasks.set(id, stored.returnValue === undefined ? NOTHING : stored.returnValue);
+      tasks.done(id, stored, undefined);
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
       config.emit({
@@ -278,34 +208,23 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
         operationName: task.operationName,
         outcome: stored,
       });
-      if (awaited.size > 0) settleAwaited(id, stored);
+      gate.settleAwaited(id, stored);
       return;
     }
     const node = createTaskNode(task, owner);
-    tasks.set(id, node);
-    if (awaited.size > 0) adopt(id, node);
+    tasks.add(node);
+    gate.adopt(id, node);
     owner.pendingChildren++;
-    inFlight++;
-    if (adopted.size > 0 && adopted.delete(id)) {
-      // The earlier run pushed it: it is queued or running already, its outcome comes as any other.
-      elsewhere.add(id);
-      submitted(node);
-      const report = early.get(id);
-      if (report !== undefined) {
-        early.delete(id);
-        replay.push(report);
-      }
-      return;
-    }
-    buffer.push(node);
+    // An adopted task is queued or running already: its outcome comes as any other's.
+    sink.add(node, true, adopted?.claim(id) === true);
   }
 
   function requeue(taskId: string): void {
-    if (disposed || adopted.delete(taskId) || !elsewhere.delete(taskId)) return;
-    const node = tasks.get(taskId);
-    if (!isTaskNode(node) || node.state !== 'submitted') return;
+    if (disposed || adopted === undefined || !adopted.lost(taskId)) return;
+    const node = tasks.node(taskId);
+    if (node === undefined || node.state !== 'submitted') return;
     node.state = 'queued';
-    buffer.push(node);
+    sink.add(node, false);
     pump();
   }
 
@@ -325,7 +244,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     }
     const node = createFlowNode(flow, owner);
     flows.set(flow.id, node);
-    if (awaited.size > 0) adopt(flow.id, node);
+    gate.adopt(flow.id, node);
     owner.pendingChildren++;
     flow.status = 'running';
     launch(node);
@@ -361,93 +280,10 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       complete: () => {
         if (node.state !== 'streaming') return;
         end();
-        waitForAll(node, 'finishing');
+        gate.waitForAll(node, 'finishing');
         pump();
       },
     });
-  }
-
-  /** `new Dependency()` (state `waiting`) or the end of the flow (state `finishing`). */
-  function waitForAll(flow: FlowNode, state: 'waiting' | 'finishing'): void {
-    const failure = flow.childFailure;
-    flow.childFailure = undefined;
-    if (failure !== undefined) {
-      if (state === 'waiting') flow.pendingError = failure;
-      else failFlow(flow, failure);
-      return;
-    }
-    if (flow.pendingChildren > 0) {
-      flow.waitAll = true;
-      flow.state = state;
-    } else if (state === 'finishing') {
-      completeFlow(flow);
-    }
-  }
-
-  function waitFor(flow: FlowNode, targets: readonly DependencyTarget[]): void {
-    const waitingOn = new Set<Node | AwaitedNode>();
-    for (const target of targets) {
-      let node: Node | AwaitedNode | DoneTask;
-      try {
-        node = resolveTarget(flow, target);
-      } catch (error) {
-        flow.pendingError = toError(error);
-        return;
-      }
-      if (node.kind === 'awaited') {
-        waitingOn.add(node);
-      } else if (node.kind === 'done' || node.state === 'done') {
-        if (node.failed !== undefined && (node.kind === 'flow' || raiseOnFailedTask)) {
-          flow.pendingError = node.failed;
-          return;
-        }
-      } else {
-        waitingOn.add(node);
-      }
-    }
-    if (waitingOn.size === 0) return;
-    for (const node of waitingOn) (node.waiters ??= []).push(flow);
-    flow.waitingOn = waitingOn;
-    flow.state = 'waiting';
-  }
-
-  function resolveTarget(flow: FlowNode, target: DependencyTarget): Node | AwaitedNode | DoneTask {
-    const id = typeof target === 'string' ? target : target.id;
-    const entry = tasks.get(id);
-    if (isTaskNode(entry)) {
-      if (target instanceof Task && target !== entry.task) (entry.aliases ??= []).push(target);
-      return entry;
-    }
-    if (entry !== undefined) {
-      if (target instanceof Task) copyDone(target, id, entry);
-      return { kind: 'done', failed: failures.get(id)?.error };
-    }
-    const node = flows.get(id);
-    if (node === undefined) {
-      // Not yielded yet: another flow may yield it later. Wait for it; if nothing does by the
-      // time nothing else can move, the waiters get a "never yielded" error (see detectDeadlock).
-      let placeholder = awaited.get(id);
-      if (placeholder === undefined) {
-        const description =
-          target instanceof Task
-            ? `task ${id} (operation '${target.operationName}')`
-            : target instanceof Flow
-              ? `flow ${id} ('${target.name}')`
-              : `id '${id}'`;
-        placeholder = { kind: 'awaited', id, description, tasks: undefined, waiters: undefined };
-        awaited.set(id, placeholder);
-      }
-      if (target instanceof Task) (placeholder.tasks ??= []).push(target);
-      return placeholder;
-    }
-    if (node === flow || isAncestor(node.id, flow)) {
-      throw new MazepaError(
-        `Flow '${flow.flow.name}' waits on ${node === flow ? 'itself' : `its ancestor '${node.flow.name}'`}, ` +
-          'which can only finish after it: a deadlock',
-        { flowId: flow.id },
-      );
-    }
-    return node;
   }
 
   function completeFlow(flow: FlowNode): void {
@@ -455,7 +291,7 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.status = 'succeeded';
     flow.flow.outcome = { returnValue: flow.returnValue };
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: false });
-    settle(flow, undefined, true);
+    gate.settle(flow, undefined, true);
     if (flow === rootNode) config.finish(undefined, undefined);
   }
 
@@ -471,180 +307,29 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     flow.flow.outcome = { error: serializeError(error) };
     if (!origins.has(error)) origins.set(error, { flowId: flow.id, flowName: flow.flow.name });
     config.emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: true });
-    settle(flow, error, true);
+    gate.settle(flow, error, true);
     if (flow === rootNode) config.finish(error, origins.get(error));
   }
 
-  /** A node is done: its owners count it off, and the flows waiting on it hear of it. */
-  function settle(node: Node, error: Error | undefined, raise: boolean): void {
-    const owner = node.kind === 'task' ? node.owner : node.parent;
-    if (owner !== undefined) childDone(owner, node, error, raise);
-    if (node.moreOwners !== undefined) for (const o of node.moreOwners) childDone(o, node, error, raise);
-    const waiters = node.waiters;
-    if (waiters === undefined) return;
-    node.waiters = undefined;
-    for (const flow of waiters) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(node)) continue;
-      if (raise && error !== undefined) {
-        flow.waitingOn = undefined;
-        resume(flow, error);
-      } else if (waitingOn.size === 0) {
-        flow.waitingOn = undefined;
-        resume(flow, undefined);
-      }
-    }
-  }
-
-  function childDone(owner: FlowNode, child: Node, error: Error | undefined, raise: boolean): void {
-    owner.pendingChildren--;
-    if (owner.state === 'done') return;
-    const failure = raise ? error : undefined;
-    if (owner.waitAll) {
-      if (failure !== undefined || owner.pendingChildren === 0) {
-        owner.waitAll = false;
-        resume(owner, failure);
-      }
-    } else if (failure !== undefined && owner.childFailure === undefined && !owner.waitingOn?.has(child)) {
-      owner.childFailure = failure; // thrown at its next `new Dependency()` or at its end
-    }
-  }
-
-  function resume(flow: FlowNode, error: Error | undefined): void {
-    if (flow.state === 'finishing') {
-      if (error !== undefined) failFlow(flow, error);
-      else completeFlow(flow);
-    } else if (flow.state === 'waiting') {
-      if (error !== undefined) flow.pendingError = error;
-      makeReady(flow);
-    }
-  }
-
-  function applyOutcome(report: OutcomeReport): void {
+  function applyCompletion({ node, outcome, error }: Completion): void {
     if (disposed) return;
-    const node = tasks.get(report.taskId);
-    if (node === undefined && adopted.has(report.taskId)) {
-      // Sent to the earlier run before this one yielded the task: kept until it does (a success wins).
-      const kept = early.get(report.taskId);
-      if (kept === undefined || kept.outcome.error !== undefined) early.set(report.taskId, report);
-      return;
-    }
-    if (!isTaskNode(node) || node.state === 'retrying') return;
-    if (elsewhere.size > 0) elsewhere.delete(node.id);
-    const { task } = node;
-    const { outcome } = report;
-    const operationName = task.operationName;
-    if (outcome.error === undefined) {
-      stats.succeeded(operationName);
-      if (taskEvents) config.emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
-      complete(node, outcome, undefined);
-    } else {
-      if (report.attempt !== undefined && report.attempt < task.attempt) return;
-      const decision = decideRetry(node.id, task.maxRetry, task.attempt, outcome.error, config.isTransient);
-      if (decision.retry) return scheduleRetry(node, outcome, decision.delayMs);
-      const error = errorFromSerialized(outcome.error);
-      origins.set(error, { taskId: node.id, operationName });
-      stats.failed(operationName);
-      config.emit({
-        type: 'task_failed',
-        executionId,
-        taskId: node.id,
-        operationName,
-        error: outcome.error,
-        attempt: task.attempt,
-      });
-      complete(node, outcome, error);
-    }
+    if (error !== undefined) origins.set(error, { taskId: node.id, operationName: node.task.operationName });
+    complete(node, outcome, error);
     pump();
   }
 
   function complete(node: TaskNode, outcome: TaskOutcome, error: Error | undefined): void {
-    tasks.set(node.id, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
-    if (error !== undefined) failures.set(node.id, { error, outcome });
+    tasks.done(node.id, outcome, error);
     copyOutcome(node.task, outcome, error);
     if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
-    inFlight--;
-    settle(node, error, raiseOnFailedTask);
-  }
-
-  function scheduleRetry(node: TaskNode, outcome: TaskOutcome, delayMs: number): void {
-    const { task } = node;
-    node.state = 'retrying';
-    stats.retried(task.operationName);
-    config.emit({
-      type: 'task_retried',
-      executionId,
-      taskId: node.id,
-      operationName: task.operationName,
-      error: outcome.error!,
-      attempt: task.attempt,
-      delayMs,
-    });
-    const subscription = timer(delayMs, scheduler).subscribe(() => {
-      retryTimers.delete(subscription);
-      task.attempt++;
-      node.state = 'queued';
-      buffer.push(node);
-      pump();
-    });
-    retryTimers.add(subscription);
-  }
-
-  /** A task or flow with an awaited id has started: it takes the placeholder's place. */
-  function adopt(id: string, node: Node): void {
-    const placeholder = awaited.get(id);
-    if (placeholder === undefined) return;
-    awaited.delete(id);
-    if (node.kind === 'task' && placeholder.tasks !== undefined) {
-      for (const task of placeholder.tasks) if (task !== node.task) (node.aliases ??= []).push(task);
-    }
-    for (const flow of placeholder.waiters ?? []) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(placeholder)) continue;
-      waitingOn.add(node);
-      (node.waiters ??= []).push(flow);
-    }
-  }
-
-  /** An awaited task id turned out to be done already (skipped from a checkpoint). */
-  function settleAwaited(id: string, outcome: TaskOutcome): void {
-    const placeholder = awaited.get(id);
-    if (placeholder === undefined) return;
-    awaited.delete(id);
-    for (const task of placeholder.tasks ?? []) copyOutcome(task, outcome, undefined);
-    for (const flow of placeholder.waiters ?? []) {
-      const waitingOn = flow.waitingOn;
-      if (waitingOn === undefined || !waitingOn.delete(placeholder) || waitingOn.size > 0) continue;
-      flow.waitingOn = undefined;
-      resume(flow, undefined);
-    }
-  }
-
-  /** Nothing can move any more: what is still awaited was never yielded. */
-  function failAwaited(): void {
-    const placeholders = [...awaited.values()];
-    awaited.clear();
-    for (const placeholder of placeholders) {
-      for (const flow of placeholder.waiters ?? []) {
-        if (flow.waitingOn === undefined || !flow.waitingOn.has(placeholder)) continue;
-        flow.waitingOn = undefined;
-        resume(
-          flow,
-          new MazepaError(
-            `Flow '${flow.flow.name}' waits on ${placeholder.description}, which was never yielded in this ` +
-              'execution; yield it (from any flow) before the execution runs out of other work',
-            { flowId: flow.id, ...(placeholder.tasks !== undefined ? { taskId: placeholder.id } : {}) },
-          ),
-        );
-      }
-    }
+    sink.settled();
+    gate.settle(node, error, raiseOnFailedTask);
   }
 
   function detectDeadlock(): void {
     if (disposed || rootNode.state === 'done' || pumping) return;
-    if (readyHead < ready.length || inFlight > 0 || streaming > 0 || retryTimers.size > 0) return;
-    if (awaited.size > 0) {
-      failAwaited();
+    if (readyHead < ready.length || sink.inFlight > 0 || streaming > 0 || retries.count > 0) return;
+    if (gate.failAwaited()) {
       pump();
       return;
     }
@@ -662,13 +347,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
     );
   }
 
-  /** Gives a task object the outcome of a task with its id that is already done. */
-  function copyDone(task: Task, id: string, stored: unknown): void {
-    const failure = failures.get(id);
-    if (failure !== undefined) return copyOutcome(task, failure.outcome, failure.error);
-    copyOutcome(task, { returnValue: stored === NOTHING ? undefined : stored, executionSecs: 0 }, undefined);
-  }
-
   return {
     stats,
     start() {
@@ -676,13 +354,19 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       launch(rootNode);
       pump();
     },
-    applyOutcome,
+    complete: applyCompletion,
+    lookup: tasks.node,
+    batches: sink.batches,
+    resubmit(node) {
+      sink.add(node, false);
+      pump();
+    },
     requeue,
+    retries,
     dispose() {
       if (disposed) return;
       disposed = true;
-      for (const subscription of retryTimers) subscription.unsubscribe();
-      retryTimers.clear();
+      sink.close();
       for (const flow of flows.values()) {
         flow.source?.unsubscribe();
         try {
@@ -694,22 +378,6 @@ export function createFlowDriver(root: Flow<unknown>, config: FlowDriverConfig):
       }
     },
   };
-}
-
-function copyOutcome(task: Task, outcome: TaskOutcome, failed: Error | undefined): void {
-  task.outcome = outcome;
-  task.status = failed === undefined ? 'succeeded' : 'failed';
-}
-
-function isAncestor(id: string, flow: FlowNode): boolean {
-  for (let f: FlowNode | undefined = flow.parent; f !== undefined; f = f.parent) if (f.id === id) return true;
-  return false;
-}
-
-/** @internal */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new MazepaError(`A flow threw a non-Error value: ${String(value)}`, { cause: value });
 }
 
 function describe(value: unknown): string {

@@ -1,11 +1,13 @@
-import { EMPTY, Observable, from } from 'rxjs';
+import { EMPTY, Observable, catchError, from, mergeMap } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
 import type { Task } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
+import { createAdoptedTasks } from './adopted-tasks.js';
 import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
+import { retryStage } from './retry-stage.js';
 
 /** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
 export interface RunHooks {
@@ -40,21 +42,11 @@ export function runExecution(
       done = true;
       subscriber.error(error);
     };
+    // Re-attached runs only: the stage that holds back outcomes of adopted tasks not yielded yet.
+    const adopted = hooks.adopted === undefined ? undefined : createAdoptedTasks(hooks.adopted);
     const driver = createFlowDriver(root, {
       ...options,
-      ...(hooks.adopted === undefined ? {} : { adopted: hooks.adopted }),
-      push: (batch: Task[]) => {
-        let pushed: Promise<void>;
-        onPushing?.(batch);
-        try {
-          pushed = queue.pushTasks(batch);
-        } catch (error) {
-          pushed = Promise.reject(error);
-        }
-        subscriber.add(
-          from(pushed).subscribe({ error: (error: unknown) => fail(pushFailure(executionId, queue, batch, error)) }),
-        );
-      },
+      ...(adopted === undefined ? {} : { adopted }),
       emit: (event) => {
         if (!done) subscriber.next(event);
       },
@@ -69,6 +61,29 @@ export function runExecution(
       },
     });
     subscriber.add(() => driver.dispose());
+    // The sink's batches go to the queue (each announced first: its p records precede the push);
+    // a refused push fails the execution.
+    subscriber.add(
+      driver.batches
+        .pipe(
+          mergeMap((batch) => {
+            let pushed: Promise<void>;
+            onPushing?.(batch);
+            try {
+              pushed = queue.pushTasks(batch);
+            } catch (error) {
+              pushed = Promise.reject(error);
+            }
+            return from(pushed).pipe(
+              catchError((error: unknown) => {
+                fail(pushFailure(executionId, queue, batch, error));
+                return EMPTY;
+              }),
+            );
+          }),
+        )
+        .subscribe(),
+    );
     if (signal !== undefined) {
       const onAbort = (): void =>
         fail(new MazepaCancelledError(`Execution ${executionId} was cancelled`, { cause: signal.reason, executionId }));
@@ -80,9 +95,26 @@ export function runExecution(
       subscriber.add(() => signal.removeEventListener('abort', onAbort));
     }
     subscriber.next({ type: 'execution_started', executionId, queue: queue.name });
+    const emit = (event: ExecutionEvent): void => {
+      if (!done) subscriber.next(event);
+    };
+    const outcomes = queue.outcomes(executionId);
+    const completions = (adopted === undefined ? outcomes : outcomes.pipe(adopted.stage)).pipe(
+      retryStage({
+        executionId,
+        isTransient: options.isTransient,
+        scheduler,
+        stats: driver.stats,
+        emit,
+        taskEvents: options.taskEvents !== false,
+        lookup: driver.lookup,
+        resubmit: driver.resubmit,
+        pending: driver.retries,
+      }),
+    );
     subscriber.add(
-      queue.outcomes(executionId).subscribe({
-        next: (report) => driver.applyOutcome(report),
+      completions.subscribe({
+        next: (completion) => driver.complete(completion),
         error: (error: unknown) =>
           fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
         complete: () =>

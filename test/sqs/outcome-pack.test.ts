@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { taskableOperation, type OutcomeReport } from 'mazepa';
 import { SqsExecutionQueue, type SqsQueueEvent } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
-import { MAX_MESSAGE_BYTES } from '../../src/flows/envelope-text.js';
+import { MAX_MESSAGE_BYTES } from '../../src/adapters/remote/envelope-text.js';
 import {
   isOutcomePack,
   packedBytes,

@@ -6,7 +6,7 @@ import { SqsExecutionQueue } from 'mazepa/sqs';
 import { readOutcomeRef } from '../../src/adapters/sqs/outcome-payload.js';
 import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/payload-ref.js';
 import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
-import { encodeOutcomeEnvelope } from '../../src/flows/envelope-outcome.js';
+import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
 import { killWorkers, objectKeys, queueNames, s3Client, startEmulator, startWorker, type Emulator } from './helpers.js';
 

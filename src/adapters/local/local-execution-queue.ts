@@ -6,7 +6,8 @@ import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
-import { createResourceLimiter, resourceKey, type ResourceLimiter } from '../../streams/resource-limiter.js';
+import { createResourceLimiter, type ResourceLimiter } from '../../streams/resource-limiter.js';
+import { createResourceWaiting, type ResourceWaiting } from '../../streams/resource-waiting.js';
 import { runAttempt } from '../run-task.js';
 import { createPortabilityCheck, type PortabilityCheck } from './portability-check.js';
 
@@ -45,12 +46,6 @@ const KNOWN: KnownOptions<LocalExecutionQueueOptions> = {
   strict: true,
 };
 
-/** Tasks that wait for the same resources, in push order. */
-interface Blocked {
-  tasks: Task[];
-  head: number;
-}
-
 interface ExecutionSlot {
   readonly subscriber: Subscriber<OutcomeReport>;
   /** Aborted when the execution ends: its running attempts are abandoned. */
@@ -78,7 +73,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
   readonly #sliceMs: number;
   readonly #executions = new Map<string, ExecutionSlot>();
   readonly #limiter: ResourceLimiter | undefined;
-  readonly #blocked = new Map<string, Blocked>();
+  /** Tasks waiting for resources (undefined without limits). */
+  readonly #blocked: ResourceWaiting<Task> | undefined;
   readonly #portability: PortabilityCheck;
   #pending: (Task | undefined)[] = [];
   #head = 0;
@@ -105,6 +101,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
       limits === undefined
         ? undefined
         : createResourceLimiter(checkResources('LocalExecutionQueue', 'resourceLimits', limits));
+    this.#blocked =
+      this.#limiter === undefined ? undefined : createResourceWaiting(this.#limiter, (task: Task) => task.resources);
     const strict = options.strict ?? false;
     if (typeof strict !== 'boolean') {
       throw new TypeError(`LocalExecutionQueue: option 'strict' must be a boolean, received ${String(strict)}`);
@@ -161,7 +159,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
     this.#executions.clear();
     this.#pending = [];
     this.#head = 0;
-    this.#blocked.clear();
+    this.#blocked?.clear();
     return Promise.resolve();
   }
 
@@ -176,7 +174,13 @@ export class LocalExecutionQueue implements ExecutionQueue {
     this.#scheduled = false;
     const deadline = performance.now() + this.#sliceMs;
     let count = 0;
-    if (this.#blocked.size > 0) this.#drainBlocked();
+    if (this.#blocked !== undefined && this.#blocked.groups > 0) {
+      this.#blocked.drain(
+        () => this.#running < this.#concurrency,
+        (task) => this.#executions.has(task.executionId!),
+        (task) => this.#run(task, this.#executions.get(task.executionId!)!),
+      );
+    }
     while (this.#head < this.#pending.length && this.#running < this.#concurrency) {
       const task = this.#pending[this.#head]!;
       this.#pending[this.#head++] = undefined;
@@ -196,20 +200,6 @@ export class LocalExecutionQueue implements ExecutionQueue {
     }
   }
 
-  /** Tasks that waited for resources go first, each group while its head fits. */
-  #drainBlocked(): void {
-    for (const [key, blocked] of this.#blocked) {
-      while (blocked.head < blocked.tasks.length && this.#running < this.#concurrency) {
-        const task = blocked.tasks[blocked.head]!;
-        const slot = this.#executions.get(task.executionId!);
-        if (slot !== undefined && !this.#limiter!.tryAcquire(task.resources)) break;
-        blocked.tasks[blocked.head++] = undefined as unknown as Task;
-        if (slot !== undefined) this.#run(task, slot);
-      }
-      if (blocked.head === blocked.tasks.length) this.#blocked.delete(key);
-    }
-  }
-
   /** Runs a task now if its resources are free, else parks it with those that need the same. */
   #start(task: Task, slot: ExecutionSlot): void {
     const limiter = this.#limiter;
@@ -226,11 +216,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
       });
       return;
     }
-    const key = resourceKey(task.resources);
-    const blocked = this.#blocked.get(key);
-    if (blocked === undefined && limiter.tryAcquire(task.resources)) return this.#run(task, slot);
-    if (blocked === undefined) this.#blocked.set(key, { tasks: [task], head: 0 });
-    else blocked.tasks.push(task);
+    if (this.#blocked!.admit(task)) this.#run(task, slot);
   }
 
   #run(task: Task, slot: ExecutionSlot): void {

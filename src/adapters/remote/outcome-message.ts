@@ -1,8 +1,8 @@
 import { encodeValue } from '../../flows/codec/encode.js';
 import type { Encoded } from '../../flows/codec/encoded.js';
-import type { SigningKey } from '../../flows/envelope-signing.js';
-import { encodeOutcomeEnvelope } from '../../flows/envelope-outcome.js';
-import { MAX_MESSAGE_BYTES, messageBytes } from '../../flows/envelope-text.js';
+import type { SigningKey } from './envelope-signing.js';
+import { encodeOutcomeEnvelope } from './envelope-outcome.js';
+import { MAX_MESSAGE_BYTES, messageBytes } from './envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError, type SerializedError } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';

@@ -1,5 +1,5 @@
-import { decodeTaskArgs, decodeTaskEnvelope, type TaskEnvelope } from '../../flows/envelope.js';
-import type { SigningKey } from '../../flows/envelope-signing.js';
+import { decodeTaskArgs, decodeTaskEnvelope, type TaskEnvelope } from './envelope.js';
+import type { SigningKey } from './envelope-signing.js';
 import { MazepaError } from '../../flows/errors.js';
 import { lookupOperation, registeredOperationNames } from '../../flows/registry.js';
 import { salvageReplyAddress, type ReplyAddress } from './reply-address.js';

@@ -1,5 +1,5 @@
-import { MAX_RUN_LENGTH } from '../../flows/envelope.js';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import { MAX_RUN_LENGTH } from './envelope.js';
+import { MAX_MESSAGE_BYTES } from './envelope-text.js';
 
 /** Where and for what a worker sends an outcome. @internal */
 export interface ReplyAddress {

@@ -6,7 +6,7 @@ import {
   type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import { MAX_MESSAGE_BYTES } from '../remote/envelope-text.js';
 import { deadLetterQueueName } from './queue-names.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { isQueueMissing, isQueueNameTaken, isTransientSqsError } from './sqs-error.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SigningKey } from '../../flows/envelope-signing.js';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import type { SigningKey } from '../remote/envelope-signing.js';
+import { MAX_MESSAGE_BYTES } from '../remote/envelope-text.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';

@@ -1,5 +1,5 @@
-import { decodeOutcomeEnvelope } from '../../flows/envelope-outcome.js';
-import type { SigningKey } from '../../flows/envelope-signing.js';
+import { decodeOutcomeEnvelope } from '../remote/envelope-outcome.js';
+import type { SigningKey } from '../remote/envelope-signing.js';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { OutcomeReport } from '../../streams/execution-queue.js';

@@ -3,15 +3,15 @@
  * together for the same outcome queue, and the orchestrator reads each one as if it had come
  * alone (each keeps its own signature, and a bad one fails only its own task).
  */
-import { EnvelopeError } from '../../flows/envelope-error.js';
-import { plainObject } from '../../flows/envelope-fields.js';
+import { EnvelopeError } from '../remote/envelope-error.js';
+import { plainObject } from '../remote/envelope-fields.js';
 import {
   ENVELOPE_VERSION,
   MAX_MESSAGE_BYTES,
   messageBytes,
   parseMessageText,
   toMessageText,
-} from '../../flows/envelope-text.js';
+} from '../remote/envelope-text.js';
 
 const KIND = 'outcomes';
 const FIELDS = new Set(['v', 'kind', 'outcomes']);

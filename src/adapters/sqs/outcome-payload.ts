@@ -1,4 +1,4 @@
-import type { SigningKey } from '../../flows/envelope-signing.js';
+import type { SigningKey } from '../remote/envelope-signing.js';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';

@@ -4,11 +4,11 @@
  * (so a payload that cannot be read still fails its own task). Signed like every envelope when
  * a signing key is set, so the signature covers the reference and its checksum.
  */
-import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from '../../flows/envelope.js';
-import { EnvelopeError } from '../../flows/envelope-error.js';
-import { intField, plainObject, stringField } from '../../flows/envelope-fields.js';
-import { signFields } from '../../flows/envelope-signing.js';
-import { ENVELOPE_VERSION, toMessageText } from '../../flows/envelope-text.js';
+import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from '../remote/envelope.js';
+import { EnvelopeError } from '../remote/envelope-error.js';
+import { intField, plainObject, stringField } from '../remote/envelope-fields.js';
+import { signFields } from '../remote/envelope-signing.js';
+import { ENVELOPE_VERSION, toMessageText } from '../remote/envelope-text.js';
 import type { ReplyAddress } from '../remote/reply-address.js';
 
 /** Where a payload is stored and how to check it. @internal */

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { encodePayloadRef, type PayloadLocation, type PayloadRef } from './payload-ref.js';
 import { PayloadError } from './payload-error.js';
-import type { SigningKey } from '../../flows/envelope-signing.js';
+import type { SigningKey } from '../remote/envelope-signing.js';
 import { retrying, type RetryPolicy } from './sqs-retry.js';
 
 /** @internal The key prefix of every stored payload. */

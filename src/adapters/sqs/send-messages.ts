@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
+import { MAX_MESSAGE_BYTES } from '../remote/envelope-text.js';
 import { batchCall } from './batch-call.js';
 import type { SqsQueueError } from './sqs-error.js';
 import type { RetryPolicy } from './sqs-retry.js';

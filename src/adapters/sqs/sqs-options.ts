@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
-import { MAX_MESSAGE_BYTES } from '../../flows/envelope-text.js';
-import { checkSigningKey, type SigningKey } from '../../flows/envelope-signing.js';
+import { MAX_MESSAGE_BYTES } from '../remote/envelope-text.js';
+import { checkSigningKey, type SigningKey } from '../remote/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { isQueueName, queueNameFromUrl } from './queue-names.js';
 

@@ -2,8 +2,8 @@
  * The worker's side of payloads in S3: task messages read through their reference, outcome
  * messages too big for SQS stored.
  */
-import type { TaskEnvelope } from '../../flows/envelope.js';
-import { messageBytes } from '../../flows/envelope-text.js';
+import type { TaskEnvelope } from '../remote/envelope.js';
+import { messageBytes } from '../remote/envelope-text.js';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';

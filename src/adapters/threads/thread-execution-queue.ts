@@ -4,9 +4,10 @@ import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { Task, TaskOutcome } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
-import { createResourceLimiter, resourceKey, type ResourceLimiter } from '../../streams/resource-limiter.js';
+import { createResourceLimiter, type ResourceLimiter } from '../../streams/resource-limiter.js';
+import { createResourceWaiting, type ResourceWaiting } from '../../streams/resource-waiting.js';
 import { encodeThreadTask } from './encode-thread-task.js';
-import { createFifo, type Fifo } from './fifo.js';
+import { createFifo } from './fifo.js';
 import { threadEntry } from './thread-entry-location.js';
 import { outcomeOf, poolFailure, timeoutOutcome } from './thread-outcomes.js';
 import { resolveThreadOptions, type ThreadExecutionQueueOptions } from './thread-execution-queue-options.js';
@@ -75,7 +76,7 @@ export class ThreadExecutionQueue implements ExecutionQueue {
   readonly #pending = createFifo<Pending>();
   readonly #limiter: ResourceLimiter | undefined;
   /** Tasks waiting for resources, grouped by the resources they need, each group in push order. */
-  readonly #blocked = new Map<string, Fifo<Pending>>();
+  readonly #blocked: ResourceWaiting<Pending> | undefined;
   #inPool = 0;
   #nextKey = 0;
   #closed = false;
@@ -86,6 +87,10 @@ export class ThreadExecutionQueue implements ExecutionQueue {
     this.threads = threads;
     this.#graceMs = terminateGraceMs;
     this.#limiter = resourceLimits === undefined ? undefined : createResourceLimiter(resourceLimits);
+    this.#blocked =
+      this.#limiter === undefined
+        ? undefined
+        : createResourceWaiting(this.#limiter, (pending: Pending) => pending.task.resources);
     this.#pool = new Piscina({
       filename: entry.url,
       minThreads: threads,
@@ -155,50 +160,28 @@ export class ThreadExecutionQueue implements ExecutionQueue {
       slot.subscriber.complete();
     }
     this.#pending.clear();
-    this.#blocked.clear();
+    this.#blocked?.clear();
     await this.#pool.destroy();
   }
 
   /** Hands queued tasks of live executions to the pool while a thread is free. */
   #pump(): void {
-    if (this.#blocked.size > 0) this.#pumpBlocked();
+    if (this.#blocked !== undefined && this.#blocked.groups > 0) {
+      this.#blocked.drain(
+        () => this.#inPool < this.threads,
+        (pending) => this.#isLive(pending),
+        (pending) => this.#dispatch(pending),
+      );
+    }
     while (this.#inPool < this.threads && this.#pending.size > 0) {
       const pending = this.#pending.shift()!;
       if (this.#isLive(pending) && this.#admit(pending)) this.#dispatch(pending);
     }
   }
 
-  /** Tasks that waited for resources go first, each group while its head fits. */
-  #pumpBlocked(): void {
-    for (const [key, group] of this.#blocked) {
-      while (this.#inPool < this.threads) {
-        const head = group.peek();
-        if (head === undefined) break;
-        const live = this.#isLive(head);
-        if (live && !this.#limiter!.tryAcquire(head.task.resources)) break;
-        group.shift();
-        if (live) this.#dispatch(head);
-      }
-      if (group.size === 0) this.#blocked.delete(key);
-    }
-  }
-
-  /**
-   * Takes the task's resources if they are free and no task that needs the same ones waits;
-   * else parks it behind those, and returns false.
-   */
+  /** Takes the task's resources if free and nobody needing the same waits; else parks it (false). */
   #admit(pending: Pending): boolean {
-    const { resources } = pending.task;
-    if (this.#limiter === undefined || resources === undefined) return true;
-    const key = resourceKey(resources);
-    let group = this.#blocked.get(key);
-    if (group === undefined) {
-      if (this.#limiter.tryAcquire(resources)) return true;
-      group = createFifo<Pending>();
-      this.#blocked.set(key, group);
-    }
-    group.push(pending);
-    return false;
+    return this.#blocked === undefined || this.#blocked.admit(pending);
   }
 
   #isLive({ task, slot }: Pending): boolean {

@@ -1,4 +1,4 @@
-import { CodecError } from './codec/codec-error.js';
+import { CodecError } from '../../flows/codec/codec-error.js';
 
 /**
  * A task or outcome message that is not a valid mazepa envelope: bad JSON, an unknown version,

@@ -2,15 +2,15 @@
  * The outcome message: a versioned JSON envelope that carries one attempt's outcome back from a
  * worker to the execution that submitted the task. Read as strictly as task messages.
  */
-import { decodeValue } from './codec/decode.js';
-import type { Encoded } from './codec/encoded.js';
+import { decodeValue } from '../../flows/codec/decode.js';
+import type { Encoded } from '../../flows/codec/encoded.js';
 import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from './envelope.js';
 import { EnvelopeError } from './envelope-error.js';
 import { intField, optionalNumber, optionalString, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
 import { ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
-import type { SerializedError } from './serialized-error.js';
-import type { TaskOutcome } from './task.js';
+import type { SerializedError } from '../../flows/serialized-error.js';
+import type { TaskOutcome } from '../../flows/task.js';
 
 /**
  * One attempt's outcome, as it travels back. The return value stays encoded until read.

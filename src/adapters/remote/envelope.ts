@@ -3,14 +3,14 @@
  * Decoding is strict and never evaluates anything: unknown versions and fields, missing or
  * mistyped fields, `__proto__` keys and oversize texts are refused with an `EnvelopeError`.
  */
-import { decodeValue } from './codec/decode.js';
-import { encodeValue } from './codec/encode.js';
-import type { Encoded } from './codec/encoded.js';
+import { decodeValue } from '../../flows/codec/decode.js';
+import { encodeValue } from '../../flows/codec/encode.js';
+import type { Encoded } from '../../flows/codec/encoded.js';
 import { EnvelopeError } from './envelope-error.js';
 import { encodedArray, intField, optionalNumber, plainObject, stringField, type Fields } from './envelope-fields.js';
 import { signFields, verifyFields, type SigningKey } from './envelope-signing.js';
 import { ENVELOPE_VERSION, MAX_MESSAGE_BYTES, parseMessageText, toMessageText } from './envelope-text.js';
-import { MAX_TIMER_MS, type Task } from './task.js';
+import { MAX_TIMER_MS, type Task } from '../../flows/task.js';
 
 /**
  * One attempt of a task, as it travels to a worker. Arguments stay encoded until run.

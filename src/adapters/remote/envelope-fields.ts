@@ -1,7 +1,7 @@
 /**
  * Strict readers of envelope fields: each checks a field's type and names it when it is wrong.
  */
-import type { Encoded } from './codec/encoded.js';
+import type { Encoded } from '../../flows/codec/encoded.js';
 import { EnvelopeError } from './envelope-error.js';
 
 /** @internal A parsed JSON object, checked to be plain. */
