@@ -197,11 +197,3 @@ export function checkTimeLimit(owner: string, option: string, value: unknown): n
   }
   return value;
 }
-
-/** @internal */
-export function checkPositive(owner: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new TypeError(`${owner}: option '${option}' must be a number > 0, received ${String(value)}`);
-  }
-  return value;
-}

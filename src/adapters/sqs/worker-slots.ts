@@ -86,18 +86,6 @@ export class WorkerSlots {
     while (this.running.size > 0) await this.changed();
   }
 
-  /** Waits `ms` (after an error), or less if the worker stops. */
-  pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#waiters.push(done);
-    });
-  }
-
   #wake(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
