@@ -94,6 +94,7 @@ export function packTaskMessages(
     // Inside a pack a message is a JSON string: quoted, escaped, and a comma.
     const packed = message.packable ? messageBytes(toMessageText(message.body)) + 1 : Infinity;
     if (packed + OVERHEAD > MAX_PACK_BYTES) {
+      flush();
       out.push(message);
       continue;
     }
