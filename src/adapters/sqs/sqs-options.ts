@@ -54,7 +54,11 @@ export interface SqsExecutionQueueOptions {
   readonly signingKey?: SigningKey;
   /** SendMessageBatch requests in flight at once while pushing tasks. @default 8 */
   readonly sendConcurrency?: number;
-  /** Long polls of an execution's outcome queue in flight at once. @default 3 */
+  /**
+   * The most long polls of an execution's outcome queue in flight at once: one polls all along,
+   * the others join while receives come back full (outcomes waiting) and leave when they do not.
+   * @default 3
+   */
   readonly outcomeReceivers?: number;
   /**
    * The most tasks that travel in one task message. A push of `n` small tasks (a flow's batch)
