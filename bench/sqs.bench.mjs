@@ -101,6 +101,14 @@ async function proxy(upstreamPort) {
         { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
         (response) => {
           res.writeHead(response.statusCode, response.headers);
+          if (action === 'ReceiveMessage') {
+            // An empty receive: a response without a message in it (JSON or query protocol).
+            let found = false;
+            response.on('data', (chunk) => (found ||= /"Messages"\s*:\s*\[\s*\{|<Message>/.test(chunk.toString())));
+            response.on('end', () => {
+              if (!found) counts[side]['ReceiveMessage (empty)'] = (counts[side]['ReceiveMessage (empty)'] ?? 0) + 1;
+            });
+          }
           response.pipe(res);
         },
       );
@@ -326,7 +334,9 @@ function quantile(values, q) {
 }
 
 const ms = (v) => `${v.toFixed(1)} ms`;
-const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+// Empty receives are counted among the receives too: left out of the sums.
+const sum = (counts) =>
+  Object.entries(counts).reduce((a, [action, b]) => (action.endsWith('(empty)') ? a : a + b), 0);
 const perTask = (counts, n) =>
   Object.entries(counts)
     .sort(([, a], [, b]) => b - a)

@@ -6,7 +6,7 @@ import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';
-import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
+import { DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import { isOutcomePack, unpackOutcomes } from './outcome-pack.js';
 import { readOutcomeRef } from './outcome-payload.js';
@@ -64,7 +64,7 @@ export class OutcomeChannel {
     },
     10,
     undefined,
-    GATHER_MS,
+    DELETE_GATHER_MS,
   );
   #loops: Promise<void>[] = [];
   readonly #heartbeat: OutcomeHeartbeat | undefined;
