@@ -8,7 +8,7 @@
 // in the same run), the orchestrator's peak RSS and the latency from a task's completion (on the
 // worker) to the resumption of the flow waiting on it. Run with `npm run bench:sqs`; the default
 // is 20,000 tasks and 2 workers, then 100,000 tasks and 4 workers (BENCH_LARGE=0 skips that).
-// BENCH_TASKS / BENCH_WORKERS run one shape only.
+// BENCH_TASKS / BENCH_WORKERS run one shape only; BENCH_PACK sets the queue's maxTasksPerMessage.
 //
 // This file has four roles, chosen by argv[2]: the benchmark (no argument), `emulator`, `proxy`,
 // and `worker <mode> <queue>` (mode `floor`: a raw SDK loop; mode `mazepa`: runWorker).
@@ -267,7 +267,8 @@ async function throughMazepa(ends, n, workers, sequential) {
   noopOperation ??= taskableOperation(() => now(), { operationName: 'noop' });
   const noop = noopOperation;
   const sqs = client(ends.orchestrator);
-  const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks', client: sqs });
+  const pack = process.env.BENCH_PACK === undefined ? {} : { maxTasksPerMessage: Number(process.env.BENCH_PACK) };
+  const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks', client: sqs, ...pack });
   await queue.connect();
   const stopWorkers = await startWorkers(ends.workers, 'mazepa', 'mazepa-tasks', workers);
   // Warm-up: one task, so that connections and code are warm in every process.
