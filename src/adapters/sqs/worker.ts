@@ -36,7 +36,8 @@ import {
  * it is failed back to its execution where its reply address can be read (and, with a signing
  * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
  * the task queue: same origin and account, name `<queueName>-out-…`. Operations must be
- * registered (import the modules that define them).
+ * registered (import the modules that define them). A message holding several tasks (a pack)
+ * has each run in a slot of its own, and is deleted once all of them are done with.
  *
  * @example
  * ```ts
