@@ -2,7 +2,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, MazepaExecutionFailure } from 'mazepa';
-import { SqsExecutionQueue } from 'mazepa/sqs';
+import { PayloadError, SqsExecutionQueue } from 'mazepa/sqs';
 import { readOutcomeRef } from '../../src/adapters/sqs/outcome-payload.js';
 import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/payload-ref.js';
 import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
@@ -185,18 +185,32 @@ describe('a payload that was changed', () => {
     const retried: string[] = [];
     const store = new PayloadStore(flaky, BUCKET, 1000, {
       maxOutageMs: 60_000,
-      onRetry: (e) => void retried.push(`${e.operation} ${e.queueName}`),
+      onRetry: (e) => void retried.push(`${e.queueName}: ${e.error.message}`),
     });
     const owner = { of: 'outcome', executionId: 'exec-t', taskId: 'task-1', attempt: 1 } as const;
     const ref = decodePayloadRef(await store.offload('x'.repeat(2000), owner, undefined));
     expect(await store.fetch(ref)).toBe('x'.repeat(2000));
     await store.remove(ref.payload);
-    expect(retried).toEqual([`PutObject s3://${BUCKET}`, `GetObject s3://${BUCKET}`, `DeleteObject s3://${BUCKET}`]);
+    // Each retry names S3, the bucket and the key, never an SQS queue.
+    const at = `s3://${BUCKET}/${ref.payload.key}`;
+    expect(retried).toEqual(
+      ['PutObject', 'GetObject', 'DeleteObject'].map(
+        (op) => `${at}: S3 ${op} on ${at} failed: ServiceUnavailable: Service Unavailable`,
+      ),
+    );
     expect(await objectKeys(s3, BUCKET, `${PREFIX}exec-t/`)).toEqual([]);
-    // Without a budget, the first server error is the call's last.
+    // Without a budget, the first server error is the call's last, and its message names the object.
     const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY);
     failures.clear();
-    await expect(impatient.offload('y', owner, undefined)).rejects.toThrow(/could not be stored/);
+    const error = (await impatient.offload('y', owner, undefined).catch((e: unknown) => e)) as PayloadError;
+    expect(error).toBeInstanceOf(PayloadError);
+    const key = `s3://${BUCKET}/${error.key}`;
+    expect(error.key).toMatch(/^mazepa-payloads\/exec-t\/task-1\.1\.outcome\.[0-9a-f]{8}$/);
+    const [stored, ...rest] = error.message.split(/has failed for \d+\.\d s /);
+    expect([stored, ...rest]).toEqual([
+      `The payload ${key} could not be stored: S3 PutObject on ${key} `,
+      '(1 try; the outage budget maxOutageMs is 0 ms); the last error: ServiceUnavailable: Service Unavailable',
+    ]);
   });
 
   it('should refuse a signed reference whose checksum was changed', () => {
