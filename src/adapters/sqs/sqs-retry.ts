@@ -2,7 +2,14 @@
  * Retrying SQS calls that fail with transient errors: capped exponential backoff with full
  * jitter, for as long as an outage budget allows.
  */
-import { describeCall, errorDetail, isThrottling, isTransientSqsError, SqsQueueError, wrapSqsError } from './sqs-error.js';
+import {
+  describeCall,
+  errorDetail,
+  isThrottling,
+  isTransientSqsError,
+  SqsQueueError,
+  wrapSqsError,
+} from './sqs-error.js';
 
 /**
  * An SQS call failed with a transient error and is tried again in `retryInMs`: reported by
