@@ -18,8 +18,10 @@ export interface FaultCounts {
   drop: number;
   /** Calls dropped during an outage. */
   outage: number;
-  /** Failed calls per SQS action (`ReceiveMessage`, ...). */
+  /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...). */
   byAction: Record<string, number>;
+  /** Calls forwarded to the emulator, per action. */
+  forwardedByAction: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -42,6 +44,17 @@ export interface FaultProxy {
 const THROTTLED = JSON.stringify({ __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' });
 const INTERNAL = JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected server error' });
 
+/** The S3 action of a REST call (SQS calls name theirs in `x-amz-target`). */
+function s3Action(req: IncomingMessage): string {
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  const onObject = url.pathname.split('/').filter(Boolean).length > 1; // path-style: /bucket/key
+  if (req.method === 'GET') return onObject ? 'GetObject' : 'ListObjects';
+  if (req.method === 'PUT') return onObject ? 'PutObject' : 'CreateBucket';
+  if (req.method === 'DELETE') return onObject ? 'DeleteObject' : 'DeleteBucket';
+  if (req.method === 'POST' && url.searchParams.has('delete')) return 'DeleteObjects';
+  return 'unknown';
+}
+
 /** A small seeded generator (mulberry32): the same faults for the same seed. */
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -61,7 +74,16 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
   let rate = 0;
   let kinds: readonly FaultKind[] = ['error500', 'throttle', 'drop'];
   let outageUntil = 0;
-  const counts: FaultCounts = { calls: 0, forwarded: 0, error500: 0, throttle: 0, drop: 0, outage: 0, byAction: {} };
+  const counts: FaultCounts = {
+    calls: 0,
+    forwarded: 0,
+    error500: 0,
+    throttle: 0,
+    drop: 0,
+    outage: 0,
+    byAction: {},
+    forwardedByAction: {},
+  };
   const waiters: { n: number; resolve: () => void }[] = [];
 
   const fail = (kind: FaultKind | 'outage', action: string, req: IncomingMessage, res: ServerResponse): void => {
@@ -87,7 +109,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     req.on('end', () => {
       counts.calls++;
       const target = String(req.headers['x-amz-target'] ?? '');
-      const action = target.slice(target.indexOf('.') + 1) || 'unknown';
+      const action = target.slice(target.indexOf('.') + 1) || s3Action(req);
       if (performance.now() < outageUntil) return fail('outage', action, req, res);
       if (rate > 0 && random() < rate) return fail(kinds[Math.floor(random() * kinds.length)]!, action, req, res);
       const forward = request(
@@ -106,6 +128,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
       forward.on('error', () => req.socket.destroy());
       forward.end(Buffer.concat(chunks));
       counts.forwarded++;
+      counts.forwardedByAction[action] = (counts.forwardedByAction[action] ?? 0) + 1;
       for (const w of [...waiters]) {
         if (counts.forwarded >= w.n) {
           waiters.splice(waiters.indexOf(w), 1);

@@ -1,14 +1,25 @@
 // Payloads over the SQS message limit travel through S3 (the emulator's, on the same port).
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, MazepaExecutionFailure } from 'mazepa';
-import { PayloadError, SqsExecutionQueue } from 'mazepa/sqs';
+import { PayloadError, SqsExecutionQueue, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { readOutcomeRef } from '../../src/adapters/sqs/outcome-payload.js';
 import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/payload-ref.js';
 import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
 import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
-import { killWorkers, objectKeys, queueNames, s3Client, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { startFaultProxy } from './fault-proxy.js';
+import {
+  killWorkers,
+  objectKeys,
+  queueNames,
+  REGION,
+  s3Client,
+  startEmulator,
+  startWorker,
+  type Emulator,
+} from './helpers.js';
 
 const QUEUE = 'payload-tasks';
 const BUCKET = 'mazepa-test-payloads';
@@ -226,6 +237,53 @@ describe('a payload that was changed', () => {
     expect(decodePayloadRef(text, { signingKey: 'secret' })).toEqual(ref);
     const changed = text.replace('a'.repeat(64), 'b'.repeat(64));
     expect(() => decodePayloadRef(changed, { signingKey: 'secret' })).toThrow(/signature that does not match/);
+  });
+});
+
+describe('a payload task of a run that has ended', () => {
+  it('should be dropped without reading its payload, and its message and object deleted', async () => {
+    const name = 'payload-ended';
+    const orchestrator = queue(name);
+    const subscription = orchestrator.outcomes('ended-run').subscribe({ error: () => undefined });
+    const task = echo.makeTask('z'.repeat(300_000));
+    task.executionId = 'ended-run';
+    await orchestrator.pushTasks([task]);
+    subscription.unsubscribe(); // cancelled: its outcome queue is deleted
+    await orchestrator.close();
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toHaveLength(1);
+
+    // The worker reaches SQS and S3 through a proxy that counts its calls.
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const client = new SQSClient({ endpoint: proxy.endpoint, region: REGION, credentials });
+    const s3Proxied = new S3Client({ endpoint: proxy.endpoint, region: REGION, credentials, forcePathStyle: true });
+    const workerQueue = new SqsExecutionQueue({ queueName: name, client, s3Client: s3Proxied, payloadBucket: BUCKET });
+    const stop = new AbortController();
+    let dropped!: (event: WorkerEvent) => void;
+    const droppedEvent = new Promise<WorkerEvent>((resolve) => (dropped = resolve));
+    const running = runWorker({
+      queue: workerQueue,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'task_dropped' || e.type === 'task_started' || e.type === 'message_rejected') dropped(e);
+      },
+    });
+    const event = await droppedEvent;
+    stop.abort();
+    await running;
+    client.destroy();
+    s3Proxied.destroy();
+    await proxy.stop();
+    expect(proxy.counts.forwardedByAction.GetObject).toBeUndefined();
+    expect(proxy.counts.forwardedByAction).toMatchObject({ DeleteObject: 1 });
+    expect(event).toEqual({
+      type: 'task_dropped',
+      taskId: task.id,
+      operationName: undefined,
+      executionId: 'ended-run',
+      attempt: 1,
+    });
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toEqual([]);
   });
 });
 
