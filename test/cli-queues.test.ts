@@ -1,27 +1,12 @@
 // `mazepa queues` run as a child process against the SQS emulator.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './sqs/admin-helpers.js';
-import {
-  makeQueue,
-  objectKeys,
-  queueNames,
-  queueUrl,
-  s3Client,
-  startEmulator,
-  workerEnv,
-  type Emulator,
-} from './sqs/helpers.js';
+import { makeQueue, objectKeys, queueNames, queueUrl, s3Client, workerEnv, useEmulator } from './sqs/helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const emulator = useEmulator();
 
 function mazepaQueues(args: readonly string[]) {
   return spawnScript('src/cli/main.ts', ['queues', ...args], workerEnv(emulator.endpoint)).exited;

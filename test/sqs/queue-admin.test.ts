@@ -1,5 +1,5 @@
 // inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import {
   GetQueueAttributesCommand,
   ListQueueTagsCommand,
@@ -22,28 +22,18 @@ import { shout } from '../fixtures/sqs/ops.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './admin-helpers.js';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
 import {
-  killWorkers,
   makeQueue,
   objectKeys,
   queueNames,
   queueUrl,
   s3Client,
-  startEmulator,
   startWorker,
   workerEnv,
-  type Emulator,
+  useEmulator,
 } from './helpers.js';
 
 const HOUR = 3_600_000;
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await killWorkers();
-  await emulator.stop();
-});
+const emulator = useEmulator();
 
 async function depth(client: SQSClient, url: string): Promise<number> {
   const { Attributes } = await client.send(

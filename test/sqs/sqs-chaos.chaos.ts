@@ -2,18 +2,11 @@
 // 4 CLI workers, 20% of the SQS calls failing (500s, throttling, dropped connections) and an
 // outage in the middle that lasts until 300 calls were dropped (about 6 s here: the run prints
 // it; kept under the 30 s visibility timeout, past which SQS itself redelivers running tasks). The checks are those of the fast variant in sqs-chaos.test.ts.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { checkChaos } from './chaos-check.js';
-import { killWorkers, startEmulator, type Emulator } from './helpers.js';
+import { useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 describe('SQS under injected faults, full size', () => {
   it('should complete a 2,000-task layered run with 20% faults and an outage of 300 calls, workers staying up', async () => {

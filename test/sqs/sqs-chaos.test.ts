@@ -1,20 +1,13 @@
 // Real `mazepa run` and `mazepa worker` processes through a proxy that fails 20% of the SQS calls
 // and drops all of them until 40 were dropped: the run completes with the right results, no task
 // is lost, and every worker stays up. The full size (2,000 tasks, 300 calls dropped) is `npm run chaos`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqsExecutionQueue, type SqsQueueEvent } from 'mazepa/sqs';
 import { checkChaos } from './chaos-check.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { killWorkers, REGION, startEmulator, workerEnv, type Emulator } from './helpers.js';
+import { REGION, workerEnv, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 describe('SQS under injected faults', () => {
   it('should complete a layered run with 20% of the calls failing and an outage, workers staying up', async () => {

@@ -10,33 +10,21 @@ import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
 import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
 import { startFaultProxy } from './fault-proxy.js';
-import {
-  killWorkers,
-  objectKeys,
-  queueNames,
-  REGION,
-  s3Client,
-  startEmulator,
-  startWorker,
-  type Emulator,
-} from './helpers.js';
+import { objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
 
 const QUEUE = 'payload-tasks';
 const BUCKET = 'mazepa-test-payloads';
 const PREFIX = 'mazepa-payloads/';
 const NO_RETRY = { maxOutageMs: 0, onRetry: () => undefined };
-let emulator: Emulator;
+const emulator = useEmulator();
 let s3: S3Client;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   s3 = await s3Client(emulator.endpoint, BUCKET);
 });
 
-afterAll(async () => {
-  await killWorkers();
+afterAll(() => {
   s3?.destroy();
-  await emulator?.stop();
 });
 
 function queue(queueName = QUEUE, extra: Partial<ConstructorParameters<typeof SqsExecutionQueue>[0]> = {}) {

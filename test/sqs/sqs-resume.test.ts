@@ -7,18 +7,15 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
-import { killWorkers, startEmulator, startWorker, workerEnv, type Emulator, type WorkerProcess } from './helpers.js';
+import { startWorker, workerEnv, type WorkerProcess, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
+const emulator = useEmulator();
 let dir: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mazepa-sqs-resume-'));
 });
-afterAll(async () => {
-  await killWorkers();
-  await emulator.stop();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
