@@ -33,7 +33,9 @@ export interface QueuesFlags {
  */
 export function queuesCommand(): Command {
   return new Command('queues')
-    .description("list a task queue's outcome queues (and payloads) of dead runs and its dead-letter queue; clean them up")
+    .description(
+      "list a task queue's outcome queues (and payloads) of dead runs and its dead-letter queue; clean them up",
+    )
     .option('--queue-name <name>', 'the task queue')
     .option('--region <region>', 'the AWS region (default: AWS_REGION)')
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
