@@ -1,5 +1,6 @@
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { startGenerator } from './flow-emissions.js';
+import { createHotStream } from './hot-stream.js';
 import type { FlowNode } from './nodes.js';
 
 /** One value a flow yielded (or its observable source emitted), as it travels down the pipeline. @internal */
@@ -51,9 +52,9 @@ export interface FlowStepper {
  */
 export function createFlowStepper(config: FlowStepperConfig): FlowStepper {
   const { maxBatchLen, hasRoom, returned, threw } = config;
-  const yields = new Subject<FlowYield>();
-  const idle = new Subject<void>();
-  const quiet = new Subject<void>();
+  const yields = createHotStream<FlowYield>();
+  const idle = createHotStream<void>();
+  const quiet = createHotStream<void>();
   const ready: FlowNode[] = [];
   let head = 0;
   let pumping = false;
@@ -88,9 +89,9 @@ export function createFlowStepper(config: FlowStepperConfig): FlowStepper {
   }
 
   return {
-    yields: yields.asObservable(),
-    idle: idle.asObservable(),
-    quiet: quiet.asObservable(),
+    yields: yields.observable,
+    idle: idle.observable,
+    quiet: quiet.observable,
     makeReady(flow) {
       flow.state = 'ready';
       ready.push(flow);

@@ -1,7 +1,8 @@
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Flow } from '../flows/flow.js';
 import type { FlowYield } from './flow-stepper.js';
 import { toError, type Gate } from './gate.js';
+import { createHotStream } from './hot-stream.js';
 import { addOwner, createFlowNode, type FlowNode } from './nodes.js';
 
 /** What starting subflows needs from the pipeline around it. @internal */
@@ -40,7 +41,7 @@ export interface Subflows {
  */
 export function createSubflows(config: SubflowsConfig): Subflows {
   const { flows, gate, makeReady, fail, moved } = config;
-  const yields = new Subject<FlowYield>();
+  const yields = createHotStream<FlowYield>();
   let streaming = 0;
 
   function launch(node: FlowNode): void {
@@ -94,7 +95,7 @@ export function createSubflows(config: SubflowsConfig): Subflows {
       flow.status = 'running';
       launch(node);
     },
-    yields: yields.asObservable(),
+    yields: yields.observable,
     get streaming() {
       return streaming;
     },
