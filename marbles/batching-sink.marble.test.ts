@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { flowSchema } from 'mazepa';
-import { createBatchingSink } from '../src/streams/batching-sink.js';
+import { batchTasks, createBatchingSink, type TaskEmission } from '../src/streams/batching-sink.js';
 import { createFlowNode, createTaskNode } from '../src/streams/nodes.js';
 import { createStats } from '../src/streams/stats.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
@@ -61,5 +61,39 @@ describe('the batching sink (task emissions in, pushTasks batches out)', () => {
     expect(room).toEqual([true, true, true, true, false, false, true]);
     expect(sink.inFlight).toBe(2);
     expect(sink.buffered).toBe(5);
+  });
+
+  it('as an operator: sends a batch out as soon as an emission fills one, the rest at the flush', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const sink = createBatchingSink({
+        executionId: 'e',
+        maxBatchLen: 2,
+        maxInFlight: 100,
+        stats: createStats(),
+        emit: () => {},
+        taskEvents: false,
+      });
+      const adopted = node('p');
+      const emissions: Record<string, TaskEmission> = {
+        a: node('a'),
+        p: adopted, // pushed by an earlier run: submitted, not pushed again
+        b: node('b'),
+        l: [node('c'), node('d'), node('e')], // one yield of an array: cut after it
+        f: node('f'),
+      };
+      const source = cold('a-p-b-l-f', emissions);
+      const out = source.pipe(
+        batchTasks(sink, (id) => id === adopted.id),
+        map((batch) => batch.map(labelOf).join('')),
+      );
+      scheduler.schedule(() => sink.flush(), 10);
+      expectObservable(out, '^----------!').toBe('----x-(yz)w', { x: 'ab', y: 'cd', z: 'e', w: 'f' });
+      expectSubscriptions(source.subscriptions).toBe('^----------!');
+      scheduler.schedule(() => {
+        expect(adopted.state).toBe('submitted');
+        expect(sink.inFlight).toBe(7);
+      }, 11);
+    });
   });
 });

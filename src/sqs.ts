@@ -11,7 +11,7 @@ export { SqsQueueError } from './adapters/sqs/sqs-error.js';
 export type { SqsCallRetried } from './adapters/sqs/sqs-retry.js';
 export { PayloadError } from './adapters/sqs/payload-error.js';
 
-// Looking after the queues: outcome queues of dead runs, the dead-letter queue
+// Looking after the queues: outcome queues and payloads of dead runs, the dead-letter queue
 export {
   inspectQueues,
   type OutcomeQueueInfo,
@@ -19,7 +19,8 @@ export {
   type QueueReport,
 } from './adapters/sqs/queue-inventory.js';
 export type { DeadLetterInfo } from './adapters/sqs/dead-letter-queue.js';
-export { deleteOrphanQueues } from './adapters/sqs/orphan-cleanup.js';
+export { deleteOrphanPayloads, deleteOrphanQueues } from './adapters/sqs/orphan-cleanup.js';
+export type { PayloadPrefixInfo, PayloadRunState } from './adapters/sqs/payload-inventory.js';
 export { redriveDeadLetters, type RedriveOptions } from './adapters/sqs/dead-letter-redrive.js';
 export type { QueueAdminOptions } from './adapters/sqs/queue-admin-options.js';
 

@@ -1,18 +1,12 @@
 // `mazepa queues` run as a child process against the SQS emulator.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
-import { heartbeatOf, leftBehind, queueNamed } from './sqs/admin-helpers.js';
-import { makeQueue, queueNames, queueUrl, startEmulator, workerEnv, type Emulator } from './sqs/helpers.js';
+import { heartbeatOf, leftBehind, putObjects, queueNamed } from './sqs/admin-helpers.js';
+import { makeQueue, objectKeys, queueNames, queueUrl, s3Client, workerEnv, useEmulator } from './sqs/helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const emulator = useEmulator();
 
 function mazepaQueues(args: readonly string[]) {
   return spawnScript('src/cli/main.ts', ['queues', ...args], workerEnv(emulator.endpoint)).exited;
@@ -67,6 +61,53 @@ describe('mazepa queues', () => {
     await live.close();
   });
 
+  it("should list the payloads per execution with --payload-bucket and delete a dead run's only", async () => {
+    const client = emulator.client;
+    const QUEUE = 'cli-payloads';
+    const BUCKET = 'cli-payloads';
+    const s3 = await s3Client(emulator.endpoint, BUCKET);
+    const live = new SqsExecutionQueue({ queueName: QUEUE, client });
+    const subscription = live.outcomes('exec-live').subscribe({ error: () => undefined });
+    onTestFailed(async () => {
+      subscription.unsubscribe();
+      await live.close();
+    });
+    await heartbeatOf(client, await queueUrl(client, await queueNamed(client, `${QUEUE}-out-exec-live-`)));
+    const dead = `${QUEUE}-out-exec-dead-0a1b2c`;
+    await leftBehind(client, dead, QUEUE, 2 * 3_600_000, 'exec-dead');
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/t.1.task.', [1000, 2000, 72]);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/t.1.task.', [300_000]);
+    // Without an outcome queue here: a run that ended, or another task queue's.
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-other/t.1.task.', [10]);
+    await putObjects(s3, BUCKET, 'elsewhere/', [5]);
+    const before = await objectKeys(s3, BUCKET);
+
+    const listing = await mazepaQueues(['--queue-name', QUEUE, '--payload-bucket', BUCKET]);
+    expect(listing.stderr).toBe('');
+    expect(listing.code).toBe(0);
+    expect(listing.stdout.split('\n').slice(-5)).toEqual([
+      `payloads in s3://${BUCKET}/mazepa-payloads/: 3 execution(s) (1 orphan, 1 alive, 0 untagged, 1 unowned)`,
+      '  orphan   mazepa-payloads/exec-dead/  execution exec-dead, 3 object(s), 3.0 KiB',
+      '  alive    mazepa-payloads/exec-live/  execution exec-live, 1 object(s), 293.0 KiB',
+      '  unowned  mazepa-payloads/exec-other/  execution exec-other, 1 object(s), 10 B',
+      '',
+    ]);
+    expect(await objectKeys(s3, BUCKET)).toEqual(before); // listing changes nothing
+
+    const cleanup = await mazepaQueues(['--queue-name', QUEUE, '--payload-bucket', BUCKET, '--delete-orphans']);
+    expect(cleanup.stderr).toBe('');
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.stdout).toContain(
+      'deleted the payloads of 1 dead run(s): 3 object(s), 3.0 KiB\n  mazepa-payloads/exec-dead/\n' +
+        `deleted 1 orphan outcome queue(s)\n  ${dead}\n`,
+    );
+    expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith('mazepa-payloads/exec-dead/')));
+    expect(await queueNames(client, dead)).toEqual([]);
+    subscription.unsubscribe();
+    await live.close();
+    s3.destroy();
+  });
+
   it('should move the dead letters back to the task queue with --redrive', async () => {
     const client = emulator.client;
     const QUEUE = 'cli-redrive';
@@ -89,8 +130,9 @@ describe('mazepa queues', () => {
   });
 
   it('should exit 1 naming the queue when an SQS call fails, and 2 on bad usage', async () => {
-    const [missing, noName, tooYoung, maxAlone, unknown] = await Promise.all([
+    const [missing, noBucket, noName, tooYoung, maxAlone, unknown] = await Promise.all([
       mazepaQueues(['--queue-name', 'cli-no-such-queue', '--redrive']),
+      mazepaQueues(['--queue-name', 'cli-no-such-queue', '--payload-bucket', 'cli-no-such-bucket']),
       mazepaQueues([]),
       mazepaQueues(['--queue-name', 'q', '--older-than-ms', '5000']),
       mazepaQueues(['--queue-name', 'q', '--max-messages', '3']),
@@ -98,6 +140,10 @@ describe('mazepa queues', () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("the task queue 'cli-no-such-queue' does not exist");
+    expect(noBucket.code).toBe(1);
+    expect(noBucket.stderr).toContain(
+      'S3 ListObjectsV2 on s3://cli-no-such-bucket/mazepa-payloads/ failed: NoSuchBucket',
+    );
     expect(noName).toMatchObject({ code: 2, stderr: expect.stringContaining('give --queue-name') });
     expect(tooYoung).toMatchObject({ code: 2, stderr: expect.stringContaining('>= 120000') });
     expect(maxAlone).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-messages applies to --redrive') });

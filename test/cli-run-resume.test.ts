@@ -26,7 +26,11 @@ async function interruptAndResume(signal: 'SIGKILL' | 'SIGINT') {
   const ckpt = join(dir, 'run.ckpt');
   const args = ['run', 'test/fixtures/run/count-tasks.ts', '--args', JSON.stringify([log, N])];
   const flags = ['--checkpoint', ckpt, '--checkpoint-interval', '0.02', '--concurrency', '4', '--no-progress'];
-  const first = spawnMazepa([...args, ...flags]);
+  // The tasks of the second half hold until the run is stopped: it cannot finish before the signal.
+  const first = spawnScript('src/cli/main.ts', [...args, ...flags], {
+    ...process.env,
+    MAZEPA_TEST_HOLD_FROM: String(N / 2),
+  });
   await first.printed('halfway');
   first.child.kill(signal);
   const stopped = await first.exited;

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killWorkers, startEmulator, startWorker, workerEnv, type Emulator } from './sqs/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startWorker, workerEnv, useEmulator } from './sqs/helpers.js';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await killWorkers();
-  await emulator.stop();
-});
+const emulator = useEmulator();
 
 describe('mazepa run --queue-name', () => {
   it('should run the flow on SQS workers, with the queue options of the worker command', async () => {

@@ -10,6 +10,7 @@ import {
   observableFlow,
   sequentialFlow,
   taskableOperation,
+  type Task,
 } from 'mazepa';
 
 const ran: string[] = [];
@@ -105,6 +106,14 @@ describe('dryRun', () => {
     const counts = await dryRun(noStar());
     expect(counts.partial[0]!.error).toBeInstanceOf(MazepaError);
     expect(counts.partial[0]!.error.message).toMatch(/yielded a generator object.*did you mean `yield\*`/);
+  });
+
+  it('should report an observable flow whose source emits what is not a task or flow as partial, and go on', async () => {
+    const source = of(load.makeTask(400), 7 as unknown as Task, load.makeTask(401));
+    const counts = await dryRun([observableFlow(source, { name: 'dryBadSource' }), save.makeTask(402)]);
+    expect(counts.operations).toEqual({ dryLoad: 1, drySave: 1 });
+    expect(counts.partial.map((p) => p.flowName)).toEqual(['dryBadSource']);
+    expect(counts.partial[0]!.error.message).toMatch(/^Flow 'dryBadSource' yielded a number, which is not a Task/);
   });
 
   it('should refuse a target that is not a task or flow', async () => {

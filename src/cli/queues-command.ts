@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { oneLine } from './escape-text.js';
+import type { PayloadPrefixInfo } from '../adapters/sqs/payload-inventory.js';
 import type { OutcomeQueueInfo, QueueReport } from '../adapters/sqs/queue-inventory.js';
 
 /** The flags of `mazepa queues`, as commander parses them. @internal */
@@ -10,26 +12,30 @@ export interface QueuesFlags {
   readonly deleteOrphans?: boolean;
   readonly redrive?: boolean;
   readonly maxMessages?: number;
+  readonly payloadBucket?: string;
   readonly json?: boolean;
 }
 
 /**
  * The `mazepa queues` command: lists a task queue's outcome queues (alive, orphan or untagged)
- * and its dead-letter queue's depth; `--delete-orphans` deletes the outcome queues of runs that
+ * and its dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
+ * execution); `--delete-orphans` deletes the outcome queues (and payload objects) of runs that
  * are gone, `--redrive` moves the dead letters back to the task queue. Exit codes: 0 done,
- * 1 an SQS call failed, 2 bad usage.
+ * 1 an SQS or S3 call failed, 2 bad usage.
  *
  * @example
  * ```ts
  * import { Command } from 'commander';
  * import { queuesCommand } from 'mazepa/cli/queues-command';
  * await new Command('mazepa').addCommand(queuesCommand()).parseAsync();
- * // mazepa queues --queue-name mazepa-tasks --delete-orphans --redrive
+ * // mazepa queues --queue-name mazepa-tasks --payload-bucket my-bucket --delete-orphans --redrive
  * ```
  */
 export function queuesCommand(): Command {
   return new Command('queues')
-    .description("list a task queue's outcome queues of dead runs and its dead-letter queue; clean them up")
+    .description(
+      "list a task queue's outcome queues (and payloads) of dead runs and its dead-letter queue; clean them up",
+    )
     .option('--queue-name <name>', 'the task queue')
     .option('--region <region>', 'the AWS region (default: AWS_REGION)')
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
@@ -39,7 +45,14 @@ export function queuesCommand(): Command {
       millis,
       600_000,
     )
-    .option('--delete-orphans', 'delete the outcome queues of runs that are gone (with the outcomes in them)')
+    .option(
+      '--payload-bucket <bucket>',
+      "also list the runs' payload objects in this S3 bucket; with --delete-orphans, delete those of runs that are gone",
+    )
+    .option(
+      '--delete-orphans',
+      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone',
+    )
     .option('--redrive', "move the dead-letter queue's messages back to the task queue")
     .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
     .option('--json', 'print one JSON object instead of text')
@@ -52,6 +65,7 @@ export function queuesCommand(): Command {
 /** What `mazepa queues --json` prints. @internal */
 interface QueuesResult extends QueueReport {
   readonly deleted?: readonly string[];
+  readonly deletedPayloads?: readonly PayloadPrefixInfo[];
   readonly moved?: number;
 }
 
@@ -69,12 +83,13 @@ export async function queuesAction(
     err('mazepa queues: --max-messages applies to --redrive only');
     return 2;
   }
-  const { inspectQueues, deleteOrphanQueues, redriveDeadLetters } = await import('../sqs.js');
+  const { inspectQueues, deleteOrphanPayloads, deleteOrphanQueues, redriveDeadLetters } = await import('../sqs.js');
   const options = {
     queueName: flags.queueName,
     ...(flags.region === undefined ? {} : { region: flags.region }),
     ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
     ...(flags.olderThanMs === undefined ? {} : { olderThanMs: flags.olderThanMs }),
+    ...(flags.payloadBucket === undefined ? {} : { payloadBucket: flags.payloadBucket }),
   };
   let result: QueuesResult;
   try {
@@ -87,8 +102,19 @@ export async function queuesAction(
     err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const lines = describe(result, Date.now());
+  const lines = describe(result, Date.now(), flags.payloadBucket ?? '');
   try {
+    if (flags.deleteOrphans === true && flags.payloadBucket !== undefined) {
+      // Payloads first: once a run's outcome queue is gone, its payloads no longer show as an orphan's.
+      const deletedPayloads = await deleteOrphanPayloads(options);
+      result = { ...result, deletedPayloads };
+      const objects = deletedPayloads.reduce((n, p) => n + p.objects, 0);
+      const bytes = deletedPayloads.reduce((n, p) => n + p.bytes, 0);
+      lines.push(
+        `deleted the payloads of ${deletedPayloads.length} dead run(s): ${objects} object(s), ${size(bytes)}` +
+          deletedPayloads.map((p) => `\n  ${oneLine(p.prefix)}`).join(''),
+      );
+    }
     if (flags.deleteOrphans === true) {
       const deleted = (await deleteOrphanQueues(options)).map((q) => q.name);
       result = { ...result, deleted };
@@ -111,7 +137,7 @@ export async function queuesAction(
 }
 
 /** The report as text, one line per queue. */
-function describe(report: QueueReport, now: number): string[] {
+function describe(report: QueueReport, now: number, bucket: string): string[] {
   const { queueName, taskQueueUrl, outcomeQueues, deadLetter } = report;
   const lines = [taskQueueUrl === undefined ? `task queue ${queueName}: does not exist` : `task queue ${queueName}`];
   const states = ['orphan', 'alive', 'untagged'] as const;
@@ -123,7 +149,33 @@ function describe(report: QueueReport, now: number): string[] {
     lines.push(
       `dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
     );
+  if (report.payloads !== undefined) lines.push(...describePayloads(report.payloads, bucket));
   return lines;
+}
+
+/** The payload prefixes, one line per execution. */
+function describePayloads(payloads: readonly PayloadPrefixInfo[], bucket: string): string[] {
+  const states = ['orphan', 'alive', 'untagged', 'unowned'] as const;
+  const tally = states.map((s) => `${payloads.filter((p) => p.state === s).length} ${s}`).join(', ');
+  const lines = [`payloads in s3://${bucket}/mazepa-payloads/: ${payloads.length} execution(s) (${tally})`];
+  for (const p of payloads) {
+    // Keys are anyone's text: escaped so that they cannot forge lines.
+    const where = `${oneLine(p.prefix)}  execution ${oneLine(p.executionId)}`;
+    lines.push(`  ${p.state.padEnd(8)} ${where}, ${p.objects} object(s), ${size(p.bytes)}`);
+  }
+  return lines;
+}
+
+/** A size in bytes, readably: `512 B`, `3.2 KiB`, `5.0 MiB`. */
+function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function details(queue: OutcomeQueueInfo, now: number): string {

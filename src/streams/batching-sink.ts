@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import type { Task } from '../flows/task.js';
 import type { ExecutionEvent } from './execution-event.js';
 import type { TaskNode } from './nodes.js';
@@ -25,6 +25,8 @@ export interface BatchingSink {
   readonly inFlight: number;
   /** Tasks buffered, not pushed yet. */
   readonly buffered: number;
+  /** Whether a batch's worth (`maxBatchLen`) is buffered. */
+  readonly full: boolean;
   /**
    * A task emission: a new task counts in flight from now; a retried (or requeued) one already
    * does. `pushedBefore`: an earlier run pushed it (the queue re-attached), so it counts as
@@ -78,6 +80,9 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
     get buffered() {
       return buffer.length;
     },
+    get full() {
+      return buffer.length >= maxBatchLen;
+    },
     add(node, isNew, pushedBefore = false) {
       if (isNew) inFlight++;
       if (pushedBefore) submitted(node);
@@ -113,4 +118,37 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
       batches.complete();
     },
   };
+}
+
+/** New tasks for the sink: one task, or the new tasks of one yielded array. @internal */
+export type TaskEmission = TaskNode | readonly TaskNode[];
+
+/**
+ * The sink as an operator: new task emissions in, `pushTasks` batches out. Once an emission
+ * fills a batch, the buffer goes out at once (in batches of at most `maxBatchLen`); the rest waits
+ * for the sink's `flush` (the ready queue is idle). `pushedBefore(taskId)`: the earlier run of a
+ * re-attached queue pushed that task, so it counts as submitted without a push.
+ *
+ * @internal
+ */
+export function batchTasks(
+  sink: BatchingSink,
+  pushedBefore?: (taskId: string) => boolean,
+): OperatorFunction<TaskEmission, Task[]> {
+  const add = (node: TaskNode): void => sink.add(node, true, pushedBefore?.(node.id) === true);
+  return (emissions) =>
+    new Observable<Task[]>((subscriber) => {
+      const subscription = sink.batches.subscribe(subscriber);
+      subscription.add(
+        emissions.subscribe({
+          next(emission) {
+            if (Array.isArray(emission)) for (const node of emission as readonly TaskNode[]) add(node);
+            else add(emission as TaskNode);
+            if (sink.full) sink.flush();
+          },
+          error: (error: unknown) => subscriber.error(error),
+        }),
+      );
+      return subscription;
+    });
 }

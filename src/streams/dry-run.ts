@@ -3,6 +3,8 @@ import { describeValue, misuseHint } from '../flows/describe-value.js';
 import { MazepaError } from '../flows/errors.js';
 import { Flow, type Startable } from '../flows/flow.js';
 import { Task, type TaskOutcome } from '../flows/task.js';
+import { tap } from 'rxjs';
+import { emissionsOf } from './flow-emissions.js';
 
 /** What {@link dryRun} counts. */
 export interface DryRunResult {
@@ -87,57 +89,50 @@ export async function dryRun(target: Startable | readonly Startable[]): Promise<
     }
   };
 
-  const runFlow = async (flow: Flow<unknown>): Promise<void> => {
-    if (flowsRun.has(flow.id)) return;
+  const runFlow = (flow: Flow<unknown>): Promise<void> => {
+    if (flowsRun.has(flow.id)) return Promise.resolve();
     flowsRun.add(flow.id);
     // Whatever happens, the flow seems to return `undefined`, so the flows that wait on it go on.
     flow.outcome = { returnValue: undefined };
+    const stepped = flow.source === undefined;
     const children: Flow<unknown>[] = [];
-    const stop = (error: unknown): void => {
-      partial.push({ flowId: flow.id, flowName: flow.name, error: toError(error) });
+    const running: Promise<void>[] = [];
+    // Yields of tasks seen before, in a row: a flow that waits in a loop for a result (which is
+    // `undefined` here) would go on forever. A flow that only reads results of tasks it yielded
+    // makes at most one such yield per task, so more than that (with room to spare) is a loop.
+    let repeats = 0;
+    const visit = (value: unknown): void => {
+      const known = seen.size;
+      handle(value, flow, children);
+      if (!stepped || value instanceof Dependency) return;
+      repeats = seen.size === known && children.length === 0 ? repeats + 1 : 0;
+      if (repeats > known + flowsRun.size + LOOP_ALLOWANCE) {
+        throw new MazepaError(
+          `Flow '${flow.name}' yielded only tasks it had yielded before, ${repeats} times in a row: it ` +
+            'seems to wait in a loop for a task result, and results are undefined in a dry run',
+          { flowId: flow.id },
+        );
+      }
+      // Subflows run (a generator one to its end) before the flow goes on, so it finds their results ready.
+      for (const child of children.splice(0)) running.push(runFlow(child));
     };
-    if (flow.source !== undefined) {
-      await new Promise<void>((resolve, reject) => {
-        flow.source!.subscribe({ next: (v) => handle(v, flow, children), error: reject, complete: resolve });
-      }).catch(stop);
-      for (const child of children.splice(0)) await runFlow(child);
-      return;
-    }
-    let generator: ReturnType<NonNullable<Flow<unknown>['fn']>> | undefined;
-    try {
-      generator = flow.fn!(...flow.args);
-      // Yields of tasks seen before, in a row: a flow that waits in a loop for a result (which is
-      // `undefined` here) would go on forever. A flow that only reads results of tasks it yielded
-      // makes at most one such yield per task, so more than that (with room to spare) is a loop.
-      let repeats = 0;
-      for (;;) {
-        const step = generator.next(undefined);
-        if (step.done) {
-          flow.outcome = { returnValue: step.value };
-          return;
-        }
-        const known = seen.size;
-        handle(step.value, flow, children);
-        if (step.value instanceof Dependency) continue;
-        repeats = seen.size === known && children.length === 0 ? repeats + 1 : 0;
-        if (repeats > known + flowsRun.size + LOOP_ALLOWANCE) {
-          throw new MazepaError(
-            `Flow '${flow.name}' yielded only tasks it had yielded before, ${repeats} times in a row: it ` +
-              'seems to wait in a loop for a task result, and results are undefined in a dry run',
-            { flowId: flow.id },
-          );
-        }
-        // Subflows run to their end before the flow goes on, so it finds their results ready.
-        for (const child of children.splice(0)) await runFlow(child);
-      }
-    } catch (error) {
-      stop(error);
-      try {
-        generator?.return(undefined); // its finally blocks run, as they would when a real run ends
-      } catch {
-        // a finally block that throws here has nobody to report to
-      }
-    }
+    // What throws in `visit` ends the flow's emissions, which closes its generator (its finally
+    // blocks run, as they would when a real run ends).
+    return new Promise<void>((resolve) => {
+      emissionsOf(flow, (value) => (flow.outcome = { returnValue: value }))
+        .pipe(tap(visit))
+        .subscribe({
+          error: (error: unknown) => {
+            partial.push({ flowId: flow.id, flowName: flow.name, error: toError(error) });
+            resolve();
+          },
+          complete: resolve,
+        });
+    }).then(async () => {
+      // An observable flow's subflows run once its source is done.
+      if (!stepped) for (const child of children.splice(0)) running.push(runFlow(child));
+      await Promise.all(running);
+    });
   };
 
   const roots: Flow<unknown>[] = [];

@@ -31,6 +31,16 @@ export function startGenerator(flow: Flow<unknown>): FlowGenerator<unknown> {
  * flowEmissions(job()).pipe(filter((e) => e instanceof Task), count()).subscribe(console.log);
  */
 export function flowEmissions(flow: Flow<unknown>): Observable<Yieldable> {
+  return emissionsOf(flow);
+}
+
+/**
+ * {@link flowEmissions}, and the return value of a generator flow handed to `returned` before the
+ * Observable completes (what `dryRun` gives to the flow's outcome).
+ *
+ * @internal
+ */
+export function emissionsOf(flow: Flow<unknown>, returned?: (value: unknown) => void): Observable<Yieldable> {
   if (flow.source !== undefined) return flow.source;
   return new Observable<Yieldable>((subscriber) => {
     let generator: FlowGenerator<unknown> | undefined;
@@ -40,6 +50,7 @@ export function flowEmissions(flow: Flow<unknown>): Observable<Yieldable> {
         const step = generator.next(undefined);
         if (step.done) {
           generator = undefined;
+          returned?.(step.value);
           subscriber.complete();
           break;
         }

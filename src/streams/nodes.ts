@@ -122,3 +122,12 @@ export function createTaskNode(task: Task, owner: FlowNode): TaskNode {
 export function isTaskNode(value: unknown): value is TaskNode {
   return value instanceof ActiveTaskNode;
 }
+
+/** Another flow yielded a node that is not done: it counts as that flow's child too. @internal */
+export function addOwner(node: Node, owner: FlowNode): void {
+  const owners = node.moreOwners;
+  if (node.kind === 'task' ? node.owner === owner : node.parent === owner) return;
+  if (owners !== undefined && owners.includes(owner)) return;
+  (node.moreOwners ??= []).push(owner);
+  owner.pendingChildren++;
+}

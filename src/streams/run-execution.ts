@@ -6,7 +6,8 @@ import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execut
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
 import { createAdoptedTasks } from './adopted-tasks.js';
-import { createFlowDriver, type FailureOrigin } from './flow-driver.js';
+import { createExecutionPipeline } from './execution-pipeline.js';
+import type { FailureOrigin } from './flow-lifecycle.js';
 import { retryStage } from './retry-stage.js';
 
 /** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
@@ -44,7 +45,7 @@ export function runExecution(
     };
     // Re-attached runs only: the stage that holds back outcomes of adopted tasks not yielded yet.
     const adopted = hooks.adopted === undefined ? undefined : createAdoptedTasks(hooks.adopted);
-    const driver = createFlowDriver(root, {
+    const pipeline = createExecutionPipeline(root, {
       ...options,
       ...(adopted === undefined ? {} : { adopted }),
       emit: (event) => {
@@ -54,17 +55,22 @@ export function runExecution(
         if (done) return;
         if (error !== undefined) return fail(executionFailure(executionId, error, origin));
         const durationMs = scheduler.now() - startedAt;
-        const summary = summarize(executionId, driver.stats.operations, durationMs, root.outcome?.returnValue);
+        const summary = summarize(
+          executionId,
+          pipeline.retrying.stats.operations,
+          durationMs,
+          root.outcome?.returnValue,
+        );
         subscriber.next({ type: 'execution_completed', executionId, summary });
         done = true;
         subscriber.complete();
       },
     });
-    subscriber.add(() => driver.dispose());
+    subscriber.add(() => pipeline.dispose());
     // The sink's batches go to the queue (each announced first: its p records precede the push);
     // a refused push fails the execution.
     subscriber.add(
-      driver.batches
+      pipeline.batches
         .pipe(
           mergeMap((batch) => {
             let pushed: Promise<void>;
@@ -104,17 +110,14 @@ export function runExecution(
         executionId,
         isTransient: options.isTransient,
         scheduler,
-        stats: driver.stats,
         emit,
         taskEvents: options.taskEvents !== false,
-        lookup: driver.lookup,
-        resubmit: driver.resubmit,
-        pending: driver.retries,
+        ...pipeline.retrying,
       }),
     );
     subscriber.add(
       completions.subscribe({
-        next: (completion) => driver.complete(completion),
+        next: (completion) => pipeline.complete(completion),
         error: (error: unknown) =>
           fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
         complete: () =>
@@ -123,8 +126,8 @@ export function runExecution(
           ),
       }),
     );
-    subscriber.add((hooks.lost ?? EMPTY).subscribe((taskId) => driver.requeue(taskId)));
-    if (!done) driver.start();
+    subscriber.add((hooks.lost ?? EMPTY).subscribe((taskId) => pipeline.requeue(taskId)));
+    if (!done) pipeline.start();
   });
 }
 

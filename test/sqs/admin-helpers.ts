@@ -1,14 +1,21 @@
 // Helpers of the `mazepa queues` tests: outcome queues as live and dead runs leave them.
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ListQueueTagsCommand, TagQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOME_TAGS } from '../../src/adapters/sqs/outcome-heartbeat.js';
 import { makeQueue, queueNames } from './helpers.js';
 
 /** A queue as a run of `taskQueue` leaves it behind: tagged, its last heartbeat `ageMs` ago. */
-export async function leftBehind(client: SQSClient, name: string, taskQueue: string, ageMs: number): Promise<string> {
+export async function leftBehind(
+  client: SQSClient,
+  name: string,
+  taskQueue: string,
+  ageMs: number,
+  executionId = 'exec-dead',
+): Promise<string> {
   const url = await makeQueue(client, name);
   const Tags = {
     [OUTCOME_TAGS.taskQueue]: taskQueue,
-    [OUTCOME_TAGS.executionId]: 'exec-dead',
+    [OUTCOME_TAGS.executionId]: executionId,
     [OUTCOME_TAGS.heartbeat]: String(Date.now() - ageMs),
   };
   await client.send(new TagQueueCommand({ QueueUrl: url, Tags }));
@@ -35,4 +42,16 @@ export async function queueNamed(client: SQSClient, prefix: string): Promise<str
     if (name !== undefined) return name;
   }
   throw new Error(`no queue named ${prefix}...`);
+}
+
+/** Stores `sizes.length` objects of those sizes under `prefix` (`<prefix>0`, `<prefix>1`, ...). */
+export async function putObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  sizes: readonly number[],
+): Promise<void> {
+  for (const [i, size] of sizes.entries()) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${i}`, Body: Buffer.alloc(size, 120) }));
+  }
 }

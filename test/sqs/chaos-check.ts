@@ -12,7 +12,7 @@ export async function checkChaos(emulator: Emulator, o: ChaosOptions): Promise<v
   process.stdout.write(
     `${o.name}: ${o.tasks} tasks in ${report.seconds.toFixed(1)} s; calls ${report.counts.calls}, ` +
       `failed: ${report.counts.error500} x 500, ${report.counts.throttle} throttled, ${report.counts.drop} dropped, ` +
-      `${report.counts.outage} in the outage; tasks run twice: ${duplicates.length}\n`,
+      `${report.counts.outage} in the outage (${report.outageSeconds.toFixed(1)} s); tasks run twice: ${duplicates.length}\n`,
   );
   const codes = await report.stop();
   expect(report.stderr).not.toMatch(/has failed for/);

@@ -16,10 +16,10 @@ export interface ChaosOptions {
   readonly concurrency: number;
   /** Share of calls failed (500, throttling, dropped connection). */
   readonly faultRate: number;
-  /** The outage: every call dropped for this long... */
-  readonly outageMs: number;
-  /** ...once this many calls have gone through. */
+  /** The outage: every call dropped, once this many calls have gone through... */
   readonly outageAfterCalls: number;
+  /** ...until this many calls have been dropped (by the orchestrator and the workers, retrying). */
+  readonly outageCalls: number;
 }
 
 export interface ChaosReport {
@@ -30,6 +30,8 @@ export interface ChaosReport {
   readonly runs: Map<string, number>;
   readonly counts: FaultCounts;
   readonly outageHappened: boolean;
+  /** How long the outage lasted (until its calls were dropped), in seconds: printed, not checked. */
+  readonly outageSeconds: number;
   readonly workers: readonly WorkerProcess[];
   /** Whether each worker was still running when the run ended. */
   readonly workersUp: readonly boolean[];
@@ -79,12 +81,16 @@ export async function runChaos(emulator: Emulator, o: ChaosOptions): Promise<Cha
       workerEnv(proxy.endpoint),
     );
     let outageHappened = false;
-    const outage = proxy.forwarded(o.outageAfterCalls).then(async () => {
-      await proxy.outage(o.outageMs);
+    let outageSeconds = 0;
+    void proxy.forwarded(o.outageAfterCalls).then(async () => {
+      const since = performance.now();
+      proxy.outage();
+      await proxy.dropped(o.outageCalls);
+      proxy.restore();
+      outageSeconds = (performance.now() - since) / 1000;
       outageHappened = true;
     });
     const result = await run.exited;
-    if (outageHappened) await outage;
     const workersUp = workers.map((w) => w.child.exitCode === null && w.child.signalCode === null);
     const runs = new Map<string, number>();
     const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
@@ -99,6 +105,7 @@ export async function runChaos(emulator: Emulator, o: ChaosOptions): Promise<Cha
       runs,
       counts: proxy.counts,
       outageHappened,
+      outageSeconds,
       workers,
       workersUp,
       seconds: (performance.now() - started) / 1000,

@@ -1,6 +1,6 @@
 // A fault-injecting HTTP proxy for the SQS tests: between SQS clients (the library, CLI workers)
 // and the emulator, on 127.0.0.1. It fails a share of the calls as SQS and networks do (500s,
-// throttling, dropped connections) and can drop every call for a while (an outage). A failed
+// throttling, dropped connections) and can drop every call until told to stop (an outage). A failed
 // call never reaches the emulator, so a retry of it cannot act twice.
 import { once } from 'node:events';
 import { request, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -18,8 +18,10 @@ export interface FaultCounts {
   drop: number;
   /** Calls dropped during an outage. */
   outage: number;
-  /** Failed calls per SQS action (`ReceiveMessage`, ...). */
+  /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...). */
   byAction: Record<string, number>;
+  /** Calls forwarded to the emulator, per action. */
+  forwardedByAction: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -28,11 +30,12 @@ export interface FaultProxy {
   readonly counts: FaultCounts;
   /** From now on, fails `rate` (0 to 1) of the calls, spread evenly over `kinds`. */
   setFaults(rate: number, kinds?: readonly FaultKind[]): void;
-  /**
-   * Drops every call (the connection is cut) for `ms` milliseconds of real time, as a server
-   * that is down would; resolves when the outage is over.
-   */
-  outage(ms: number): Promise<void>;
+  /** From now on, drops every call (the connection is cut), as a server that is down would, until {@link restore}. */
+  outage(): void;
+  /** Ends the outage: calls go through again. */
+  restore(): void;
+  /** Resolves once `n` calls in all have been dropped by outages. */
+  dropped(n: number): Promise<void>;
   /** Resolves once `n` calls in all have been forwarded to the emulator. */
   forwarded(n: number): Promise<void>;
   stop(): Promise<void>;
@@ -41,6 +44,27 @@ export interface FaultProxy {
 /** The answer SQS gives a throttled call (JSON protocol): the SDK reads it as `ThrottlingException`. */
 const THROTTLED = JSON.stringify({ __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' });
 const INTERNAL = JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected server error' });
+
+/** Resolves the waiters whose count has been reached. */
+function settle(waiters: { n: number; resolve: () => void }[], count: number): void {
+  for (const w of [...waiters]) {
+    if (count >= w.n) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+}
+
+/** The S3 action of a REST call (SQS calls name theirs in `x-amz-target`). */
+function s3Action(req: IncomingMessage): string {
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  const onObject = url.pathname.split('/').filter(Boolean).length > 1; // path-style: /bucket/key
+  if (req.method === 'GET') return onObject ? 'GetObject' : 'ListObjects';
+  if (req.method === 'PUT') return onObject ? 'PutObject' : 'CreateBucket';
+  if (req.method === 'DELETE') return onObject ? 'DeleteObject' : 'DeleteBucket';
+  if (req.method === 'POST' && url.searchParams.has('delete')) return 'DeleteObjects';
+  return 'unknown';
+}
 
 /** A small seeded generator (mulberry32): the same faults for the same seed. */
 function seeded(seed: number): () => number {
@@ -60,13 +84,24 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
   const random = seeded(seed);
   let rate = 0;
   let kinds: readonly FaultKind[] = ['error500', 'throttle', 'drop'];
-  let outageUntil = 0;
-  const counts: FaultCounts = { calls: 0, forwarded: 0, error500: 0, throttle: 0, drop: 0, outage: 0, byAction: {} };
+  let down = false;
+  const counts: FaultCounts = {
+    calls: 0,
+    forwarded: 0,
+    error500: 0,
+    throttle: 0,
+    drop: 0,
+    outage: 0,
+    byAction: {},
+    forwardedByAction: {},
+  };
   const waiters: { n: number; resolve: () => void }[] = [];
+  const outageWaiters: { n: number; resolve: () => void }[] = [];
 
   const fail = (kind: FaultKind | 'outage', action: string, req: IncomingMessage, res: ServerResponse): void => {
     counts[kind]++;
     counts.byAction[action] = (counts.byAction[action] ?? 0) + 1;
+    if (kind === 'outage') settle(outageWaiters, counts.outage);
     if (kind === 'drop' || kind === 'outage') {
       req.socket.destroy(); // the client sees the connection cut ("socket hang up")
       return;
@@ -87,8 +122,8 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     req.on('end', () => {
       counts.calls++;
       const target = String(req.headers['x-amz-target'] ?? '');
-      const action = target.slice(target.indexOf('.') + 1) || 'unknown';
-      if (performance.now() < outageUntil) return fail('outage', action, req, res);
+      const action = target.slice(target.indexOf('.') + 1) || s3Action(req);
+      if (down) return fail('outage', action, req, res);
       if (rate > 0 && random() < rate) return fail(kinds[Math.floor(random() * kinds.length)]!, action, req, res);
       const forward = request(
         {
@@ -106,12 +141,8 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
       forward.on('error', () => req.socket.destroy());
       forward.end(Buffer.concat(chunks));
       counts.forwarded++;
-      for (const w of [...waiters]) {
-        if (counts.forwarded >= w.n) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
+      counts.forwardedByAction[action] = (counts.forwardedByAction[action] ?? 0) + 1;
+      settle(waiters, counts.forwarded);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -124,10 +155,15 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
       rate = share;
       kinds = only;
     },
-    outage(ms) {
-      outageUntil = performance.now() + ms;
-      // The proxy plays a server that is down for `ms`: its own clock, not a test's sleep.
-      return new Promise((resolve) => setTimeout(resolve, ms));
+    outage() {
+      down = true;
+    },
+    restore() {
+      down = false;
+    },
+    dropped(n) {
+      if (counts.outage >= n) return Promise.resolve();
+      return new Promise((resolve) => outageWaiters.push({ n, resolve }));
     },
     forwarded(n) {
       if (counts.forwarded >= n) return Promise.resolve();

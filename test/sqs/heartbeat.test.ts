@@ -11,7 +11,7 @@ import { HeldReceipts } from '../../src/adapters/sqs/held-receipts.js';
 import { resolveSqsOptions } from '../../src/adapters/sqs/sqs-options.js';
 import { VisibilityHeartbeat } from '../../src/adapters/sqs/visibility-heartbeat.js';
 import { startHeartbeatThread, type HeartbeatThread } from '../../src/adapters/sqs/heartbeat-thread.js';
-import { makeQueue, REGION, startEmulator, workerEnv, type Emulator } from './helpers.js';
+import { makeQueue, REGION, workerEnv, useEmulator } from './helpers.js';
 import { stubClient } from './stub-client.js';
 
 /** An extend call that records its receipts and answers when the test says. */
@@ -137,11 +137,10 @@ describe('VisibilityHeartbeat', () => {
 });
 
 describe('the heartbeat thread', () => {
-  let emulator: Emulator;
+  const emulator = useEmulator();
   const threads: HeartbeatThread[] = [];
 
-  beforeAll(async () => {
-    emulator = await startEmulator();
+  beforeAll(() => {
     // The thread makes its own client: credentials come from the environment, as in a worker.
     const env = workerEnv(emulator.endpoint);
     process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
@@ -150,7 +149,6 @@ describe('the heartbeat thread', () => {
 
   afterAll(async () => {
     await Promise.all(threads.map((t) => t.stop()));
-    await emulator?.stop();
   });
 
   function start(queueUrl: string, visibilityTimeoutSec: number) {

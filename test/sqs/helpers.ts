@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
+import { afterAll, beforeAll } from 'vitest';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -37,6 +38,36 @@ export async function startEmulator(): Promise<Emulator> {
       client.destroy();
       await app.close();
     },
+  };
+}
+
+/**
+ * The emulator of a test file: started before its tests (`beforeAll`), stopped after them
+ * (`afterAll`, once every worker process still running is killed). Call it at the top of the
+ * file; the handle it returns reaches the emulator from inside tests and hooks (hooks registered
+ * after it run after the start and before the stop).
+ */
+export function useEmulator(): Emulator {
+  let started: Emulator | undefined;
+  beforeAll(async () => {
+    started = await startEmulator();
+  });
+  afterAll(async () => {
+    await killWorkers();
+    await started?.stop();
+  });
+  const get = (): Emulator => {
+    if (started === undefined) throw new Error('the emulator starts in beforeAll: use it inside tests and hooks');
+    return started;
+  };
+  return {
+    get endpoint() {
+      return get().endpoint;
+    },
+    get client() {
+      return get().client;
+    },
+    stop: () => get().stop(),
   };
 }
 

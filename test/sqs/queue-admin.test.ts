@@ -1,5 +1,5 @@
 // inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import {
   GetQueueAttributesCommand,
   ListQueueTagsCommand,
@@ -9,32 +9,31 @@ import {
 } from '@aws-sdk/client-sqs';
 import { VirtualTimeScheduler } from 'rxjs';
 import { execute, flowSchema } from 'mazepa';
-import { SqsExecutionQueue, deleteOrphanQueues, inspectQueues, redriveDeadLetters } from 'mazepa/sqs';
+import {
+  SqsExecutionQueue,
+  deleteOrphanPayloads,
+  deleteOrphanQueues,
+  inspectQueues,
+  redriveDeadLetters,
+} from 'mazepa/sqs';
+import { deleteOrphanPayloadsPaged } from '../../src/adapters/sqs/orphan-cleanup.js';
 import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/outcome-heartbeat.js';
 import { shout } from '../fixtures/sqs/ops.js';
-import { heartbeatOf, leftBehind, queueNamed } from './admin-helpers.js';
+import { heartbeatOf, leftBehind, putObjects, queueNamed } from './admin-helpers.js';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
 import {
-  killWorkers,
   makeQueue,
+  objectKeys,
   queueNames,
   queueUrl,
-  startEmulator,
+  s3Client,
   startWorker,
   workerEnv,
-  type Emulator,
+  useEmulator,
 } from './helpers.js';
 
 const HOUR = 3_600_000;
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await killWorkers();
-  await emulator.stop();
-});
+const emulator = useEmulator();
 
 async function depth(client: SQSClient, url: string): Promise<number> {
   const { Attributes } = await client.send(
@@ -168,6 +167,67 @@ describe('inspectQueues and deleteOrphanQueues', () => {
       /option 'olderThanMs' must be .* >= 120000.*received 1000/,
     );
     await expect(async () => redriveDeadLetters({ queueName: 'q', maxMessages: -1 })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('deleteOrphanPayloads', () => {
+  it("should delete a dead run's payload objects page by page, keeping a live run's and those without a queue here", async () => {
+    const client = emulator.client;
+    const QUEUE = 'payload-admin';
+    const BUCKET = 'payload-admin';
+    const s3 = await s3Client(emulator.endpoint, BUCKET);
+    await leftBehind(client, `${QUEUE}-out-exec-dead-0a1b2c`, QUEUE, 2 * HOUR, 'exec-dead');
+    await leftBehind(client, `${QUEUE}-out-exec-live-0a1b2c`, QUEUE, 0, 'exec-live');
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/', [1, 2, 3, 4, 5]);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/', [6, 7, 8]);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-ended/', [9]);
+    const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
+
+    const { payloads } = await inspectQueues(options);
+    expect(payloads).toEqual([
+      { executionId: 'exec-dead', prefix: 'mazepa-payloads/exec-dead/', state: 'orphan', objects: 5, bytes: 15 },
+      { executionId: 'exec-ended', prefix: 'mazepa-payloads/exec-ended/', state: 'unowned', objects: 1, bytes: 9 },
+      { executionId: 'exec-live', prefix: 'mazepa-payloads/exec-live/', state: 'alive', objects: 3, bytes: 21 },
+    ]);
+    expect((await inspectQueues({ queueName: QUEUE, client })).payloads).toBeUndefined();
+
+    // Two objects a page: the listing and the deletes go through every page.
+    const deleted = await deleteOrphanPayloadsPaged(options, 2);
+    expect(deleted).toEqual([{ ...payloads![0], objects: 5, bytes: 15 }]);
+    expect(await objectKeys(s3, BUCKET)).toEqual([
+      'mazepa-payloads/exec-ended/0',
+      ...[0, 1, 2].map((i) => `mazepa-payloads/exec-live/${i}`),
+    ]);
+    // The outcome queues are left to deleteOrphanQueues.
+    expect(await queueNames(client, `${QUEUE}-out-`)).toHaveLength(2);
+    s3.destroy();
+  });
+
+  it('should keep the objects of a run whose heartbeat came back before they were deleted', async () => {
+    const client = emulator.client;
+    const QUEUE = 'payload-back';
+    const BUCKET = 'payload-back';
+    const s3 = await s3Client(emulator.endpoint, BUCKET);
+    const url = await leftBehind(client, `${QUEUE}-out-exec-back-0a1b2c`, QUEUE, 0, 'exec-back');
+    const beat = await heartbeatOf(client, url);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-back/', [1, 2]);
+    // The first look sees a heartbeat 2 h old; the second, just before deleting, a fresh one.
+    const clock = [beat + 2 * HOUR, beat];
+    const now = (): number => clock.shift() ?? beat;
+    const deleted = await deleteOrphanPayloads({ queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET, now });
+    expect(clock).toEqual([]); // both looks happened
+    expect(deleted).toEqual([]);
+    expect(await objectKeys(s3, BUCKET)).toEqual(['mazepa-payloads/exec-back/0', 'mazepa-payloads/exec-back/1']);
+    s3.destroy();
+  });
+
+  it('should refuse to run without a payload bucket, or with a bad one, naming the option', async () => {
+    await expect(async () => deleteOrphanPayloads({ queueName: 'q' })).rejects.toThrow(
+      /deleteOrphanPayloads: option 'payloadBucket' is required/,
+    );
+    await expect(async () => inspectQueues({ queueName: 'q', payloadBucket: 'Bad_Bucket' })).rejects.toThrow(
+      /inspectQueues: option 'payloadBucket' must be an S3 bucket name .* received "Bad_Bucket"/,
+    );
   });
 });
 

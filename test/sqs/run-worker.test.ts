@@ -1,18 +1,12 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execute, Task, taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, TaskRouter, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { add } from '../fixtures/sqs/ops.js';
-import { queueNames, queueUrl, startEmulator, type Emulator } from './helpers.js';
+import { queueNames, queueUrl, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 function queue(queueName: string, signingKey?: string): SqsExecutionQueue {
   return new SqsExecutionQueue({

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execute } from 'mazepa';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spin } from '../fixtures/sqs/ops.js';
-import { killWorkers, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { startWorker, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 describe('SQS workers running a task that blocks the event loop', () => {
   it('should keep the message of an 8 s synchronous task hidden (3 s visibility, 2 workers): it runs once', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom, filter } from 'rxjs';
 import {
   Dependency,
@@ -14,25 +14,19 @@ import {
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { add, echo, explode, flaky } from '../fixtures/sqs/ops.js';
 import { seed1, seed2, seed3 } from '../fixtures/sqs/seeds.js';
-import { killWorkers, queueNames, startEmulator, startWorker, type Emulator, type WorkerProcess } from './helpers.js';
+import { queueNames, startWorker, type WorkerProcess, useEmulator } from './helpers.js';
 
 const QUEUE = 'exec-tasks';
 const SEEDS = new URL('../fixtures/sqs/seeds.ts', import.meta.url).pathname;
-let emulator: Emulator;
+const emulator = useEmulator();
 let workers: WorkerProcess[];
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   // The task queue exists before the workers start, with a short visibility timeout.
   await new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, visibilityTimeoutSec: 2 }).connect();
   workers = [0, 1, 2].map(() => startWorker(emulator.endpoint, QUEUE, ['--import', SEEDS, '--concurrency', '4']));
   await Promise.all(workers.map((w) => w.waitFor(/started on queue/)));
 }, 120_000); // three worker processes start under tsx: slow on a loaded machine
-
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
-});
 
 function sqsQueue(): SqsExecutionQueue {
   return new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, visibilityTimeoutSec: 2 });

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { execute, flowSchema } from 'mazepa';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { hold, shout } from '../fixtures/sqs/ops.js';
-import { killWorkers, makeQueue, queueUrl, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { makeQueue, queueUrl, startWorker, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 /** A task queue of its own for one test, with a 1 s visibility timeout. */
 async function taskQueue(name: string): Promise<SqsExecutionQueue> {

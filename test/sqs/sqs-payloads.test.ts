@@ -1,31 +1,30 @@
 // Payloads over the SQS message limit travel through S3 (the emulator's, on the same port).
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, MazepaExecutionFailure } from 'mazepa';
-import { SqsExecutionQueue } from 'mazepa/sqs';
+import { PayloadError, SqsExecutionQueue, runWorker, type WorkerEvent } from 'mazepa/sqs';
 import { readOutcomeRef } from '../../src/adapters/sqs/outcome-payload.js';
 import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/payload-ref.js';
 import { PayloadStore } from '../../src/adapters/sqs/payload-store.js';
 import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
-import { killWorkers, objectKeys, queueNames, s3Client, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { startFaultProxy } from './fault-proxy.js';
+import { objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
 
 const QUEUE = 'payload-tasks';
 const BUCKET = 'mazepa-test-payloads';
 const PREFIX = 'mazepa-payloads/';
 const NO_RETRY = { maxOutageMs: 0, onRetry: () => undefined };
-let emulator: Emulator;
+const emulator = useEmulator();
 let s3: S3Client;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   s3 = await s3Client(emulator.endpoint, BUCKET);
 });
 
-afterAll(async () => {
-  await killWorkers();
+afterAll(() => {
   s3?.destroy();
-  await emulator?.stop();
 });
 
 function queue(queueName = QUEUE, extra: Partial<ConstructorParameters<typeof SqsExecutionQueue>[0]> = {}) {
@@ -185,18 +184,32 @@ describe('a payload that was changed', () => {
     const retried: string[] = [];
     const store = new PayloadStore(flaky, BUCKET, 1000, {
       maxOutageMs: 60_000,
-      onRetry: (e) => void retried.push(`${e.operation} ${e.queueName}`),
+      onRetry: (e) => void retried.push(`${e.queueName}: ${e.error.message}`),
     });
     const owner = { of: 'outcome', executionId: 'exec-t', taskId: 'task-1', attempt: 1 } as const;
     const ref = decodePayloadRef(await store.offload('x'.repeat(2000), owner, undefined));
     expect(await store.fetch(ref)).toBe('x'.repeat(2000));
     await store.remove(ref.payload);
-    expect(retried).toEqual([`PutObject s3://${BUCKET}`, `GetObject s3://${BUCKET}`, `DeleteObject s3://${BUCKET}`]);
+    // Each retry names S3, the bucket and the key, never an SQS queue.
+    const at = `s3://${BUCKET}/${ref.payload.key}`;
+    expect(retried).toEqual(
+      ['PutObject', 'GetObject', 'DeleteObject'].map(
+        (op) => `${at}: S3 ${op} on ${at} failed: ServiceUnavailable: Service Unavailable`,
+      ),
+    );
     expect(await objectKeys(s3, BUCKET, `${PREFIX}exec-t/`)).toEqual([]);
-    // Without a budget, the first server error is the call's last.
+    // Without a budget, the first server error is the call's last, and its message names the object.
     const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY);
     failures.clear();
-    await expect(impatient.offload('y', owner, undefined)).rejects.toThrow(/could not be stored/);
+    const error = (await impatient.offload('y', owner, undefined).catch((e: unknown) => e)) as PayloadError;
+    expect(error).toBeInstanceOf(PayloadError);
+    const key = `s3://${BUCKET}/${error.key}`;
+    expect(error.key).toMatch(/^mazepa-payloads\/exec-t\/task-1\.1\.outcome\.[0-9a-f]{8}$/);
+    const [stored, ...rest] = error.message.split(/has failed for \d+\.\d s /);
+    expect([stored, ...rest]).toEqual([
+      `The payload ${key} could not be stored: S3 PutObject on ${key} `,
+      '(1 try; the outage budget maxOutageMs is 0 ms); the last error: ServiceUnavailable: Service Unavailable',
+    ]);
   });
 
   it('should refuse a signed reference whose checksum was changed', () => {
@@ -212,6 +225,53 @@ describe('a payload that was changed', () => {
     expect(decodePayloadRef(text, { signingKey: 'secret' })).toEqual(ref);
     const changed = text.replace('a'.repeat(64), 'b'.repeat(64));
     expect(() => decodePayloadRef(changed, { signingKey: 'secret' })).toThrow(/signature that does not match/);
+  });
+});
+
+describe('a payload task of a run that has ended', () => {
+  it('should be dropped without reading its payload, and its message and object deleted', async () => {
+    const name = 'payload-ended';
+    const orchestrator = queue(name);
+    const subscription = orchestrator.outcomes('ended-run').subscribe({ error: () => undefined });
+    const task = echo.makeTask('z'.repeat(300_000));
+    task.executionId = 'ended-run';
+    await orchestrator.pushTasks([task]);
+    subscription.unsubscribe(); // cancelled: its outcome queue is deleted
+    await orchestrator.close();
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toHaveLength(1);
+
+    // The worker reaches SQS and S3 through a proxy that counts its calls.
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const client = new SQSClient({ endpoint: proxy.endpoint, region: REGION, credentials });
+    const s3Proxied = new S3Client({ endpoint: proxy.endpoint, region: REGION, credentials, forcePathStyle: true });
+    const workerQueue = new SqsExecutionQueue({ queueName: name, client, s3Client: s3Proxied, payloadBucket: BUCKET });
+    const stop = new AbortController();
+    let dropped!: (event: WorkerEvent) => void;
+    const droppedEvent = new Promise<WorkerEvent>((resolve) => (dropped = resolve));
+    const running = runWorker({
+      queue: workerQueue,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'task_dropped' || e.type === 'task_started' || e.type === 'message_rejected') dropped(e);
+      },
+    });
+    const event = await droppedEvent;
+    stop.abort();
+    await running;
+    client.destroy();
+    s3Proxied.destroy();
+    await proxy.stop();
+    expect(proxy.counts.forwardedByAction.GetObject).toBeUndefined();
+    expect(proxy.counts.forwardedByAction).toMatchObject({ DeleteObject: 1 });
+    expect(event).toEqual({
+      type: 'task_dropped',
+      taskId: task.id,
+      operationName: undefined,
+      executionId: 'ended-run',
+      attempt: 1,
+    });
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toEqual([]);
   });
 });
 

@@ -1,17 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { execute, flowSchema } from 'mazepa';
 import { SqsExecutionQueue, encodeTaskEnvelope } from 'mazepa/sqs';
 import { shout } from '../fixtures/sqs/ops.js';
-import { killWorkers, queueUrl, startEmulator, startWorker, type Emulator, type WorkerProcess } from './helpers.js';
+import { queueUrl, startWorker, type WorkerProcess, useEmulator } from './helpers.js';
 
 const QUEUE = 'poison-tasks';
 const KEY = 'poison-test-key';
-let emulator: Emulator;
+const emulator = useEmulator();
 let worker: WorkerProcess;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   const setup = new SqsExecutionQueue({
     queueName: QUEUE,
     client: emulator.client,
@@ -22,11 +21,6 @@ beforeAll(async () => {
   process.env.POISON_TEST_KEY = KEY;
   worker = startWorker(emulator.endpoint, QUEUE, ['--concurrency', '8', '--signing-key-env', 'POISON_TEST_KEY']);
   await worker.waitFor(/started on queue/);
-});
-
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
 });
 
 /** 500 messages that must never run: garbage, truncated, wrongly signed, unknown operations. */

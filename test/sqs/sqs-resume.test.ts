@@ -1,29 +1,34 @@
 // A SIGKILLed `mazepa run --queue-name --checkpoint`, rerun: it re-attaches to the killed run's
 // outcome queue and no task runs twice (real CLI orchestrator and workers, SQS emulator).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
-import { killWorkers, startEmulator, startWorker, workerEnv, type Emulator, type WorkerProcess } from './helpers.js';
+import { startWorker, workerEnv, type WorkerProcess, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
+const emulator = useEmulator();
 let dir: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mazepa-sqs-resume-'));
 });
-afterAll(async () => {
-  await killWorkers();
-  await emulator.stop();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(queueName: string, log: string, checkpoint: string, n: number, ms: number): MazepaChild {
-  const args = ['run', 'test/fixtures/run/sqs-count.ts', '--export', 'counted', '--args', JSON.stringify([log, n, ms])];
+/** Runs the `counted` flow: its first `free` tasks to start return at once, the others once the gate opens. */
+function run(queueName: string, log: string, checkpoint: string, n: number, free: number): MazepaChild {
+  const args = [
+    'run',
+    'test/fixtures/run/sqs-count.ts',
+    '--export',
+    'counted',
+    '--args',
+    JSON.stringify([log, n, free]),
+  ];
   return spawnScript(
     'src/cli/main.ts',
     [...args, '--queue-name', queueName, '--checkpoint', checkpoint, '--resume-empty', '2', '--no-progress'],
@@ -52,15 +57,16 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     const checkpoint = join(dir, 'kill.ckpt');
     await new SqsExecutionQueue({ queueName, client: emulator.client }).connect(); // the queue, before the workers
     const workers = [startWorker(emulator.endpoint, queueName), startWorker(emulator.endpoint, queueName)];
-    const first = run(queueName, log, checkpoint, n, 100);
-    // Killed in the middle of the first layer: some tasks done, others queued or running.
+    const first = run(queueName, log, checkpoint, n, 6);
+    // Killed in the middle of the first layer: 6 tasks done, 2 running (held), the others queued.
     await counted(workers, 8);
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const before = runs(log, n).filter((c) => c > 0).length;
     expect(before).toBeLessThan(n / 2);
+    writeFileSync(`${log}.open`, ''); // the held tasks finish, for the killed run
 
-    const second = run(queueName, log, checkpoint, n, 100);
+    const second = run(queueName, log, checkpoint, n, 6);
     const result = await second.exited;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -84,7 +90,7 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     const url = await (await new SqsExecutionQueue({ queueName, client }).connect()).url;
     // No worker yet: the tasks wait in the task queue; one of them is taken away (as if it had
     // gone to the dead-letter queue) before the orchestrator is killed.
-    const first = run(queueName, log, checkpoint, n, 0);
+    const first = run(queueName, log, checkpoint, n, n); // none held
     let taken: Message | undefined;
     while (taken === undefined) {
       const { Messages = [] } = await client.send(
@@ -97,7 +103,7 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: taken.ReceiptHandle }));
 
     const worker = startWorker(emulator.endpoint, queueName);
-    const second = run(queueName, log, checkpoint, n, 0);
+    const second = run(queueName, log, checkpoint, n, n);
     const result = await second.exited;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -1,18 +1,12 @@
 // An orchestrator and workers that start at the same moment, each finding the task queue missing
 // and creating it with other settings: whoever loses the CreateQueue uses the queue that exists.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execute } from 'mazepa';
 import { SqsExecutionQueue, runWorker, type SqsQueueEvent, type WorkerEvent } from 'mazepa/sqs';
 import { add } from '../fixtures/sqs/ops.js';
-import { queueNames, startEmulator, type Emulator } from './helpers.js';
+import { queueNames, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 /** A worker in this process that stops once it has started; resolves when it has stopped. */
 async function startAndStop(queue: SqsExecutionQueue): Promise<WorkerEvent[]> {

@@ -9,18 +9,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { firstValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { taskableOperation, type Task } from 'mazepa';
 import { SqsExecutionQueue, encodeTaskEnvelope, runWorker, type WorkerEvent } from 'mazepa/sqs';
-import { queueUrl, startEmulator, type Emulator } from './helpers.js';
+import { queueUrl, useEmulator } from './helpers.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator?.stop();
-});
+const emulator = useEmulator();
 
 /** Tags of the tasks that ran in this process. */
 const ran: string[] = [];

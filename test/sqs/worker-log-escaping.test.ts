@@ -1,22 +1,16 @@
 // `mazepa worker` prints what messages say (task ids, operation names, reasons) escaped: a message
 // can neither forge a log line nor send escape codes to the terminal.
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue, encodeTaskEnvelope } from 'mazepa/sqs';
 import { formatWorkerEvent } from '../../src/cli/worker-events.js';
-import { killWorkers, queueUrl, startEmulator, startWorker, type Emulator } from './helpers.js';
+import { queueUrl, startWorker, useEmulator } from './helpers.js';
 
 const QUEUE = 'log-escaping';
-let emulator: Emulator;
+const emulator = useEmulator();
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   await new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client }).connect();
-});
-
-afterAll(async () => {
-  await killWorkers();
-  await emulator?.stop();
 });
 
 const FORGED = 'mazepa worker: task t-forged succeeded in 0.001 s';

@@ -9,6 +9,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { encodePayloadRef, type PayloadLocation, type PayloadRef } from './payload-ref.js';
 import { PayloadError } from './payload-error.js';
 import type { SigningKey } from '../remote/envelope-signing.js';
+import { SqsQueueError } from './sqs-error.js';
 import { retrying, type RetryPolicy } from './sqs-retry.js';
 
 /** @internal The key prefix of every stored payload. */
@@ -35,9 +36,9 @@ export class PayloadStore {
     return new PayloadStore(this.client, this.bucket, this.thresholdBytes, retry);
   }
 
-  /** Runs one S3 call, retrying transient errors (reported with the bucket as `s3://bucket`). */
-  #call<T>(operation: string, bucket: string, call: () => Promise<T>): Promise<T> {
-    return retrying(this.retry, operation, `s3://${bucket}`, call);
+  /** Runs one S3 call, retrying transient errors (reported and named as `s3://bucket/key`). */
+  #call<T>(operation: string, { bucket, key }: { bucket: string; key: string }, call: () => Promise<T>): Promise<T> {
+    return retrying(this.retry, operation, `s3://${bucket}/${key}`, call);
   }
 
   /** Stores `text` and returns the reference message that stands for it. */
@@ -48,7 +49,7 @@ export class PayloadStore {
       `.${owner.attempt}.${owner.of}.${randomBytes(4).toString('hex')}`;
     const payload: PayloadLocation = { bucket: this.bucket, key, size: bytes.length, sha256: sha256(bytes) };
     try {
-      await this.#call('PutObject', this.bucket, () =>
+      await this.#call('PutObject', payload, () =>
         this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/json' }),
         ),
@@ -64,7 +65,7 @@ export class PayloadStore {
     const { payload } = ref;
     let bytes: Uint8Array;
     try {
-      bytes = await this.#call('GetObject', payload.bucket, async () => {
+      bytes = await this.#call('GetObject', payload, async () => {
         const response = await this.client.send(new GetObjectCommand({ Bucket: payload.bucket, Key: payload.key }));
         if (response.Body === undefined) throw new Error('the response has no body');
         return response.Body.transformToByteArray();
@@ -89,7 +90,7 @@ export class PayloadStore {
   /** Deletes a consumed payload. */
   async remove(payload: PayloadLocation): Promise<void> {
     try {
-      await this.#call('DeleteObject', payload.bucket, () =>
+      await this.#call('DeleteObject', payload, () =>
         this.client.send(new DeleteObjectCommand({ Bucket: payload.bucket, Key: payload.key })),
       );
     } catch (error) {
@@ -107,6 +108,8 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The error's message; an AWS error's with its name (an `SqsQueueError` names the call already). */
 function messageOf(error: unknown): string {
+  if (error instanceof SqsQueueError) return error.message;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,7 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOME_HEARTBEAT_MS } from './outcome-heartbeat.js';
 import { isQueueName } from './queue-names.js';
-import { makeClient } from './sqs-execution-queue.js';
+import { makeClient, makeS3Client } from './sqs-execution-queue.js';
+import { isBucketName } from './sqs-options.js';
 
 /** The default age past which an outcome queue's last heartbeat marks its run as gone: 10 minutes. */
 export const ORPHAN_AFTER_MS = 600_000;
@@ -13,8 +15,9 @@ export const ORPHAN_AFTER_MS = 600_000;
 export const MIN_ORPHAN_AFTER_MS = 2 * OUTCOME_HEARTBEAT_MS;
 
 /**
- * Options of {@link inspectQueues}, {@link deleteOrphanQueues} and {@link redriveDeadLetters}:
- * which task queue, how to reach SQS, and when a run counts as gone.
+ * Options of {@link inspectQueues}, {@link deleteOrphanQueues}, {@link deleteOrphanPayloads} and
+ * {@link redriveDeadLetters}: which task queue, how to reach SQS (and the payload bucket), and
+ * when a run counts as gone.
  *
  * @example
  * ```ts
@@ -39,6 +42,14 @@ export interface QueueAdminOptions {
   readonly olderThanMs?: number;
   /** The clock, in milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The bucket the runs store their large payloads in (their `payloadBucket`): with it,
+   * {@link inspectQueues} also lists the payload objects per execution, and
+   * {@link deleteOrphanPayloads} deletes those of dead runs. @default none: payloads are not looked at
+   */
+  readonly payloadBucket?: string;
+  /** An S3 client for `payloadBucket` (kept open). @default a client from `region` and the SDK's configuration */
+  readonly s3Client?: S3Client;
 }
 
 /** @internal The options checked, with their defaults. */
@@ -46,6 +57,7 @@ export interface ResolvedAdminOptions {
   readonly queueName: string;
   readonly olderThanMs: number;
   readonly now: () => number;
+  readonly payloadBucket: string | undefined;
 }
 
 /** @internal Checks the options; invalid values throw a TypeError naming the option and the value. */
@@ -53,7 +65,7 @@ export function resolveAdminOptions(options: QueueAdminOptions, owner: string): 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${owner}: options must be an object with 'queueName', received ${String(options)}`);
   }
-  const { queueName, olderThanMs = ORPHAN_AFTER_MS, now = Date.now } = options;
+  const { queueName, olderThanMs = ORPHAN_AFTER_MS, now = Date.now, payloadBucket } = options;
   if (!isQueueName(queueName)) {
     throw new TypeError(
       `${owner}: option 'queueName' must be an SQS queue name (letters, digits, - and _, 1 to 80), received ${JSON.stringify(queueName)}`,
@@ -67,13 +79,29 @@ export function resolveAdminOptions(options: QueueAdminOptions, owner: string): 
   }
   if (typeof now !== 'function')
     throw new TypeError(`${owner}: option 'now' must be a function, received ${String(now)}`);
-  return { queueName, olderThanMs, now };
+  if (payloadBucket !== undefined && !isBucketName(payloadBucket)) {
+    throw new TypeError(
+      `${owner}: option 'payloadBucket' must be an S3 bucket name (3 to 63 of a-z, 0-9, . and -), received ${JSON.stringify(payloadBucket)}`,
+    );
+  }
+  return { queueName, olderThanMs, now, payloadBucket };
 }
 
 /** @internal Runs `work` with the client of the options, destroying it afterwards if made here. */
 export async function withClient<T>(options: QueueAdminOptions, work: (client: SQSClient) => Promise<T>): Promise<T> {
   if (options.client !== undefined) return work(options.client);
   const client = makeClient(options.region, options.endpoint);
+  try {
+    return await work(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** @internal Runs `work` with the S3 client of the options, destroying it afterwards if made here. */
+export async function withS3Client<T>(options: QueueAdminOptions, work: (client: S3Client) => Promise<T>): Promise<T> {
+  if (options.s3Client !== undefined) return work(options.s3Client);
+  const client = makeS3Client(options.region);
   try {
     return await work(client);
   } finally {

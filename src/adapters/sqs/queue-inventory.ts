@@ -6,9 +6,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { findDeadLetter, findQueueUrl, type DeadLetterInfo } from './dead-letter-queue.js';
 import { OUTCOME_TAGS } from './outcome-heartbeat.js';
+import { listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import {
   resolveAdminOptions,
   withClient,
+  withS3Client,
   type QueueAdminOptions,
   type ResolvedAdminOptions,
 } from './queue-admin-options.js';
@@ -71,11 +73,14 @@ export interface QueueReport {
   readonly outcomeQueues: readonly OutcomeQueueInfo[];
   /** The queue its redrive policy names; `undefined` when it has none. */
   readonly deadLetter: DeadLetterInfo | undefined;
+  /** With `payloadBucket`: that bucket's payload objects, per execution, by key prefix. */
+  readonly payloads?: readonly PayloadPrefixInfo[];
 }
 
 /**
  * Looks at a task queue's outcome queues (one per execution; those whose run is gone are
- * orphans) and at its dead-letter queue's depth. Changes nothing.
+ * orphans) and at its dead-letter queue's depth; with `payloadBucket`, also at the payload
+ * objects in it per execution, each with its run's state. Changes nothing.
  *
  * @example
  * ```ts
@@ -86,7 +91,11 @@ export interface QueueReport {
  */
 export async function inspectQueues(options: QueueAdminOptions): Promise<QueueReport> {
   const resolved = resolveAdminOptions(options, 'inspectQueues');
-  return withClient(options, (client) => inspectWith(client, resolved));
+  const report = await withClient(options, (client) => inspectWith(client, resolved));
+  const bucket = resolved.payloadBucket;
+  if (bucket === undefined) return report;
+  const payloads = await withS3Client(options, (s3) => listPayloadPrefixes(s3, bucket, report.outcomeQueues));
+  return { ...report, payloads };
 }
 
 /** @internal {@link inspectQueues} with a client and checked options. */

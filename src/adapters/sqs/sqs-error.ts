@@ -38,10 +38,18 @@ export function errorDetail(error: unknown): string {
   return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner);
 }
 
+/**
+ * @internal How a call is named in messages: `SQS SendMessageBatch on queue 'q'`, or, for a
+ * target given as an S3 URL (a payload's `s3://bucket/key`), `S3 GetObject on s3://bucket/key`.
+ */
+export function describeCall(operation: string, target: string): string {
+  return target.startsWith('s3://') ? `S3 ${operation} on ${target}` : `SQS ${operation} on queue '${target}'`;
+}
+
 /** @internal Wraps an AWS error once: an `SqsQueueError` passes through unchanged. */
 export function wrapSqsError(error: unknown, operation: string, queueName: string): SqsQueueError {
   if (error instanceof SqsQueueError) return error;
-  return new SqsQueueError(`SQS ${operation} on queue '${queueName}' failed: ${errorDetail(error)}`, {
+  return new SqsQueueError(`${describeCall(operation, queueName)} failed: ${errorDetail(error)}`, {
     queueName,
     operation,
     cause: error,

@@ -292,11 +292,11 @@ export function makeClient(
 }
 
 /**
- * The S3 client of a payload bucket, from the SDK's standard configuration. With a custom
+ * @internal The S3 client of a payload bucket, from the SDK's standard configuration. With a custom
  * endpoint (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`: an emulator, MinIO), addressing is
  * path-style, which such servers expect.
  */
-function makeS3Client(region: string | undefined): S3Client {
+export function makeS3Client(region: string | undefined): S3Client {
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   return new S3Client({ ...(region === undefined ? {} : { region }), ...(custom ? { forcePathStyle: true } : {}) });
 }

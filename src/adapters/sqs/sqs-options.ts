@@ -224,9 +224,14 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
 /** Just under the SQS limit: room for the attributes SQS counts and for a reference message. */
 const DEFAULT_PAYLOAD_THRESHOLD = MAX_MESSAGE_BYTES - 4096;
 
+/** @internal Whether `value` is an S3 bucket name (3 to 63 of a-z, 0-9, . and -). */
+export function isBucketName(value: unknown): value is string {
+  return typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value);
+}
+
 function bucketName(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+  if (!isBucketName(value)) {
     fail('payloadBucket', 'an S3 bucket name (3 to 63 of a-z, 0-9, . and -)', value);
   }
   return value;

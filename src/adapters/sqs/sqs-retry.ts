@@ -2,7 +2,14 @@
  * Retrying SQS calls that fail with transient errors: capped exponential backoff with full
  * jitter, for as long as an outage budget allows.
  */
-import { errorDetail, isThrottling, isTransientSqsError, SqsQueueError, wrapSqsError } from './sqs-error.js';
+import {
+  describeCall,
+  errorDetail,
+  isThrottling,
+  isTransientSqsError,
+  SqsQueueError,
+  wrapSqsError,
+} from './sqs-error.js';
 
 /**
  * An SQS call failed with a transient error and is tried again in `retryInMs`: reported by
@@ -17,9 +24,9 @@ import { errorDetail, isThrottling, isTransientSqsError, SqsQueueError, wrapSqsE
  */
 export interface SqsCallRetried {
   readonly type: 'call_retried';
-  /** The queue the call is about. */
+  /** The queue the call is about; for an S3 call, the object it is about (`s3://bucket/key`). */
   readonly queueName: string;
-  /** The SQS action (`ReceiveMessage`, `SendMessageBatch`, ...). */
+  /** The SQS or S3 action (`ReceiveMessage`, `SendMessageBatch`, `GetObject`, ...). */
   readonly operation: string;
   /** The last error, naming the queue and the call. */
   readonly error: SqsQueueError;
@@ -120,7 +127,7 @@ export class CallRetry {
   #gaveUp(error: unknown, failingForMs: number, budget: number): SqsQueueError {
     const tries = this.#failures === 1 ? '1 try' : `${this.#failures} tries`;
     return new SqsQueueError(
-      `SQS ${this.#operation} on queue '${this.#queueName}' has failed for ${(failingForMs / 1000).toFixed(1)} s ` +
+      `${describeCall(this.#operation, this.#queueName)} has failed for ${(failingForMs / 1000).toFixed(1)} s ` +
         `(${tries}; the outage budget maxOutageMs is ${budget} ms); the last error: ${errorDetail(error)}`,
       { queueName: this.#queueName, operation: this.#operation, cause: error, failingForMs },
     );

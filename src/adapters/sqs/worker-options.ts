@@ -76,7 +76,8 @@ export type WorkerEvent =
       /** A task of an execution that has ended (its outcome queue is gone): deleted, not run. */
       readonly type: 'task_dropped';
       readonly taskId: string;
-      readonly operationName: string;
+      /** `undefined` when the task's message is in the payload bucket: it is dropped unread. */
+      readonly operationName: string | undefined;
       readonly executionId: string;
       readonly attempt: number;
     }

@@ -15,12 +15,14 @@ import type { SqsConnection } from './sqs-execution-queue.js';
 
 /**
  * @internal The task message a reference stands for, read from the payload bucket and checked, or why it
- * cannot be run (reported to the reply address of the reference where it can be trusted).
+ * cannot be run (reported to the reply address of the reference where it can be trusted), or
+ * `ended` when `runEnded` says the run it was sent for has ended: then nothing is read.
  */
 export async function loadTaskPayload(
   queue: SqsConnection,
   body: string,
-): Promise<{ body: string; ref: PayloadRef } | (RejectedMessage & { ref?: PayloadRef })> {
+  runEnded: (ref: PayloadRef) => Promise<boolean>,
+): Promise<{ body: string; ref: PayloadRef } | { ended: PayloadRef } | (RejectedMessage & { ref?: PayloadRef })> {
   const { signingKey } = queue.options;
   let ref: PayloadRef;
   try {
@@ -47,6 +49,7 @@ export async function loadTaskPayload(
   if (ref.payload.bucket !== payloads.bucket) {
     return refuse(`its payload is in bucket '${ref.payload.bucket}', not in this worker's '${payloads.bucket}'`);
   }
+  if (await runEnded(ref)) return { ended: ref }; // a dropped task costs no GetObject
   try {
     return { body: await payloads.fetch(ref), ref };
   } catch (error) {

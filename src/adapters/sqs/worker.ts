@@ -208,7 +208,12 @@ class SqsWorker {
     if (isTaskPack(body)) return this.#reject(message, receipt, packError(body), undefined, undefined);
     let ref: PayloadRef | undefined;
     if (isPayloadRef(body)) {
-      const loaded = await loadTaskPayload(this.#queue, body);
+      const loaded = await loadTaskPayload(this.#queue, body, (r) => this.#runEnded(r.replyTo));
+      if ('ended' in loaded) {
+        const { taskId, executionId, attempt } = loaded.ended; // its operation is in the payload, unread
+        this.#o.onEvent({ type: 'task_dropped', taskId, operationName: undefined, executionId, attempt });
+        return this.#consume(receipt, loaded.ended);
+      }
       if ('error' in loaded)
         return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId, loaded.ref);
       ({ body, ref } = loaded);
@@ -357,6 +362,11 @@ class SqsWorker {
   }
 
   /** Only to an outcome queue of this task queue: same origin, same account, `<queueName>-out-…`. */
+  /** Whether the run a reply address belongs to has ended (its outcome queue is gone). */
+  async #runEnded(replyTo: string | undefined): Promise<boolean> {
+    return replyTo !== undefined && this.#mayReplyTo(replyTo) && !(await this.#outcomeQueues.exists(replyTo));
+  }
+
   #mayReplyTo(url: string): boolean {
     return isOutcomeQueueUrl(url, this.#queue.url, this.#queue.outcomePrefix);
   }
