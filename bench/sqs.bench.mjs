@@ -8,7 +8,7 @@
 // in the same run), the orchestrator's peak RSS and the latency from a task's completion (on the
 // worker) to the resumption of the flow waiting on it. Run with `npm run bench:sqs`; the default
 // is 20,000 tasks and 2 workers, then 100,000 tasks and 4 workers (BENCH_LARGE=0 skips that).
-// BENCH_TASKS / BENCH_WORKERS run one shape only.
+// BENCH_TASKS / BENCH_WORKERS run one shape only; BENCH_PACK sets the queue's maxTasksPerMessage.
 //
 // This file has four roles, chosen by argv[2]: the benchmark (no argument), `emulator`, `proxy`,
 // and `worker <mode> <queue>` (mode `floor`: a raw SDK loop; mode `mazepa`: runWorker).
@@ -101,6 +101,14 @@ async function proxy(upstreamPort) {
         { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
         (response) => {
           res.writeHead(response.statusCode, response.headers);
+          if (action === 'ReceiveMessage') {
+            // An empty receive: a response without a message in it (JSON or query protocol).
+            let found = false;
+            response.on('data', (chunk) => (found ||= /"Messages"\s*:\s*\[\s*\{|<Message>/.test(chunk.toString())));
+            response.on('end', () => {
+              if (!found) counts[side]['ReceiveMessage (empty)'] = (counts[side]['ReceiveMessage (empty)'] ?? 0) + 1;
+            });
+          }
           response.pipe(res);
         },
       );
@@ -259,7 +267,8 @@ async function throughMazepa(ends, n, workers, sequential) {
   noopOperation ??= taskableOperation(() => now(), { operationName: 'noop' });
   const noop = noopOperation;
   const sqs = client(ends.orchestrator);
-  const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks', client: sqs });
+  const pack = process.env.BENCH_PACK === undefined ? {} : { maxTasksPerMessage: Number(process.env.BENCH_PACK) };
+  const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks', client: sqs, ...pack });
   await queue.connect();
   const stopWorkers = await startWorkers(ends.workers, 'mazepa', 'mazepa-tasks', workers);
   // Warm-up: one task, so that connections and code are warm in every process.
@@ -326,7 +335,9 @@ function quantile(values, q) {
 }
 
 const ms = (v) => `${v.toFixed(1)} ms`;
-const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+// Empty receives are counted among the receives too: left out of the sums.
+const sum = (counts) =>
+  Object.entries(counts).reduce((a, [action, b]) => (action.endsWith('(empty)') ? a : a + b), 0);
 const perTask = (counts, n) =>
   Object.entries(counts)
     .sort(([, a], [, b]) => b - a)

@@ -4,6 +4,12 @@
  */
 export const GATHER_MS = 10;
 
+/**
+ * @internal How long deletions are gathered: nobody waits for them (a message done with stays
+ * hidden meanwhile), so batches fill up (a full batch of ten goes at once).
+ */
+export const DELETE_GATHER_MS = 100;
+
 /** Sends one batch: one result per item, `undefined` for success. @internal */
 export type BatchHandler<T> = (key: string, items: readonly T[]) => Promise<readonly (Error | undefined)[]>;
 
@@ -46,6 +52,12 @@ export class MicroBatcher<T> {
       let entries = this.#pending.get(key);
       if (entries === undefined) this.#pending.set(key, (entries = []));
       entries.push({ item, resolve, reject });
+      // A full batch does not wait for the others.
+      if (this.#delayMs > 0 && entries.length === this.#maxItems) {
+        this.#pending.delete(key);
+        this.#sendEntries(key, entries);
+        return;
+      }
       if (!this.#scheduled) {
         this.#scheduled = true;
         if (this.#delayMs === 0) setImmediate(() => this.#flush());
@@ -68,18 +80,20 @@ export class MicroBatcher<T> {
     this.#scheduled = false;
     const pending = this.#pending;
     this.#pending = new Map();
-    for (const [key, entries] of pending) {
-      let batch: Entry<T>[] = [];
-      const items = (): T[] => batch.map((e) => e.item);
-      for (const entry of entries) {
-        if (batch.length === this.#maxItems || (batch.length > 0 && !this.#fits(items(), entry.item))) {
-          this.#send(key, batch);
-          batch = [];
-        }
-        batch.push(entry);
+    for (const [key, entries] of pending) this.#sendEntries(key, entries);
+  }
+
+  #sendEntries(key: string, entries: readonly Entry<T>[]): void {
+    let batch: Entry<T>[] = [];
+    const items = (): T[] => batch.map((e) => e.item);
+    for (const entry of entries) {
+      if (batch.length === this.#maxItems || (batch.length > 0 && !this.#fits(items(), entry.item))) {
+        this.#send(key, batch);
+        batch = [];
       }
-      if (batch.length > 0) this.#send(key, batch);
+      batch.push(entry);
     }
+    if (batch.length > 0) this.#send(key, batch);
   }
 
   #send(key: string, batch: readonly Entry<T>[]): void {

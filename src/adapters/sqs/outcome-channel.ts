@@ -6,7 +6,7 @@ import type { OutcomeReport } from '../../streams/execution-queue.js';
 import { batchCall } from './batch-call.js';
 import { createQueue, deleteQueue, type QueueCalls } from './ensure-queue.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';
-import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
+import { DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import { isOutcomePack, unpackOutcomes } from './outcome-pack.js';
 import { readOutcomeRef } from './outcome-payload.js';
@@ -64,7 +64,7 @@ export class OutcomeChannel {
     },
     10,
     undefined,
-    GATHER_MS,
+    DELETE_GATHER_MS,
   );
   #loops: Promise<void>[] = [];
   readonly #heartbeat: OutcomeHeartbeat | undefined;
@@ -87,16 +87,30 @@ export class OutcomeChannel {
     }
   }
 
-  /** Starts receiving; `onError` gets the first failure (wrapped once, naming the queue). */
+  /**
+   * Starts receiving; `onError` gets the first failure (wrapped once, naming the queue). One
+   * receiver polls all along; up to `receivers - 1` more join while receives come back full (a
+   * backlog) and leave at the first that does not, so an execution waiting for slow tasks keeps
+   * one long poll open, not several.
+   */
   start(onReport: (report: OutcomeReport) => void, onError: (error: unknown) => void): void {
-    const run = async (): Promise<void> => {
-      const url = await this.url;
-      await this.#receive(url, onReport);
-    };
     const fail = (error: unknown): void => {
       if (!this.#abort.signal.aborted) onError(error);
     };
-    this.#loops = Array.from({ length: this.#options.receivers }, () => run().catch(fail));
+    let helpers = 0;
+    const join = (url: string): void => {
+      if (helpers >= this.#options.receivers - 1 || this.#abort.signal.aborted) return;
+      helpers++;
+      const helper = this.#receive(url, onReport, join, false)
+        .catch(fail)
+        .finally(() => helpers--);
+      this.#loops.push(helper);
+    };
+    const run = async (): Promise<void> => {
+      const url = await this.url;
+      await this.#receive(url, onReport, join, true);
+    };
+    this.#loops = [run().catch(fail)];
   }
 
   /**
@@ -106,7 +120,7 @@ export class OutcomeChannel {
   async stop(): Promise<void> {
     this.#abort.abort();
     this.#heartbeat?.stop();
-    await Promise.all(this.#loops);
+    while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);
     if (url === undefined) return;
@@ -116,7 +130,13 @@ export class OutcomeChannel {
     );
   }
 
-  async #receive(url: string, onReport: (report: OutcomeReport) => void): Promise<void> {
+  /** A receive loop: `join` calls in another while messages wait; a helper leaves when none do. */
+  async #receive(
+    url: string,
+    onReport: (report: OutcomeReport) => void,
+    join: (url: string) => void,
+    lasting: boolean,
+  ): Promise<void> {
     const { client, name, waitTimeSeconds, retry } = this.#options;
     const signal = this.#abort.signal;
     while (!signal.aborted) {
@@ -148,6 +168,8 @@ export class OutcomeChannel {
       }
       if (signal.aborted) continue;
       for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
+      if (messages.length === 10) join(url);
+      else if (!lasting) return;
     }
   }
 

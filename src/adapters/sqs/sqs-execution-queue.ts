@@ -15,9 +15,10 @@ import { OutcomeChannel } from './outcome-channel.js';
 import { PayloadStore } from './payload-store.js';
 import { outcomeQueueName, outcomeQueuePrefix } from './queue-names.js';
 import { planExecution, type PlannedExecution } from './reattach.js';
-import { createLimiter, sendAll, type Limiter, type OutgoingMessage } from './send-messages.js';
+import { createLimiter, sendAll, type Limiter } from './send-messages.js';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
 import type { RetryPolicy } from './sqs-retry.js';
+import { packTaskMessages, type TaskMessage } from './task-pack.js';
 
 /** @internal What a worker needs of a queue: its client, URL and settings. */
 export interface SqsConnection {
@@ -132,7 +133,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
   async pushTasks(tasks: readonly Task[]): Promise<void> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
     const queueUrl = this.#taskQueueUrl();
-    const messages: OutgoingMessage[] = [];
+    const messages: TaskMessage[] = [];
     for (const task of tasks) {
       const channel = task.executionId === undefined ? undefined : this.#executions.get(task.executionId);
       if (channel === undefined) {
@@ -145,7 +146,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       messages.push(await this.#message(task, await channel.url, channel.run));
     }
     const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
-    await sendAll(to, messages, this.#sends);
+    await sendAll(to, packTaskMessages(messages, this.#options.maxTasksPerMessage), this.#sends);
   }
 
   /**
@@ -229,7 +230,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     return this.#url;
   }
 
-  async #message(task: Task, replyTo: string, run: string): Promise<OutgoingMessage> {
+  async #message(task: Task, replyTo: string, run: string): Promise<TaskMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
@@ -252,7 +253,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       const { executionId, id: taskId, attempt } = task;
       const owner = { of: 'task', executionId: executionId!, taskId, attempt, run, replyTo } as const;
       const ref = await payloads.offload(body, owner, this.#options.signingKey);
-      return { body: ref, bytes: messageBytes(ref) };
+      return { body: ref, bytes: messageBytes(ref), packable: false };
     }
     if (bytes > MAX_MESSAGE_BYTES) {
       throw refuse(
@@ -261,7 +262,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           'through S3, or pass large data by reference (e.g. a storage path)',
       );
     }
-    return { body, bytes };
+    return { body, bytes, packable: true };
   }
 }
 

@@ -54,8 +54,22 @@ export interface SqsExecutionQueueOptions {
   readonly signingKey?: SigningKey;
   /** SendMessageBatch requests in flight at once while pushing tasks. @default 8 */
   readonly sendConcurrency?: number;
-  /** Long polls of an execution's outcome queue in flight at once. @default 3 */
+  /**
+   * The most long polls of an execution's outcome queue in flight at once: one polls all along,
+   * the others join while receives come back full (outcomes waiting) and leave when they do not.
+   * @default 3
+   */
   readonly outcomeReceivers?: number;
+  /**
+   * The most tasks that travel in one task message. A push of `n` small tasks (a flow's batch)
+   * packs up to `n / 100` of them, at most this many, in one message (up to 64 KiB), which cuts
+   * the sends, receives and deletes of tiny tasks almost this many times; tasks in S3 and tasks
+   * over 64 KiB travel alone. A worker holds a pack's message until all its tasks are done and a
+   * redelivered pack reruns all of them, so for long tasks on many workers set 1 (no packing).
+   * Workers read the packs of any setting; theirs only guesses how many tasks a message holds.
+   * @default 10
+   */
+  readonly maxTasksPerMessage?: number;
   /**
    * How long an SQS call may keep failing with transient errors (throttling, 5xx, timeouts,
    * connection resets) before the execution fails: until then it is retried with capped
@@ -115,6 +129,7 @@ export interface ResolvedSqsOptions {
   readonly signingKey: SigningKey | undefined;
   readonly sendConcurrency: number;
   readonly outcomeReceivers: number;
+  readonly maxTasksPerMessage: number;
   readonly maxOutageMs: number;
   readonly payloadBucket: string | undefined;
   readonly payloadThresholdBytes: number;
@@ -139,6 +154,7 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   signingKey: true,
   sendConcurrency: true,
   outcomeReceivers: true,
+  maxTasksPerMessage: true,
   onEvent: true,
   maxOutageMs: true,
   resumeEmptySec: true,
@@ -189,6 +205,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     signingKey: checkSigningKey(OWNER, options.signingKey),
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
+    maxTasksPerMessage: wholeNumber('maxTasksPerMessage', options.maxTasksPerMessage ?? 10, 1, 1000),
     maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
     payloadBucket: bucketName(options.payloadBucket),
     payloadThresholdBytes: wholeNumber(

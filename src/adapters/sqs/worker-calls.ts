@@ -10,7 +10,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { batchCall } from './batch-call.js';
-import { GATHER_MS, MicroBatcher } from './micro-batcher.js';
+import { DELETE_GATHER_MS, GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from './outcome-pack.js';
 import { queueNameFromUrl } from './queue-names.js';
 import type { SqsConnection } from './sqs-execution-queue.js';
@@ -74,13 +74,13 @@ export function reply(body: string): { body: string; bytes: number } {
   return { body, bytes: packedBytes(body) };
 }
 
-/** @internal Task message deletions, gathered for {@link GATHER_MS} into batches of ten. */
+/** @internal Task message deletions, gathered for {@link DELETE_GATHER_MS} into batches of ten. */
 export function deleteBatcher(queue: SqsConnection): MicroBatcher<string> {
   return new MicroBatcher(
     (url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts),
     10,
     undefined,
-    GATHER_MS,
+    DELETE_GATHER_MS,
   );
 }
 

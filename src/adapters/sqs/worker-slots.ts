@@ -2,12 +2,15 @@ import type { WorkerStopReason } from './worker-options.js';
 
 /**
  * @internal A worker's bookkeeping of running tasks and free slots, idleness and stopping.
- * Receives reserve slots before they ask for messages, so a worker never holds more than
- * `concurrency` messages.
+ * Slots count tasks, not messages: receives reserve the free slots before they ask for
+ * messages, and each task of a message enters a slot before it runs; the tasks of a pack
+ * that finds no free slot wait for one, in order.
  */
 export class WorkerSlots {
-  /** Receipt handles of the messages being handled. */
+  /** Keys of the tasks being handled (a single message's receipt handle, or a task of a pack). */
   readonly running = new Set<string>();
+  /** Tasks that wait for a slot, in order. */
+  readonly #queued: { readonly key: string; readonly enter: (entered: boolean) => void }[] = [];
   readonly #controller = new AbortController();
   readonly #concurrency: number;
   readonly #idleTimeoutMs: number | undefined;
@@ -47,7 +50,8 @@ export class WorkerSlots {
 
   /** Reserves up to `max` free slots for a receive; 0 when none is free. */
   reserve(max: number): number {
-    const free = Math.min(max, this.#concurrency - this.running.size - this.#reserved);
+    const taken = this.running.size + this.#queued.length + this.#reserved;
+    const free = Math.min(max, this.#concurrency - taken);
     if (free <= 0) return 0;
     this.#reserved += free;
     return free;
@@ -57,9 +61,21 @@ export class WorkerSlots {
     this.#reserved -= count;
   }
 
-  finished(receipt: string): void {
-    this.running.delete(receipt);
-    if (this.running.size === 0) this.#idleSince = performance.now();
+  /**
+   * Takes a slot for the task `key`: `true` at once when one is free, else a promise of one
+   * (`false` when the worker stops first: the task must not run).
+   */
+  enter(key: string): true | Promise<boolean> {
+    if (this.#queued.length === 0 && this.running.size < this.#concurrency && !this.stopped) {
+      this.running.add(key);
+      return true;
+    }
+    return new Promise((enter) => this.#queued.push({ key, enter }));
+  }
+
+  finished(key: string): void {
+    this.running.delete(key);
+    if (this.running.size === 0 && this.#queued.length === 0) this.#idleSince = performance.now();
     this.#wake();
   }
 
@@ -87,6 +103,11 @@ export class WorkerSlots {
   }
 
   #wake(): void {
+    while (this.#queued.length > 0 && (this.stopped || this.running.size < this.#concurrency)) {
+      const { key, enter } = this.#queued.shift()!;
+      if (!this.stopped) this.running.add(key);
+      enter(!this.stopped);
+    }
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const wake of waiters) wake();

@@ -16,6 +16,8 @@ import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { loadTaskPayload, outcomeBody } from './worker-payloads.js';
 import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
+import { openMessage, packError, PackedMessages, type OpenedMessage } from './worker-packs.js';
+import { isTaskPack } from './task-pack.js';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -34,7 +36,8 @@ import {
  * it is failed back to its execution where its reply address can be read (and, with a signing
  * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
  * the task queue: same origin and account, name `<queueName>-out-…`. Operations must be
- * registered (import the modules that define them).
+ * registered (import the modules that define them). A message holding several tasks (a pack)
+ * has each run in a slot of its own, and is deleted once all of them are done with.
  *
  * @example
  * ```ts
@@ -64,6 +67,10 @@ class SqsWorker {
   readonly #heartbeat: VisibilityHeartbeat;
   readonly #finishing = new Set<Promise<void>>();
   readonly #resources: WaitingLimiter;
+  /** The messages that hold several tasks, until all their tasks are done with. */
+  readonly #packs: PackedMessages;
+  /** How many tasks the last messages received held: receives ask for free slots / this. */
+  #tasksPerMessage: number;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -77,6 +84,14 @@ class SqsWorker {
     this.#outcomeQueues = new OutcomeQueues(queue.client);
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
+    this.#tasksPerMessage = queue.options.maxTasksPerMessage;
+    this.#packs = new PackedMessages({
+      queue,
+      consume: (receipt, refs) => this.#consumePack(receipt, refs),
+      handBack: (receipt) => this.#handBack(receipt),
+      release: (receipt) => this.#heartbeat.release(receipt),
+      onError: (error) => options.onEvent({ type: 'worker_error', error }),
+    });
     // A stopping worker runs no more tasks: those still waiting for a resource go back to the queue.
     this.#slots.signal.addEventListener('abort', () => this.#resources.abandon(), { once: true });
   }
@@ -113,8 +128,10 @@ class SqsWorker {
   async #receiveLoop(): Promise<void> {
     const slots = this.#slots;
     while (!slots.stopped) {
-      const max = slots.reserve(10);
-      if (max === 0) {
+      // Slots count tasks: ask for as many messages as the free slots can hold, at the size of
+      // the last packs received (a pack that does not fit waits, in part, for slots).
+      const free = slots.reserve(10 * this.#tasksPerMessage);
+      if (free === 0) {
         await slots.changed();
         continue;
       }
@@ -122,7 +139,7 @@ class SqsWorker {
       try {
         messages = await receiveTasks(
           this.#queue,
-          max,
+          Math.min(10, Math.ceil(free / this.#tasksPerMessage)),
           slots.waitSeconds(this.#queue.options.waitTimeSeconds),
           slots.signal,
         );
@@ -134,38 +151,61 @@ class SqsWorker {
         slots.stop('error');
         return;
       } finally {
-        slots.release(max);
+        slots.release(free);
       }
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
-      for (const message of messages) void this.#handle(message);
+      const opened = messages.map(openMessage);
+      if (opened.length > 0) this.#tasksPerMessage = Math.max(...opened.map((m) => m.tasks?.length ?? 1));
+      for (const message of opened) this.#handleMessage(message);
       if (messages.length === 0) slots.checkIdle();
     }
   }
 
-  async #handle(message: Message): Promise<void> {
+  /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
+  #handleMessage({ message, tasks }: OpenedMessage): void {
     const receipt = message.ReceiptHandle;
     if (receipt === undefined) return;
-    this.#slots.running.add(receipt);
-    let running = true;
+    if (tasks === undefined) return this.#track(this.#handle(message, receipt));
+    if (Number(message.Attributes?.ApproximateReceiveCount ?? 1) > 1) {
+      return this.#track(this.#packs.split(receipt, tasks));
+    }
+    const keys = this.#packs.open(receipt, tasks);
+    tasks.forEach((Body, i) => this.#track(this.#handle({ ...message, Body }, keys[i]!, true)));
+  }
+
+  #track(handled: Promise<void>): void {
+    this.#finishing.add(handled);
+    void handled.finally(() => this.#finishing.delete(handled));
+  }
+
+  /** Runs the task of `message` in a slot; `receipt` is its message's, or its key in a pack. */
+  async #handle(message: Message, receipt: string, packed = false): Promise<void> {
+    const entered = this.#slots.enter(receipt);
+    let running = entered === true;
     // The slot frees as soon as the task has run: sending its outcome overlaps the next task.
     const done = (): void => {
       if (running) this.#slots.finished(receipt);
       running = false;
     };
-    const handled = this.#process(message, receipt, done)
-      .catch((error: unknown) => this.#o.onEvent({ type: 'worker_error', error }))
-      .finally(() => {
-        done();
-        this.#heartbeat.release(receipt);
-        this.#finishing.delete(handled);
-      });
-    this.#finishing.add(handled);
-    await handled;
+    try {
+      if (entered !== true) {
+        running = await entered;
+        if (!running) return await this.#handBack(receipt); // the worker stopped first
+      }
+      await this.#process(message, receipt, done);
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error });
+    } finally {
+      done();
+    }
+    if (packed) await this.#packs.settle(receipt, 'kept'); // unless done or handed back already
+    else this.#heartbeat.release(receipt);
   }
 
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
     let body = message.Body;
+    if (isTaskPack(body)) return this.#reject(message, receipt, packError(body), undefined, undefined);
     let ref: PayloadRef | undefined;
     if (isPayloadRef(body)) {
       const loaded = await loadTaskPayload(this.#queue, body, (r) => this.#runEnded(r.replyTo));
@@ -245,12 +285,25 @@ class SqsWorker {
 
   /** Deletes a task message that is done with, then the payload it referred to. */
   async #consume(receipt: string, ref: PayloadRef | undefined): Promise<void> {
+    if (this.#packs.has(receipt)) return this.#packs.settle(receipt, 'done', ref);
     await this.#deletes.add(this.#queue.url, receipt);
     if (ref === undefined) return;
     try {
       await this.#queue.payloads?.remove(ref.payload);
     } catch (error) {
       this.#o.onEvent({ type: 'worker_error', error }); // a lifecycle rule on the prefix removes it
+    }
+  }
+
+  /** Deletes a pack's message once all its tasks are done with, then the payloads they referred to. */
+  async #consumePack(receipt: string, refs: readonly PayloadRef[]): Promise<void> {
+    await this.#consume(receipt, undefined);
+    for (const ref of refs) {
+      try {
+        await this.#queue.payloads?.remove(ref.payload);
+      } catch (error) {
+        this.#o.onEvent({ type: 'worker_error', error }); // a lifecycle rule on the prefix removes it
+      }
     }
   }
 
@@ -284,6 +337,7 @@ class SqsWorker {
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
   async #handBack(receipt: string): Promise<void> {
+    if (this.#packs.has(receipt)) return this.#packs.settle(receipt, 'handedBack');
     this.#heartbeat.release(receipt);
     try {
       await returnMessage(this.#queue, receipt);
