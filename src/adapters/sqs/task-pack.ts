@@ -4,22 +4,12 @@
  * signature and attempt, so a bad one fails only its own task). The pack itself carries nothing
  * to trust: it is a list of task messages.
  */
-import { EnvelopeError } from '../remote/envelope-error.js';
-import { plainObject } from '../remote/envelope-fields.js';
-import {
-  ENVELOPE_VERSION,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  parseMessageText,
-  toMessageText,
-} from '../remote/envelope-text.js';
+import { messageBytes } from '../remote/envelope-text.js';
+import { messagePack, packedBytes } from './message-pack.js';
 import type { OutgoingMessage } from './send-messages.js';
 
-const KIND = 'tasks';
-const FIELDS = new Set(['v', 'kind', 'tasks']);
-const WHAT = 'task pack';
-const PREFIX = `{"v":${ENVELOPE_VERSION},"kind":"${KIND}"`;
-const OVERHEAD = messageBytes(`${PREFIX},"tasks":[]}`);
+const TASK_PACK = messagePack('tasks', 'task pack');
+const OVERHEAD = TASK_PACK.overhead;
 
 /**
  * @internal The most bytes a pack holds: SQS bills a request per 64 KiB of payload, so a bigger
@@ -40,27 +30,13 @@ export interface TaskMessage extends OutgoingMessage {
 }
 
 /** @internal One message holding several task messages. */
-export function packTasks(bodies: readonly string[]): string {
-  return toMessageText({ v: ENVELOPE_VERSION, kind: KIND, tasks: bodies });
-}
+export const packTasks = TASK_PACK.pack;
 
 /** @internal Whether a message body is a task pack (it may still fail to decode). */
-export function isTaskPack(body: unknown): body is string {
-  return typeof body === 'string' && body.startsWith(PREFIX);
-}
+export const isTaskPack = TASK_PACK.isPack;
 
 /** @internal The task messages of a pack; an `EnvelopeError` unless it is a valid one. */
-export function unpackTasks(body: unknown): string[] {
-  const fields = plainObject(parseMessageText(body, WHAT, MAX_MESSAGE_BYTES), WHAT, FIELDS);
-  if (fields.v !== ENVELOPE_VERSION || fields.kind !== KIND) {
-    throw new EnvelopeError(`${WHAT} has version ${JSON.stringify(fields.v)} and kind ${JSON.stringify(fields.kind)}`);
-  }
-  const { tasks } = fields;
-  if (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => typeof t !== 'string')) {
-    throw new EnvelopeError(`${WHAT} field "tasks" must be a non-empty array of strings`);
-  }
-  return tasks as string[];
-}
+export const unpackTasks = TASK_PACK.unpack;
 
 /**
  * @internal How many tasks of a push of `count` go in one message: `maxPerMessage`, but no more
@@ -74,10 +50,7 @@ export function tasksPerMessage(count: number, maxPerMessage: number): number {
  * @internal The messages of a push, the packable ones packed in order, up to `perMessage` tasks
  * and {@link MAX_PACK_BYTES} a pack; the others (payload references, big tasks) travel alone.
  */
-export function packTaskMessages(
-  messages: readonly TaskMessage[],
-  maxPerMessage: number,
-): readonly OutgoingMessage[] {
+export function packTaskMessages(messages: readonly TaskMessage[], maxPerMessage: number): readonly OutgoingMessage[] {
   const packable = messages.reduce((n, m) => (m.packable ? n + 1 : n), 0);
   const perMessage = tasksPerMessage(packable, maxPerMessage);
   if (perMessage === 1) return messages;
@@ -91,8 +64,7 @@ export function packTaskMessages(
     bytes = OVERHEAD;
   };
   for (const message of messages) {
-    // Inside a pack a message is a JSON string: quoted, escaped, and a comma.
-    const packed = message.packable ? messageBytes(toMessageText(message.body)) + 1 : Infinity;
+    const packed = message.packable ? packedBytes(message.body) : Infinity;
     if (packed + OVERHEAD > MAX_PACK_BYTES) {
       flush();
       out.push(message);

@@ -199,7 +199,8 @@ class SqsWorker {
     } finally {
       done();
     }
-    if (packed) await this.#packs.settle(receipt, 'kept'); // unless done or handed back already
+    if (packed)
+      await this.#packs.settle(receipt, 'kept'); // unless done or handed back already
     else this.#heartbeat.release(receipt);
   }
 
