@@ -87,7 +87,7 @@ class SqsWorker {
     this.#tasksPerMessage = queue.options.maxTasksPerMessage;
     this.#packs = new PackedMessages({
       queue,
-      consume: (receipt, refs) => this.#consumePack(receipt, refs),
+      consume: (receipt, refs) => this.#deleteMessage(receipt, refs),
       handBack: (receipt) => this.#handBack(receipt),
       release: (receipt) => this.#heartbeat.release(receipt),
       onError: (error) => options.onEvent({ type: 'worker_error', error }),
@@ -284,21 +284,15 @@ class SqsWorker {
     await this.#consume(receipt, ref);
   }
 
-  /** Deletes a task message that is done with, then the payload it referred to. */
+  /** A task is done with: its message is deleted (a pack's, once all its tasks are), then its payload. */
   async #consume(receipt: string, ref: PayloadRef | undefined): Promise<void> {
     if (this.#packs.has(receipt)) return this.#packs.settle(receipt, 'done', ref);
-    await this.#deletes.add(this.#queue.url, receipt);
-    if (ref === undefined) return;
-    try {
-      await this.#queue.payloads?.remove(ref.payload);
-    } catch (error) {
-      this.#o.onEvent({ type: 'worker_error', error }); // a lifecycle rule on the prefix removes it
-    }
+    await this.#deleteMessage(receipt, ref === undefined ? [] : [ref]);
   }
 
-  /** Deletes a pack's message once all its tasks are done with, then the payloads they referred to. */
-  async #consumePack(receipt: string, refs: readonly PayloadRef[]): Promise<void> {
-    await this.#consume(receipt, undefined);
+  /** Deletes a message, then the payloads its tasks referred to. */
+  async #deleteMessage(receipt: string, refs: readonly PayloadRef[]): Promise<void> {
+    await this.#deletes.add(this.#queue.url, receipt);
     for (const ref of refs) {
       try {
         await this.#queue.payloads?.remove(ref.payload);
