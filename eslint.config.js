@@ -36,14 +36,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['rxjs/internal/*', '../streams/*', '../adapters/*', '../../streams/*', '../../adapters/*'] },
+        { patterns: ['rxjs/internal/*', '**/streams/**', '**/adapters/**'] },
       ],
     },
   },
   {
     files: ['src/streams/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '../adapters/*', '../../adapters/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '**/adapters/**'] }],
     },
   },
 );

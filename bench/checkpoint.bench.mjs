@@ -9,8 +9,8 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint } from '../dist/streams/checkpoint-file.js';
-import { openJournal } from '../dist/streams/checkpoint-journal.js';
+import { loadCheckpoint } from '../dist/streams/checkpoint/checkpoint-file.js';
+import { openJournal } from '../dist/streams/checkpoint/checkpoint-journal.js';
 import { execute, flowSchema, taskableOperation } from '../dist/index.js';
 
 const here = fileURLToPath(import.meta.url);

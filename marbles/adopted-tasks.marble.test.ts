@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { serializeError } from '../src/flows/serialized-error.js';
-import { createAdoptedTasks } from '../src/streams/adopted-tasks.js';
+import { createAdoptedTasks } from '../src/streams/engine/adopted-tasks.js';
 import type { OutcomeReport } from '../src/streams/execution-queue.js';
 import { createTestScheduler } from './helpers.js';
 

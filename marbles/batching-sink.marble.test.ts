@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { flowSchema } from 'mazepa';
-import { batchTasks, createBatchingSink, type TaskEmission } from '../src/streams/batching-sink.js';
-import { createFlowNode, createTaskNode } from '../src/streams/nodes.js';
-import { createStats } from '../src/streams/stats.js';
+import { batchTasks, createBatchingSink, type TaskEmission } from '../src/streams/engine/batching-sink.js';
+import { createFlowNode, createTaskNode } from '../src/streams/engine/nodes.js';
+import { createStats } from '../src/streams/engine/stats.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
 const owner = createFlowNode(flowSchema(function* owner() {})(), undefined);

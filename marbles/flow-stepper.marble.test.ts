@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { flowSchema, type Task } from 'mazepa';
-import { createFlowStepper } from '../src/streams/flow-stepper.js';
-import { createFlowNode, type FlowNode } from '../src/streams/nodes.js';
+import { createFlowStepper } from '../src/streams/engine/flow-stepper.js';
+import { createFlowNode, type FlowNode } from '../src/streams/engine/nodes.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
 const yieldsAll = flowSchema(function* yieldsAll(labels: string) {

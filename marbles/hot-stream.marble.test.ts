@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHotStream } from '../src/streams/hot-stream.js';
+import { createHotStream } from '../src/streams/engine/hot-stream.js';
 import { createTestScheduler } from './helpers.js';
 
 describe('the hot stream (a Subject for the hot paths)', () => {

@@ -3,10 +3,10 @@ import { map, type SchedulerLike } from 'rxjs';
 import { TransientError, flowSchema, taskableOperation } from 'mazepa';
 import { serializeError } from '../src/flows/serialized-error.js';
 import type { OutcomeReport } from '../src/streams/execution-queue.js';
-import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/nodes.js';
-import { backoffMs } from '../src/streams/retry-policy.js';
-import { retryStage } from '../src/streams/retry-stage.js';
-import { createStats } from '../src/streams/stats.js';
+import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/nodes.js';
+import { backoffMs } from '../src/streams/engine/retry-policy.js';
+import { retryStage } from '../src/streams/engine/retry-stage.js';
+import { createStats } from '../src/streams/engine/stats.js';
 import { createTestScheduler } from './helpers.js';
 
 const op = taskableOperation(function retried(_label: string) {}, { maxRetry: 0 });

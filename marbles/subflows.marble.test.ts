@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { map, type Observable } from 'rxjs';
 import { flowSchema, observableFlow, type Task } from 'mazepa';
-import { createFlowNode, type FlowNode } from '../src/streams/nodes.js';
-import { createSubflows } from '../src/streams/subflows.js';
+import { createFlowNode, type FlowNode } from '../src/streams/engine/nodes.js';
+import { createSubflows } from '../src/streams/engine/subflows.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
 const gen = flowSchema(function* generatorSub() {});

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { from, map } from 'rxjs';
 import { Dependency, flowSchema, type Flow, type Task } from 'mazepa';
-import type { TaskEmission } from '../src/streams/batching-sink.js';
-import type { FlowYield } from '../src/streams/flow-stepper.js';
-import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/nodes.js';
-import { routeYields } from '../src/streams/yield-router.js';
+import type { TaskEmission } from '../src/streams/engine/batching-sink.js';
+import type { FlowYield } from '../src/streams/engine/flow-stepper.js';
+import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/nodes.js';
+import { routeYields } from '../src/streams/engine/yield-router.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
 const sub = flowSchema(function* routedSub() {});

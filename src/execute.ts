@@ -5,19 +5,19 @@ import { Dependency } from './flows/dependency.js';
 import { describeValue, misuseHint } from './flows/describe-value.js';
 import { Flow, type Startable } from './flows/flow.js';
 import { Task, type TaskOutcome } from './flows/task.js';
-import { loadCheckpoint } from './streams/checkpoint-file.js';
-import { checkCheckpointFolder } from './streams/checkpoint-folder.js';
-import type { ParsedCheckpoint } from './streams/checkpoint-format.js';
-import { checkpointing } from './streams/checkpointing.js';
-import { dryRun, type DryRunResult } from './streams/dry-run.js';
+import { loadCheckpoint } from './streams/checkpoint/checkpoint-file.js';
+import { checkCheckpointFolder } from './streams/checkpoint/checkpoint-folder.js';
+import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js';
+import { checkpointing } from './streams/checkpoint/checkpointing.js';
+import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
 import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './streams/execute-options.js';
 import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
-import { renderProgress } from './streams/render-progress.js';
+import { renderProgress } from './streams/progress/render-progress.js';
 import type { QueueAttachment } from './streams/queue-attachment.js';
 import { runExecution } from './streams/run-execution.js';
-import { warnWhenStalled } from './streams/stall-warning.js';
+import { warnWhenStalled } from './streams/progress/stall-warning.js';
 
 /** Queues whose tasks run in this process or its threads: no worker to wait for. */
 const IN_PROCESS_QUEUES = new Set(['local', 'threads', 'marble']);

@@ -58,13 +58,13 @@ export type {
   ExecutionSummary,
   OperationCounts,
 } from './streams/execution-event.js';
-export { progress, type OperationProgress, type ProgressOptions, type ProgressSnapshot } from './streams/progress.js';
-export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/retry-policy.js';
+export { progress, type OperationProgress, type ProgressOptions, type ProgressSnapshot } from './streams/progress/progress.js';
+export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/engine/retry-policy.js';
 
 // Operating long runs: checkpoints, dry run
-export { CheckpointError } from './streams/checkpoint-error.js';
-export { dryRun, type DryRunResult, type DryRunStop } from './streams/dry-run.js';
-export { flowEmissions } from './streams/flow-emissions.js';
+export { CheckpointError } from './streams/checkpoint/checkpoint-error.js';
+export { dryRun, type DryRunResult, type DryRunStop } from './streams/engine/dry-run.js';
+export { flowEmissions } from './streams/engine/flow-emissions.js';
 export type { ResourceUse } from './flows/resources.js';
 
 // Queues

@@ -1,15 +1,15 @@
 // The `mazepa/sqs` entry point: remote execution on AWS SQS.
 
 // The queue and its workers
-export { SqsExecutionQueue } from './adapters/sqs/sqs-execution-queue.js';
-export type { SqsExecutionQueueOptions } from './adapters/sqs/sqs-options.js';
-export type { SqsQueueEvent } from './adapters/sqs/queue-events.js';
-export { runWorker } from './adapters/sqs/worker.js';
-export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker-options.js';
-export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/task-router.js';
-export { SqsQueueError } from './adapters/sqs/sqs-error.js';
-export type { SqsCallRetried } from './adapters/sqs/sqs-retry.js';
-export { PayloadError } from './adapters/sqs/payload-error.js';
+export { SqsExecutionQueue } from './adapters/sqs/orchestrator/sqs-execution-queue.js';
+export type { SqsExecutionQueueOptions } from './adapters/sqs/orchestrator/sqs-options.js';
+export type { SqsQueueEvent } from './adapters/sqs/orchestrator/queue-events.js';
+export { runWorker } from './adapters/sqs/worker/worker.js';
+export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker/worker-options.js';
+export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/orchestrator/task-router.js';
+export { SqsQueueError } from './adapters/sqs/calls/sqs-error.js';
+export type { SqsCallRetried } from './adapters/sqs/calls/sqs-retry.js';
+export { PayloadError } from './adapters/sqs/payloads/payload-error.js';
 
 // Looking after the queues: outcome queues and payloads of dead runs, the dead-letter queue
 export {
@@ -17,12 +17,12 @@ export {
   type OutcomeQueueInfo,
   type OutcomeQueueState,
   type QueueReport,
-} from './adapters/sqs/queue-inventory.js';
-export type { DeadLetterInfo } from './adapters/sqs/dead-letter-queue.js';
-export { deleteOrphanPayloads, deleteOrphanQueues } from './adapters/sqs/orphan-cleanup.js';
-export type { PayloadPrefixInfo, PayloadRunState } from './adapters/sqs/payload-inventory.js';
-export { redriveDeadLetters, type RedriveOptions } from './adapters/sqs/dead-letter-redrive.js';
-export type { QueueAdminOptions } from './adapters/sqs/queue-admin-options.js';
+} from './adapters/sqs/admin/queue-inventory.js';
+export type { DeadLetterInfo } from './adapters/sqs/calls/dead-letter-queue.js';
+export { deleteOrphanPayloads, deleteOrphanQueues } from './adapters/sqs/admin/orphan-cleanup.js';
+export type { PayloadPrefixInfo, PayloadRunState } from './adapters/sqs/admin/payload-inventory.js';
+export { redriveDeadLetters, type RedriveOptions } from './adapters/sqs/admin/dead-letter-redrive.js';
+export type { QueueAdminOptions } from './adapters/sqs/admin/queue-admin-options.js';
 
 // Messages
 export {

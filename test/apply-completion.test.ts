@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flowSchema, taskableOperation } from 'mazepa';
-import { applyCompletion } from '../src/streams/apply-completion.js';
-import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/nodes.js';
-import { createTaskTable } from '../src/streams/task-table.js';
+import { applyCompletion } from '../src/streams/engine/apply-completion.js';
+import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/nodes.js';
+import { createTaskTable } from '../src/streams/engine/task-table.js';
 
 const op = taskableOperation(function applied(_n: number) {});
 const owner = createFlowNode(flowSchema(function* owner() {})(), undefined);

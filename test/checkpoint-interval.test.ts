@@ -1,9 +1,9 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
-import { createCheckpointLog, type CheckpointLog } from '../src/streams/checkpoint-format.js';
-import type { CheckpointJournal } from '../src/streams/checkpoint-journal.js';
-import { checkpointing } from '../src/streams/checkpointing.js';
+import { createCheckpointLog, type CheckpointLog } from '../src/streams/checkpoint/checkpoint-format.js';
+import type { CheckpointJournal } from '../src/streams/checkpoint/checkpoint-journal.js';
+import { checkpointing } from '../src/streams/checkpoint/checkpointing.js';
 
 const ok = (taskId: string): ExecutionEvent => ({
   type: 'task_succeeded',

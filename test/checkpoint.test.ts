@@ -15,8 +15,8 @@ import {
   type ExecutionEvent,
 } from 'mazepa';
 import { lastValueFrom, toArray } from 'rxjs';
-import { CHECKPOINT_MAX_LINE_BYTES, createCheckpointLog } from '../src/streams/checkpoint-format.js';
-import { parseCheckpoint } from '../src/streams/checkpoint-parse.js';
+import { CHECKPOINT_MAX_LINE_BYTES, createCheckpointLog } from '../src/streams/checkpoint/checkpoint-format.js';
+import { parseCheckpoint } from '../src/streams/checkpoint/checkpoint-parse.js';
 
 const quiet = { showProgress: false } as const;
 /** The number of completed tasks the checkpoint file holds. */

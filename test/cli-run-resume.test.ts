@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoint } from '../src/streams/checkpoint-parse.js';
+import { parseCheckpoint } from '../src/streams/checkpoint/checkpoint-parse.js';
 import { spawnMazepa, spawnScript } from './fixtures/run/spawn-mazepa.js';
 
 const N = 2000;

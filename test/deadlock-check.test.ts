@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MazepaError, flowSchema } from 'mazepa';
-import { createDeadlockCheck } from '../src/streams/deadlock-check.js';
-import { createFlowNode, type FlowNode } from '../src/streams/nodes.js';
+import { createDeadlockCheck } from '../src/streams/engine/deadlock-check.js';
+import { createFlowNode, type FlowNode } from '../src/streams/engine/nodes.js';
 
 const named = flowSchema(function* stuck(_name: string) {});
 

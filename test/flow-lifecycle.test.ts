@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Subscription } from 'rxjs';
 import { flowSchema, taskableOperation } from 'mazepa';
 import type { ExecutionEvent } from '../src/streams/execution-event.js';
-import { closeFlows, createFlowLifecycle, type FailureOrigin } from '../src/streams/flow-lifecycle.js';
-import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/nodes.js';
+import { closeFlows, createFlowLifecycle, type FailureOrigin } from '../src/streams/engine/flow-lifecycle.js';
+import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/engine/nodes.js';
 
 const named = flowSchema(function* lived(_name: string) {});
 const op = taskableOperation(function lifeOp(_n: number) {});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dependency, flowSchema, taskableOperation } from 'mazepa';
-import { createGate } from '../src/streams/gate.js';
-import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/nodes.js';
-import { createTaskTable } from '../src/streams/task-table.js';
+import { createGate } from '../src/streams/engine/gate.js';
+import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/engine/nodes.js';
+import { createTaskTable } from '../src/streams/engine/task-table.js';
 
 const op = taskableOperation(function gated(_n: number) {});
 const waiter = flowSchema(function* waiter(_name: string) {});

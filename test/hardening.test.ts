@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Task, taskableOperation } from 'mazepa';
 import { EnvelopeError, decodeTaskEnvelope, encodeTaskEnvelope } from 'mazepa/sqs';
 import { prepareTask } from '../src/adapters/remote/prepare-task.js';
-import { readOutcome } from '../src/adapters/sqs/outcome-decode.js';
+import { readOutcome } from '../src/adapters/sqs/orchestrator/outcome-decode.js';
 import { outcomeMessage } from '../src/adapters/remote/outcome-message.js';
 import { decodeValue } from '../src/flows/codec/index.js';
 import { serializeError } from '../src/flows/serialized-error.js';

@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
-import { renderProgress } from '../src/streams/render-progress.js';
+import { renderProgress } from '../src/streams/progress/render-progress.js';
 
 const base = { executionId: 'e' } as const;
 const submitted = (op: string, id: string): ExecutionEvent => ({

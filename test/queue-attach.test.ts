@@ -15,7 +15,7 @@ import {
   type PreviousRun,
   type QueueAttachment,
 } from 'mazepa';
-import { parseCheckpoint } from '../src/streams/checkpoint-parse.js';
+import { parseCheckpoint } from '../src/streams/checkpoint/checkpoint-parse.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createResourceLimiter } from '../src/streams/resource-limiter.js';
-import { createResourceWaiting } from '../src/streams/resource-waiting.js';
+import { createResourceLimiter } from '../src/streams/engine/resource-limiter.js';
+import { createResourceWaiting } from '../src/streams/engine/resource-waiting.js';
 
 interface Item {
   readonly name: string;

@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
-import { warnWhenStalled } from '../src/streams/stall-warning.js';
+import { warnWhenStalled } from '../src/streams/progress/stall-warning.js';
 
 const base = { executionId: 'e', operationName: 'op' } as const;
 const values: Record<string, ExecutionEvent> = {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { flowSchema, taskableOperation } from 'mazepa';
 import type { ExecutionEvent } from '../src/streams/execution-event.js';
-import { createFlowNode } from '../src/streams/nodes.js';
-import { createStats } from '../src/streams/stats.js';
-import { createTaskStart } from '../src/streams/task-start.js';
-import { createTaskTable } from '../src/streams/task-table.js';
+import { createFlowNode } from '../src/streams/engine/nodes.js';
+import { createStats } from '../src/streams/engine/stats.js';
+import { createTaskStart } from '../src/streams/engine/task-start.js';
+import { createTaskTable } from '../src/streams/engine/task-table.js';
 
 const op = taskableOperation(function started(_n: number) {});
 const named = flowSchema(function* starter(_name: string) {});

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
+import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { parseLimits, parseOutageMs } from './make-queue.js';
 import { formatWorkerEvent } from './worker-events.js';
 

@@ -1,5 +1,5 @@
-import { describeRetry } from '../adapters/sqs/queue-events.js';
-import type { WorkerEvent } from '../adapters/sqs/worker-options.js';
+import { describeRetry } from '../adapters/sqs/orchestrator/queue-events.js';
+import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { asBlock, oneLine } from './escape-text.js';
 
 /**

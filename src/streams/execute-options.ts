@@ -3,7 +3,7 @@ import { randomId } from '../flows/ids.js';
 import { checkOptionKeys, type KnownOptions } from '../flows/option-keys.js';
 import type { TaskOutcome } from '../flows/task.js';
 import type { ExecutionQueue } from './execution-queue.js';
-import type { TransientCondition } from './retry-policy.js';
+import type { TransientCondition } from './engine/retry-policy.js';
 
 /** Options of `execute` and `execution`. */
 export interface ExecuteOptions {

@@ -5,10 +5,10 @@ import type { Task } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
-import { createAdoptedTasks } from './adopted-tasks.js';
-import { createExecutionPipeline } from './execution-pipeline.js';
-import type { FailureOrigin } from './flow-lifecycle.js';
-import { retryStage } from './retry-stage.js';
+import { createAdoptedTasks } from './engine/adopted-tasks.js';
+import { createExecutionPipeline } from './engine/execution-pipeline.js';
+import type { FailureOrigin } from './engine/flow-lifecycle.js';
+import { retryStage } from './engine/retry-stage.js';
 
 /** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
 export interface RunHooks {

@@ -1,7 +1,7 @@
 // Helpers of the `mazepa queues` tests: outcome queues as live and dead runs leave them.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ListQueueTagsCommand, TagQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { OUTCOME_TAGS } from '../../src/adapters/sqs/outcome-heartbeat.js';
+import { OUTCOME_TAGS } from '../../src/adapters/sqs/orchestrator/outcome-heartbeat.js';
 import { makeQueue, queueNames } from './helpers.js';
 
 /** A queue as a run of `taskQueue` leaves it behind: tagged, its last heartbeat `ageMs` ago. */

@@ -7,10 +7,10 @@ import {
   SendMessageBatchCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { HeldReceipts } from '../../src/adapters/sqs/held-receipts.js';
-import { resolveSqsOptions } from '../../src/adapters/sqs/sqs-options.js';
-import { VisibilityHeartbeat } from '../../src/adapters/sqs/visibility-heartbeat.js';
-import { startHeartbeatThread, type HeartbeatThread } from '../../src/adapters/sqs/heartbeat-thread.js';
+import { HeldReceipts } from '../../src/adapters/sqs/worker/held-receipts.js';
+import { resolveSqsOptions } from '../../src/adapters/sqs/orchestrator/sqs-options.js';
+import { VisibilityHeartbeat } from '../../src/adapters/sqs/worker/visibility-heartbeat.js';
+import { startHeartbeatThread, type HeartbeatThread } from '../../src/adapters/sqs/worker/heartbeat-thread.js';
 import { makeQueue, REGION, workerEnv, useEmulator } from './helpers.js';
 import { stubClient } from './stub-client.js';
 

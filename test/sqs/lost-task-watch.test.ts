@@ -1,6 +1,6 @@
 // LostTaskWatch: when the tasks an earlier run pushed count as lost (stub client, fake timers).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LostTaskWatch } from '../../src/adapters/sqs/lost-task-watch.js';
+import { LostTaskWatch } from '../../src/adapters/sqs/orchestrator/lost-task-watch.js';
 import { stubClient } from './stub-client.js';
 
 beforeEach(() => vi.useFakeTimers());

@@ -1,6 +1,6 @@
 // Gathering calls into batches: a full batch goes at once, the rest after the delay.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MicroBatcher } from '../../src/adapters/sqs/micro-batcher.js';
+import { MicroBatcher } from '../../src/adapters/sqs/calls/micro-batcher.js';
 
 afterEach(() => {
   vi.useRealTimers();

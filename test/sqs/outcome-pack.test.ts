@@ -10,7 +10,7 @@ import {
   packFits,
   packOutcomes,
   unpackOutcomes,
-} from '../../src/adapters/sqs/outcome-pack.js';
+} from '../../src/adapters/sqs/messages/outcome-pack.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 const KEY = 'pack-test-key';

@@ -16,8 +16,8 @@ import {
   inspectQueues,
   redriveDeadLetters,
 } from 'mazepa/sqs';
-import { deleteOrphanPayloadsPaged } from '../../src/adapters/sqs/orphan-cleanup.js';
-import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/outcome-heartbeat.js';
+import { deleteOrphanPayloadsPaged } from '../../src/adapters/sqs/admin/orphan-cleanup.js';
+import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/orchestrator/outcome-heartbeat.js';
 import { shout } from '../fixtures/sqs/ops.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './admin-helpers.js';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';

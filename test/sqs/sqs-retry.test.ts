@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { SqsExecutionQueue, SqsQueueError, runWorker, type SqsQueueEvent, type WorkerEvent } from 'mazepa/sqs';
-import { batchCall } from '../../src/adapters/sqs/batch-call.js';
-import { isTransientSqsError, wrapSqsError } from '../../src/adapters/sqs/sqs-error.js';
-import { backoffMs, retrying, type SqsCallRetried } from '../../src/adapters/sqs/sqs-retry.js';
+import { batchCall } from '../../src/adapters/sqs/calls/batch-call.js';
+import { isTransientSqsError, wrapSqsError } from '../../src/adapters/sqs/calls/sqs-error.js';
+import { backoffMs, retrying, type SqsCallRetried } from '../../src/adapters/sqs/calls/sqs-retry.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 afterEach(() => {

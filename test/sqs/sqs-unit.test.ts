@@ -6,7 +6,7 @@ import { Task, taskableOperation, type ExecutionQueue, type OutcomeReport } from
 import { SqsExecutionQueue, SqsQueueError, TaskRouter, runWorker } from 'mazepa/sqs';
 import { outcomeMessage } from '../../src/adapters/remote/outcome-message.js';
 import { prepareTask } from '../../src/adapters/remote/prepare-task.js';
-import { outcomeQueueName } from '../../src/adapters/sqs/queue-names.js';
+import { outcomeQueueName } from '../../src/adapters/sqs/calls/queue-names.js';
 import { decodeOutcomeEnvelope, encodeTaskEnvelope, MAX_MESSAGE_BYTES } from 'mazepa/sqs';
 import { stubClient } from './stub-client.js';
 

@@ -10,7 +10,7 @@ import {
 import { all, execution, execute, flowSchema, taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, decodeOutcomeEnvelope, encodeTaskEnvelope, type TaskEnvelope } from 'mazepa/sqs';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { isOutcomePack, unpackOutcomes } from '../../src/adapters/sqs/outcome-pack.js';
+import { isOutcomePack, unpackOutcomes } from '../../src/adapters/sqs/messages/outcome-pack.js';
 import {
   isTaskPack,
   MAX_PACK_BYTES,
@@ -19,7 +19,7 @@ import {
   tasksPerMessage,
   unpackTasks,
   type TaskMessage,
-} from '../../src/adapters/sqs/task-pack.js';
+} from '../../src/adapters/sqs/messages/task-pack.js';
 import { add, hold, shout } from '../fixtures/sqs/ops.js';
 import { killWorkers, makeQueue, queueUrl, REGION, startEmulator, startWorker, type Emulator } from './helpers.js';
 

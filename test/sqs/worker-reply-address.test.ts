@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { taskableOperation } from 'mazepa';
 import { SqsExecutionQueue, encodeTaskEnvelope, runWorker, type WorkerEvent } from 'mazepa/sqs';
-import { isOutcomeQueueUrl } from '../../src/adapters/sqs/queue-names.js';
-import { isOutcomePack, unpackOutcomes } from '../../src/adapters/sqs/outcome-pack.js';
+import { isOutcomeQueueUrl } from '../../src/adapters/sqs/calls/queue-names.js';
+import { isOutcomePack, unpackOutcomes } from '../../src/adapters/sqs/messages/outcome-pack.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 const KEY = 'reply-test-key';

@@ -6,8 +6,8 @@ import { checkResources, type ResourceUse } from '../../flows/resources.js';
 import { serializeError } from '../../flows/serialized-error.js';
 import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
-import { createResourceLimiter, type ResourceLimiter } from '../../streams/resource-limiter.js';
-import { createResourceWaiting, type ResourceWaiting } from '../../streams/resource-waiting.js';
+import { createResourceLimiter, type ResourceLimiter } from '../../streams/engine/resource-limiter.js';
+import { createResourceWaiting, type ResourceWaiting } from '../../streams/engine/resource-waiting.js';
 import { runAttempt } from '../run-task.js';
 import { createPortabilityCheck, type PortabilityCheck } from './portability-check.js';
 

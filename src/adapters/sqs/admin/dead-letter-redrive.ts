@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
+import { findDeadLetter, findQueueUrl } from '../calls/dead-letter-queue.js';
+import { packBatches, sendBatch, type Destination } from '../calls/send-messages.js';
+import { SqsQueueError, wrapSqsError } from '../calls/sqs-error.js';
+import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+
+/**
+ * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
+ *
+ * @example
+ * ```ts
+ * import { redriveDeadLetters } from 'mazepa/sqs';
+ * await redriveDeadLetters({ queueName: 'mazepa-tasks', maxMessages: 100 });
+ * ```
+ */
+export interface RedriveOptions extends QueueAdminOptions {
+  /** Move at most this many messages. @default Infinity (until the dead-letter queue is empty) */
+  readonly maxMessages?: number;
+  /** Seconds each receive from the dead-letter queue waits for messages before the pass ends. @default 1 */
+  readonly waitTimeSeconds?: number;
+}
+
+/** How long a message received from the dead-letter queue stays hidden while it is moved. */
+const HOLD_SEC = 120;
+
+/**
+ * Moves the messages of a task queue's dead-letter queue (the one its redrive policy names)
+ * back to the task queue, where workers run them again. Ten at a time: each message is sent to
+ * the task queue first and deleted from the dead-letter queue only once sent, so none is lost
+ * (one may be moved twice if the process dies in between). A message that comes back to the
+ * dead-letter queue during the pass (it failed again) is left there. Rejects with an
+ * `SqsQueueError` that says how many were moved; the messages of the batch that failed stay in
+ * (or go back to) the dead-letter queue.
+ *
+ * @returns the number of messages moved
+ * @example
+ * ```ts
+ * import { redriveDeadLetters } from 'mazepa/sqs';
+ * const moved = await redriveDeadLetters({ queueName: 'mazepa-tasks' });
+ * console.log(`${moved} message(s) back in mazepa-tasks`);
+ * ```
+ */
+export async function redriveDeadLetters(options: RedriveOptions): Promise<number> {
+  const { queueName } = resolveAdminOptions(options, 'redriveDeadLetters');
+  const { maxMessages = Infinity, waitTimeSeconds = 1 } = options;
+  if (
+    typeof maxMessages !== 'number' ||
+    !(maxMessages >= 0) ||
+    (maxMessages !== Infinity && !Number.isInteger(maxMessages))
+  ) {
+    throw new TypeError(
+      `redriveDeadLetters: option 'maxMessages' must be a whole number >= 0, received ${String(maxMessages)}`,
+    );
+  }
+  if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
+    throw new TypeError(
+      `redriveDeadLetters: option 'waitTimeSeconds' must be a whole number from 0 to 20, received ${String(waitTimeSeconds)}`,
+    );
+  }
+  return withClient(options, async (client) => {
+    const taskUrl = await findQueueUrl(client, queueName);
+    if (taskUrl === undefined) {
+      throw new SqsQueueError(`redriveDeadLetters: the task queue '${queueName}' does not exist`, {
+        queueName,
+        operation: 'GetQueueUrl',
+      });
+    }
+    const deadLetter = await findDeadLetter(client, taskUrl, queueName);
+    if (deadLetter === undefined) return 0;
+    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_RETRY };
+    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_RETRY };
+    return movePass(from, to, maxMessages, waitTimeSeconds);
+  });
+}
+
+async function movePass(from: Destination, to: Destination, max: number, wait: number): Promise<number> {
+  const sentBodies = new Set<string>();
+  let moved = 0;
+  while (moved < max) {
+    const messages = await receive(from, Math.min(10, max - moved), wait);
+    if (messages.length === 0) break;
+    // A body moved earlier in this pass is back: its task failed again; leave it where it is.
+    const fresh = messages.filter((m) => !sentBodies.has(bodyDigest(m.Body!)));
+    try {
+      let offset = 0;
+      for (const batch of packBatches(fresh.map((m) => ({ body: m.Body!, bytes: Buffer.byteLength(m.Body!) })))) {
+        const group = fresh.slice(offset, (offset += batch.length));
+        const errors = await sendBatch(to, batch).catch(async (error: unknown) => {
+          await release(from, group);
+          throw error;
+        });
+        const sent = group.filter((_, i) => errors[i] === undefined);
+        moved += sent.length;
+        for (const m of sent) sentBodies.add(bodyDigest(m.Body!));
+        await remove(from, sent);
+        const failed = errors.find((e) => e !== undefined);
+        if (failed !== undefined) {
+          await release(
+            from,
+            group.filter((_, i) => errors[i] !== undefined),
+          );
+          throw failed;
+        }
+      }
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new SqsQueueError(
+        `Moving dead letters from '${from.name}' to '${to.name}' stopped after ${moved} message(s): ${detail}`,
+        { queueName: from.name, operation: 'redrive', cause: error },
+      );
+    }
+  }
+  return moved;
+}
+
+async function receive(from: Destination, count: number, wait: number): Promise<Message[]> {
+  try {
+    const { Messages } = await from.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: from.url,
+        MaxNumberOfMessages: count,
+        WaitTimeSeconds: wait,
+        VisibilityTimeout: HOLD_SEC,
+      }),
+    );
+    return (Messages ?? []).filter((m) => m.Body !== undefined && m.ReceiptHandle !== undefined);
+  } catch (error) {
+    throw wrapSqsError(error, 'ReceiveMessage', from.name);
+  }
+}
+
+/** Deletes messages from the dead-letter queue once they are in the task queue. */
+async function remove(from: Destination, messages: readonly Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
+  let failed: number;
+  try {
+    const response = await from.client.send(new DeleteMessageBatchCommand({ QueueUrl: from.url, Entries }));
+    failed = response.Failed?.length ?? 0;
+  } catch (error) {
+    throw wrapSqsError(error, 'DeleteMessageBatch', from.name);
+  }
+  if (failed > 0) {
+    throw new SqsQueueError(
+      `SQS DeleteMessageBatch on queue '${from.name}' left ${failed} message(s) that are now in both queues ` +
+        '(they will run twice if moved again)',
+      { queueName: from.name, operation: 'DeleteMessageBatch' },
+    );
+  }
+}
+
+/** Makes messages visible again in the dead-letter queue, best effort (else after HOLD_SEC). */
+async function release(from: Destination, messages: readonly Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+  await from.client
+    .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: from.url, Entries }))
+    .catch(() => undefined);
+}
+
+function bodyDigest(body: string): string {
+  return createHash('sha256').update(body).digest('base64url');
+}

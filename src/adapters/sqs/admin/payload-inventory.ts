@@ -1,0 +1,154 @@
+/**
+ * The payload objects runs left in their bucket, per execution (keys
+ * `mazepa-payloads/<executionId>/…`), and whether each execution's run is alive, gone or cannot
+ * be told: the same rule as for outcome queues, read from the execution's outcome queue.
+ */
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
+import type { OutcomeQueueInfo, OutcomeQueueState } from './queue-inventory.js';
+import { ADMIN_RETRY, retrying } from '../calls/sqs-retry.js';
+
+/**
+ * The run of a payload prefix, from its execution's outcome queue in this task queue: `alive`,
+ * `orphan` (the run is gone: its objects are deleted by {@link deleteOrphanPayloads}) or
+ * `untagged`, as {@link OutcomeQueueState}; `unowned` when this task queue has no outcome queue
+ * of that execution (the run ended, its queue was deleted already, or it is another task
+ * queue's run sharing the bucket). Only `orphan` prefixes are ever deleted.
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const { payloads = [] } = await inspectQueues({ queueName: 'mazepa-tasks', payloadBucket: 'my-bucket' });
+ * console.log(payloads.filter((p) => p.state === 'orphan').map((p) => p.executionId));
+ * ```
+ */
+export type PayloadRunState = OutcomeQueueState | 'unowned';
+
+/**
+ * The payload objects of one execution in the bucket, as {@link inspectQueues} finds them.
+ *
+ * @example
+ * ```ts
+ * import { inspectQueues } from 'mazepa/sqs';
+ * const report = await inspectQueues({ queueName: 'mazepa-tasks', payloadBucket: 'my-bucket' });
+ * for (const p of report.payloads ?? []) console.log(p.state, p.executionId, p.objects, p.bytes);
+ * ```
+ */
+export interface PayloadPrefixInfo {
+  readonly executionId: string;
+  /** The key prefix of its objects: `mazepa-payloads/<executionId, URI-encoded>/`. */
+  readonly prefix: string;
+  readonly state: PayloadRunState;
+  /** How many objects (when deleted: how many were deleted). */
+  readonly objects: number;
+  /** Their size in all, in bytes. */
+  readonly bytes: number;
+}
+
+/** @internal Objects asked for per ListObjectsV2 page (and so per DeleteObjects call). */
+export const PAYLOAD_PAGE = 1000;
+
+/** @internal The payload prefixes in `bucket`, by execution id, with their run's state. */
+export async function listPayloadPrefixes(
+  s3: S3Client,
+  bucket: string,
+  outcomeQueues: readonly OutcomeQueueInfo[],
+  pageSize = PAYLOAD_PAGE,
+): Promise<PayloadPrefixInfo[]> {
+  const found = new Map<string, { objects: number; bytes: number }>();
+  await eachPage(s3, bucket, PAYLOAD_PREFIX, pageSize, (objects) => {
+    for (const { key, size } of objects) {
+      const end = key.indexOf('/', PAYLOAD_PREFIX.length);
+      if (end < 0) continue; // not a payload of mazepa's
+      const prefix = key.slice(0, end + 1);
+      const counts = found.get(prefix) ?? { objects: 0, bytes: 0 };
+      counts.objects++;
+      counts.bytes += size;
+      found.set(prefix, counts);
+    }
+    return Promise.resolve();
+  });
+  return [...found]
+    .map(([prefix, counts]) => {
+      const executionId = decodeSegment(prefix.slice(PAYLOAD_PREFIX.length, -1));
+      return { executionId, prefix, state: runState(executionId, outcomeQueues), ...counts };
+    })
+    .sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
+}
+
+/**
+ * @internal The state of an execution's run from its outcome queues: alive if any is alive, else
+ * untagged if any cannot be told, else orphan; `unowned` without any.
+ */
+export function runState(executionId: string, outcomeQueues: readonly OutcomeQueueInfo[]): PayloadRunState {
+  const states = new Set(outcomeQueues.filter((q) => q.executionId === executionId).map((q) => q.state));
+  if (states.size === 0) return 'unowned';
+  if (states.has('alive')) return 'alive';
+  return states.has('untagged') ? 'untagged' : 'orphan';
+}
+
+/**
+ * @internal Deletes every object under `prefix`, a page at a time (ListObjectsV2, then
+ * DeleteObjects of that page); resolves to what was deleted. Rejects naming the first key S3
+ * would not delete.
+ */
+export async function deletePrefix(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  pageSize = PAYLOAD_PAGE,
+): Promise<{ objects: number; bytes: number }> {
+  const deleted = { objects: 0, bytes: 0 };
+  await eachPage(s3, bucket, prefix, pageSize, async (objects) => {
+    const answer = await retrying(ADMIN_RETRY, 'DeleteObjects', `s3://${bucket}/${prefix}`, () =>
+      s3.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: objects.map(({ key }) => ({ Key: key })), Quiet: true },
+        }),
+      ),
+    );
+    const failed = answer.Errors ?? [];
+    const gone = objects.filter(({ key }) => !failed.some((e) => e.Key === key));
+    deleted.objects += gone.length;
+    deleted.bytes += gone.reduce((sum, { size }) => sum + size, 0);
+    const [first] = failed;
+    if (first !== undefined) {
+      throw new Error(
+        `S3 DeleteObjects on s3://${bucket}/${prefix} did not delete ${failed.length} object(s), ` +
+          `the first s3://${bucket}/${first.Key ?? '?'}: ${first.Code ?? 'error'}: ${first.Message ?? ''}`,
+      );
+    }
+  });
+  return deleted;
+}
+
+/** Calls `onPage` with each page of the objects under `prefix`, in key order. */
+async function eachPage(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  pageSize: number,
+  onPage: (objects: { key: string; size: number }[]) => Promise<void>,
+): Promise<void> {
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await retrying(ADMIN_RETRY, 'ListObjectsV2', `s3://${bucket}/${prefix}`, () =>
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken })),
+    );
+    const objects = (page.Contents ?? []).flatMap((o) =>
+      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0 }],
+    );
+    if (objects.length > 0) await onPage(objects);
+    ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken !== undefined);
+}
+
+/** The execution id a key segment encodes (`encodeURIComponent`); the segment itself if it does not decode. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * One SQS message holding several messages of one kind (`{"v":1,"kind":"<kind>","<kind>":[…]}`),
+ * each a string that keeps its own envelope and signature. The format of task packs and outcome
+ * packs; the pack itself carries nothing to trust.
+ */
+import { EnvelopeError } from '../../remote/envelope-error.js';
+import { plainObject } from '../../remote/envelope-fields.js';
+import {
+  ENVELOPE_VERSION,
+  MAX_MESSAGE_BYTES,
+  messageBytes,
+  parseMessageText,
+  toMessageText,
+} from '../../remote/envelope-text.js';
+
+/** @internal The pack format of one kind of message. */
+export interface MessagePack {
+  /** The bytes a pack adds around its messages. */
+  readonly overhead: number;
+  /** One message holding these messages. */
+  pack(bodies: readonly string[]): string;
+  /** Whether a message body is a pack of this kind (it may still fail to decode). */
+  isPack(body: unknown): body is string;
+  /** The messages of a pack; an `EnvelopeError` unless it is a valid one. */
+  unpack(body: unknown): string[];
+}
+
+/** @internal The bytes a message takes inside a pack (quoted, escaped, and a comma). */
+export function packedBytes(body: string): number {
+  return messageBytes(toMessageText(body)) + 1;
+}
+
+/** @internal The pack format whose kind and list field are `kind`; `what` names it in errors. */
+export function messagePack(kind: 'tasks' | 'outcomes', what: string): MessagePack {
+  const fieldNames = new Set(['v', 'kind', kind]);
+  const prefix = `{"v":${ENVELOPE_VERSION},"kind":"${kind}"`;
+  return {
+    overhead: messageBytes(`${prefix},"${kind}":[]}`),
+    pack: (bodies) => toMessageText({ v: ENVELOPE_VERSION, kind, [kind]: bodies }),
+    isPack: (body): body is string => typeof body === 'string' && body.startsWith(prefix),
+    unpack(body) {
+      const fields = plainObject(parseMessageText(body, what, MAX_MESSAGE_BYTES), what, fieldNames);
+      if (fields.v !== ENVELOPE_VERSION || fields.kind !== kind) {
+        throw new EnvelopeError(
+          `${what} has version ${JSON.stringify(fields.v)} and kind ${JSON.stringify(fields.kind)}`,
+        );
+      }
+      const list = fields[kind];
+      if (!Array.isArray(list) || list.length === 0 || list.some((item) => typeof item !== 'string')) {
+        throw new EnvelopeError(`${what} field "${kind}" must be a non-empty array of strings`);
+      }
+      return list as string[];
+    },
+  };
+}

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SigningKey } from '../../remote/envelope-signing.js';
+import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
+import type { OutcomeReport } from '../../../streams/execution-queue.js';
+import { batchCall } from '../calls/batch-call.js';
+import { createQueue, deleteQueue, type QueueCalls } from '../calls/ensure-queue.js';
+import { readOutcome, type ReadOutcome } from './outcome-decode.js';
+import { DELETE_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
+import { isOutcomePack, unpackOutcomes } from '../messages/outcome-pack.js';
+import { readOutcomeRef } from '../payloads/outcome-payload.js';
+import { isPayloadRef, type PayloadRef } from '../payloads/payload-ref.js';
+import type { PayloadStore } from '../payloads/payload-store.js';
+import type { SqsQueueEvent } from './queue-events.js';
+import { isAbort } from '../calls/sqs-error.js';
+import { retrying, type RetryPolicy } from '../calls/sqs-retry.js';
+
+/** @internal What an {@link OutcomeChannel} needs. */
+export interface OutcomeChannelOptions {
+  readonly client: SQSClient;
+  readonly name: string;
+  readonly executionId: string;
+  readonly signingKey: SigningKey | undefined;
+  /** Where outcomes too big for a message are read from. */
+  readonly payloads: PayloadStore | undefined;
+  readonly waitTimeSeconds: number;
+  readonly receivers: number;
+  readonly onEvent: (event: SqsQueueEvent) => void;
+  readonly retry: RetryPolicy;
+  /** The URL of an outcome queue that exists (a re-attached run): it is used, not created. */
+  readonly existingUrl?: string;
+  /** The run token to use (a re-attached run's, so its outcomes are accepted). @default a new one */
+  readonly run?: string;
+  /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
+  readonly taskQueueName?: string;
+}
+
+/**
+ * @internal One execution's outcome queue: created when the execution starts, long-polled by a
+ * few receivers that hand each decoded outcome on and delete the messages, and deleted when
+ * the execution ends, however it ends. A message that is not a valid outcome of this run of the
+ * execution is deleted and reported, never fatal. Every call is retried on transient errors for up
+ * to the outage budget; a receive that fails for longer, or finds the queue deleted, fails the
+ * execution.
+ */
+export class OutcomeChannel {
+  /** The queue's URL, once it exists: where workers send the outcomes. */
+  readonly url: Promise<string>;
+  /**
+   * This run's token, sent in every task message and echoed in its outcome: an outcome without
+   * it (e.g. of an earlier run with the same execution id) is refused.
+   */
+  readonly run: string;
+  readonly #options: OutcomeChannelOptions;
+  readonly #calls: QueueCalls;
+  readonly #abort = new AbortController();
+  readonly #deletes = new Set<Promise<void>>();
+  /** Deletions of received messages, gathered over the receivers into batches of ten. */
+  readonly #deleter = new MicroBatcher<string>(
+    async (url, receipts) => {
+      await this.#delete(url, receipts);
+      return receipts.map(() => undefined);
+    },
+    10,
+    undefined,
+    DELETE_GATHER_MS,
+  );
+  #loops: Promise<void>[] = [];
+  readonly #heartbeat: OutcomeHeartbeat | undefined;
+
+  constructor(options: OutcomeChannelOptions) {
+    this.#options = options;
+    this.run = options.run ?? newRunToken();
+    this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
+    this.url =
+      options.existingUrl !== undefined
+        ? Promise.resolve(options.existingUrl)
+        : createQueue(this.#calls, options.name, {
+            MaximumMessageSize: String(MAX_MESSAGE_BYTES),
+            MessageRetentionPeriod: '86400',
+          });
+    this.url.catch(() => undefined); // reported through start's onError
+    const { client, taskQueueName, executionId } = options;
+    if (taskQueueName !== undefined) {
+      this.#heartbeat = startOutcomeHeartbeat({ client, url: this.url, taskQueueName, executionId });
+    }
+  }
+
+  /**
+   * Starts receiving; `onError` gets the first failure (wrapped once, naming the queue). One
+   * receiver polls all along; up to `receivers - 1` more join while receives come back full (a
+   * backlog) and leave at the first that does not, so an execution waiting for slow tasks keeps
+   * one long poll open, not several.
+   */
+  start(onReport: (report: OutcomeReport) => void, onError: (error: unknown) => void): void {
+    const fail = (error: unknown): void => {
+      if (!this.#abort.signal.aborted) onError(error);
+    };
+    let helpers = 0;
+    const join = (url: string): void => {
+      if (helpers >= this.#options.receivers - 1 || this.#abort.signal.aborted) return;
+      helpers++;
+      const helper = this.#receive(url, onReport, join, false)
+        .catch(fail)
+        .finally(() => helpers--);
+      this.#loops.push(helper);
+    };
+    const run = async (): Promise<void> => {
+      const url = await this.url;
+      await this.#receive(url, onReport, join, true);
+    };
+    this.#loops = [run().catch(fail)];
+  }
+
+  /**
+   * Stops receiving and deletes the queue. Never rejects: a queue that could not be deleted is
+   * reported (`queue_not_deleted`, with its URL).
+   */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#heartbeat?.stop();
+    while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
+    await Promise.all(this.#deletes);
+    const url = await this.url.catch(() => undefined);
+    if (url === undefined) return;
+    const { name: queueName, onEvent } = this.#options;
+    await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
+      onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
+    );
+  }
+
+  /** A receive loop: `join` calls in another while messages wait; a helper leaves when none do. */
+  async #receive(
+    url: string,
+    onReport: (report: OutcomeReport) => void,
+    join: (url: string) => void,
+    lasting: boolean,
+  ): Promise<void> {
+    const { client, name, waitTimeSeconds, retry } = this.#options;
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let messages: Message[];
+      try {
+        messages = await retrying(
+          retry,
+          'ReceiveMessage',
+          name,
+          async () => {
+            const command = new ReceiveMessageCommand({
+              QueueUrl: url,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: waitTimeSeconds,
+            });
+            return (await client.send(command, { abortSignal: signal })).Messages ?? [];
+          },
+          { signal },
+        );
+      } catch (error) {
+        if (isAbort(error, signal)) return;
+        throw error; // failing for longer than the budget, or the queue is gone: it does not come back
+      }
+      const receipts: string[] = [];
+      for (const message of messages) {
+        if (signal.aborted) return;
+        this.#hand(message, onReport);
+        if (message.ReceiptHandle !== undefined) receipts.push(message.ReceiptHandle);
+      }
+      if (signal.aborted) continue;
+      for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
+      if (messages.length === 10) join(url);
+      else if (!lasting) return;
+    }
+  }
+
+  /** Hands on the reports a message makes (one per outcome of a pack), reporting bad ones. */
+  #hand(message: Message, onReport: (report: OutcomeReport) => void): void {
+    if (!isOutcomePack(message.Body)) return this.#handOne(message, message.Body, onReport);
+    let bodies: string[];
+    try {
+      bodies = unpackOutcomes(message.Body);
+    } catch (error) {
+      const reason = `not a valid outcome pack: ${(error as Error).message}`;
+      return this.#report(message, { report: undefined, rejected: reason, taskId: undefined }, onReport);
+    }
+    for (const body of bodies) this.#handOne(message, body, onReport);
+  }
+
+  #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, name: queueName, signingKey, payloads } = this.#options;
+    const { run } = this;
+    if (isPayloadRef(body)) {
+      const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
+      const options = { queueName, executionId, run, signingKey, payloads, consumed };
+      this.#track(
+        readOutcomeRef(body, options).then((read) => {
+          if (!this.#abort.signal.aborted) this.#report(message, read, onReport);
+        }),
+      );
+      return;
+    }
+    this.#report(message, readOutcome(body, { queueName, executionId, run, signingKey }), onReport);
+  }
+
+  #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, name: queueName, onEvent } = this.#options;
+    const { report, rejected, taskId } = read;
+    if (rejected !== undefined) {
+      const messageId = message.MessageId ?? '?';
+      const failedTask = report !== undefined;
+      onEvent({ type: 'outcome_rejected', queueName, executionId, messageId, taskId, reason: rejected, failedTask });
+    }
+    if (report !== undefined) onReport(report);
+  }
+
+  /** Deletes handled outcome messages, retrying until the channel stops. */
+  async #delete(url: string, receipts: readonly string[]): Promise<void> {
+    const { client, name, retry } = this.#options;
+    try {
+      await batchCall(
+        retry,
+        'DeleteMessageBatch',
+        name,
+        receipts.length,
+        async (indices) => {
+          const Entries = indices.map((i) => ({ Id: String(i), ReceiptHandle: receipts[i]! }));
+          return (await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }))).Failed;
+        },
+        { signal: this.#abort.signal },
+      );
+    } catch {
+      // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
+    }
+  }
+
+  async #removePayload(ref: PayloadRef): Promise<void> {
+    const { name: queueName, payloads, onEvent } = this.#options;
+    try {
+      await payloads?.remove(ref.payload);
+    } catch (error) {
+      onEvent({ type: 'payload_not_deleted', queueName, bucket: ref.payload.bucket, key: ref.payload.key, error });
+    }
+  }
+
+  #track(promise: Promise<void>): void {
+    this.#deletes.add(promise);
+    void promise.finally(() => this.#deletes.delete(promise));
+  }
+}
+
+/** @internal A new run token: 18 random bytes, base64url. */
+export function newRunToken(): string {
+  return randomBytes(18).toString('base64url');
+}

@@ -1,0 +1,215 @@
+import { checkOptionKeys, type KnownOptions } from '../../../flows/option-keys.js';
+import type { SerializedError } from '../../../flows/serialized-error.js';
+import { checkResources, type ResourceUse } from '../../../flows/resources.js';
+import type { SqsExecutionQueue } from '../orchestrator/sqs-execution-queue.js';
+import { outageBudget, wholeNumber } from '../orchestrator/sqs-options.js';
+import type { SqsCallRetried } from '../calls/sqs-retry.js';
+
+/**
+ * Why a worker stopped taking tasks.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerStopReason } from 'mazepa/sqs';
+ * const reason: WorkerStopReason = (await runWorker({ queue, idleTimeoutMs: 60_000 })).stoppedBy;
+ * ```
+ */
+export type WorkerStopReason = 'signal' | 'maxRuntime' | 'idleTimeout' | 'error';
+
+/**
+ * What a worker did, once it has stopped.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerSummary } from 'mazepa/sqs';
+ * const summary: WorkerSummary = await runWorker({ queue, maxRuntimeMs: 3_600_000 });
+ * console.log(`${summary.succeeded} succeeded, ${summary.failed} failed`);
+ * ```
+ */
+export interface WorkerSummary {
+  /** Tasks run that succeeded. */
+  readonly succeeded: number;
+  /** Tasks run that failed (their error was sent back). */
+  readonly failed: number;
+  /**
+   * Messages not run: undecodable, wrongly signed, unknown operation, foreign reply address, or
+   * needing more of a resource than `resourceLimits` allows.
+   */
+  readonly rejected: number;
+  readonly stoppedBy: WorkerStopReason;
+  readonly durationMs: number;
+}
+
+/**
+ * What a worker reports as it goes: one discriminated union on `type`.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerEvent } from 'mazepa/sqs';
+ * const onEvent = (e: WorkerEvent) => {
+ *   if (e.type === 'message_rejected') console.error(`not run: ${e.reason}`);
+ * };
+ * await runWorker({ queue, onEvent });
+ * ```
+ */
+export type WorkerEvent =
+  | { readonly type: 'worker_started'; readonly queueName: string; readonly concurrency: number }
+  | {
+      readonly type: 'task_started';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'task_finished';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+      readonly failed: boolean;
+      readonly executionSecs: number;
+      /** Why the task failed (name, message, stack), when it did. */
+      readonly error?: SerializedError;
+    }
+  | {
+      /** A task of an execution that has ended (its outcome queue is gone): deleted, not run. */
+      readonly type: 'task_dropped';
+      readonly taskId: string;
+      /** `undefined` when the task's message is in the payload bucket: it is dropped unread. */
+      readonly operationName: string | undefined;
+      readonly executionId: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'message_rejected';
+      readonly messageId: string;
+      readonly taskId: string | undefined;
+      readonly reason: string;
+      /** Whether a failed outcome was sent back (else the message is left to the dead-letter queue). */
+      readonly reported: boolean;
+    }
+  | { readonly type: 'worker_error'; readonly error: unknown }
+  /** An SQS call failed with a transient error and is tried again: the worker keeps going. */
+  | SqsCallRetried
+  | { readonly type: 'worker_stopping'; readonly reason: WorkerStopReason; readonly running: number }
+  | { readonly type: 'worker_stopped'; readonly summary: WorkerSummary };
+
+/**
+ * Options of {@link runWorker}.
+ *
+ * @example
+ * ```ts
+ * import { SqsExecutionQueue, runWorker, type RunWorkerOptions } from 'mazepa/sqs';
+ * const options: RunWorkerOptions = { queue: new SqsExecutionQueue({ queueName: 'mazepa-tasks' }), concurrency: 4 };
+ * await runWorker(options);
+ * ```
+ */
+export interface RunWorkerOptions {
+  /** The queue to take tasks from. */
+  readonly queue: SqsExecutionQueue;
+  /** Tasks run at once; a new one is received as soon as one finishes. @default 1 */
+  readonly concurrency?: number;
+  /** Stop taking tasks after this many milliseconds (running ones finish). @default no limit */
+  readonly maxRuntimeMs?: number;
+  /** Stop after this many milliseconds with no task running or received. @default no limit */
+  readonly idleTimeoutMs?: number;
+  /** Aborting it stops taking tasks; running ones finish, then `runWorker` resolves. */
+  readonly signal?: AbortSignal;
+  /** Called with each {@link WorkerEvent}. @default none */
+  readonly onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Units of named resources that this worker's tasks may use at once (e.g. `{ gpu: 1 }`), counted
+   * from the `resources` their operations declare. A task that waits for a resource holds its
+   * slot (its message stays hidden by the heartbeat); route scarce-resource operations to a queue
+   * of their own (`workerType`) so they do not hold the slots of others. When the worker stops,
+   * tasks still waiting are given back to the queue at once. @default no limits
+   */
+  readonly resourceLimits?: ResourceUse;
+  /**
+   * How long an SQS call may keep failing with transient errors (throttling, 5xx, timeouts,
+   * connection resets) before the worker gives up: until then it is retried with backoff and
+   * reported (`call_retried`). A receive that fails for longer stops the worker with an
+   * `SqsQueueError` naming the queue, the call and how long it failed; an outcome send or delete
+   * that does, leaves its message to be redelivered. `Infinity`: never give up.
+   * @default the queue's `maxOutageMs` (5 minutes)
+   */
+  readonly maxOutageMs?: number;
+}
+
+/** @internal The options checked, with defaults applied. */
+export interface ResolvedWorkerOptions {
+  readonly queue: SqsExecutionQueue;
+  readonly concurrency: number;
+  readonly maxRuntimeMs: number | undefined;
+  readonly idleTimeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly onEvent: (event: WorkerEvent) => void;
+  readonly resourceLimits: ResourceUse | undefined;
+  readonly maxOutageMs: number | undefined;
+}
+
+const OWNER = 'runWorker';
+
+const KNOWN: KnownOptions<RunWorkerOptions> = {
+  queue: true,
+  concurrency: true,
+  maxRuntimeMs: true,
+  idleTimeoutMs: true,
+  signal: true,
+  onEvent: true,
+  resourceLimits: true,
+  maxOutageMs: true,
+};
+
+/** @internal Checks the options of {@link runWorker} once. */
+export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${OWNER}: options must be an object with 'queue', received ${String(options)}`);
+  }
+  checkOptionKeys(OWNER, options, KNOWN);
+  const queue = options?.queue as unknown;
+  if (typeof queue !== 'object' || queue === null || typeof (queue as { connect?: unknown }).connect !== 'function') {
+    throw new TypeError(`${OWNER}: option 'queue' must be an SqsExecutionQueue, received ${String(queue)}`);
+  }
+  const { signal, onEvent } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${OWNER}: option 'signal' must be an AbortSignal, received ${String(signal)}`);
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new TypeError(`${OWNER}: option 'onEvent' must be a function, received ${typeof onEvent}`);
+  }
+  return {
+    queue: options.queue,
+    concurrency: wholeNumber('concurrency', options.concurrency ?? 1, 1, 10_000, OWNER),
+    maxRuntimeMs: optionalMs('maxRuntimeMs', options.maxRuntimeMs),
+    idleTimeoutMs: optionalMs('idleTimeoutMs', options.idleTimeoutMs),
+    signal,
+    maxOutageMs: options.maxOutageMs === undefined ? undefined : outageBudget(options.maxOutageMs, OWNER),
+    resourceLimits:
+      options.resourceLimits === undefined
+        ? undefined
+        : checkResources(OWNER, 'resourceLimits', options.resourceLimits),
+    // A listener that throws must not stop the worker.
+    onEvent:
+      onEvent === undefined
+        ? () => undefined
+        : (event) => {
+            try {
+              onEvent(event);
+            } catch {
+              // ignored on purpose
+            }
+          },
+  };
+}
+
+function optionalMs(option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new TypeError(
+      `${OWNER}: option '${option}' must be a number of milliseconds >= 0, received ${String(value)}`,
+    );
+  }
+  return value;
+}

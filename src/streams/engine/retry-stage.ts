@@ -1,0 +1,104 @@
+import { Observable, timer, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { errorFromSerialized } from '../../flows/serialized-error.js';
+import type { TaskOutcome } from '../../flows/task.js';
+import type { ExecutionEvent } from '../execution-event.js';
+import type { OutcomeReport } from '../execution-queue.js';
+import type { TaskNode } from './nodes.js';
+import { decideRetry, type TransientCondition } from './retry-policy.js';
+import type { Stats } from './stats.js';
+
+/** A task's final outcome, after retries: what the gate resumes waiting flows with. @internal */
+export interface Completion {
+  readonly node: TaskNode;
+  readonly outcome: TaskOutcome;
+  /** Set when the task failed for good. */
+  readonly error: Error | undefined;
+}
+
+/** What the retry stage needs from the execution around it. @internal */
+export interface RetryStageConfig {
+  readonly executionId: string;
+  readonly isTransient: TransientCondition | undefined;
+  readonly scheduler: SchedulerLike;
+  readonly stats: Stats;
+  readonly emit: (event: ExecutionEvent) => void;
+  /** False when nobody reads `task_succeeded` events: they are not made. */
+  readonly taskEvents: boolean;
+  /** The task table: the node of a task id that is not done yet. */
+  readonly lookup: (taskId: string) => TaskNode | undefined;
+  /** Hands a task whose retry delay is over back to the sink (its attempt already counted up). */
+  readonly resubmit: (node: TaskNode) => void;
+  /** Counts the retries waiting for their delay (the deadlock check reads it). */
+  readonly pending: { count: number };
+}
+
+/**
+ * The queue's outcome stream in, the completion stream out: an outcome for a task that is not in
+ * flight (done, retrying) or of an older attempt is dropped; a failure that may go away waits its
+ * backoff on the scheduler and goes back to the sink; everything else is a {@link Completion}.
+ * Unsubscribing stops the retry timers. Synchronous: a completion is emitted in the call that
+ * delivered its outcome.
+ *
+ * @internal
+ */
+export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeReport, Completion> {
+  const { executionId, stats, emit, taskEvents, pending } = config;
+  return (outcomes) =>
+    new Observable<Completion>((subscriber) => {
+      const retry = (node: TaskNode, outcome: TaskOutcome, delayMs: number): void => {
+        const { task } = node;
+        node.state = 'retrying';
+        stats.retried(task.operationName);
+        emit({
+          type: 'task_retried',
+          executionId,
+          taskId: node.id,
+          operationName: task.operationName,
+          error: outcome.error!,
+          attempt: task.attempt,
+          delayMs,
+        });
+        pending.count++;
+        let wait: Subscription | undefined = undefined;
+        wait = timer(delayMs, config.scheduler).subscribe(() => {
+          pending.count--;
+          if (wait !== undefined) subscriber.remove(wait);
+          task.attempt++;
+          node.state = 'queued';
+          config.resubmit(node);
+        });
+        subscriber.add(wait);
+      };
+      subscriber.add(() => (pending.count = 0));
+      return outcomes.subscribe({
+        next(report) {
+          const node = config.lookup(report.taskId);
+          if (node === undefined || node.state === 'retrying') return;
+          const { task } = node;
+          const { outcome } = report;
+          const operationName = task.operationName;
+          if (outcome.error === undefined) {
+            stats.succeeded(operationName);
+            if (taskEvents) emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
+            subscriber.next({ node, outcome, error: undefined });
+            return;
+          }
+          if (report.attempt !== undefined && report.attempt < task.attempt) return;
+          const decision = decideRetry(node.id, task.maxRetry, task.attempt, outcome.error, config.isTransient);
+          if (decision.retry) return retry(node, outcome, decision.delayMs);
+          stats.failed(operationName);
+          emit({
+            type: 'task_failed',
+            executionId,
+            taskId: node.id,
+            operationName,
+            error: outcome.error,
+            attempt: task.attempt,
+          });
+          subscriber.next({ node, outcome, error: errorFromSerialized(outcome.error) });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
