@@ -262,10 +262,7 @@ class SqsWorker {
     } finally {
       if (use !== undefined) this.#resources.release(use);
     }
-    ran();
     const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
-    if (!(await this.#sendReply(envelope, reply))) return;
-    this.#counts[failed ? 'failed' : 'succeeded']++;
     const executionSecs = outcome.executionSecs;
     const finished = {
       type: 'task_finished',
@@ -280,7 +277,12 @@ class SqsWorker {
     const error = failed
       ? (outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' })
       : undefined;
+    // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
+    // start, although sending the outcome overlaps the next task.
     this.#o.onEvent(error === undefined ? finished : { ...finished, error });
+    ran();
+    if (!(await this.#sendReply(envelope, reply))) return;
+    this.#counts[failed ? 'failed' : 'succeeded']++;
     await this.#consume(receipt, ref);
   }
 
