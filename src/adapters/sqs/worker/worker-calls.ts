@@ -13,7 +13,7 @@ import { batchCall } from '../calls/batch-call.js';
 import { DELETE_GATHER_MS, GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { isQueueMissing } from '../calls/sqs-error.js';
 import { retrying } from '../calls/sqs-retry.js';
 import { sendBatch } from '../calls/send-messages.js';
