@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../remote/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
@@ -34,7 +35,26 @@ export interface OutcomeChannelOptions {
   readonly run?: string;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
+  /** See {@link OUTCOME_GATHER_MS}. @default OUTCOME_GATHER_MS */
+  readonly gatherMs?: number;
 }
+
+/**
+ * @internal The longest a receiver waits before its next receive when the last one was neither
+ * empty nor full while at least {@link GATHER_OUTSTANDING} tasks are still out: outcomes are
+ * streaming in, and a receive a little later takes ten messages instead of one or two (a receive
+ * costs the same whatever it brings). The wait starts at 50 ms, doubles while receives bring
+ * fewer than five messages and halves when one comes back full. Executions with few tasks out
+ * never wait, so a flow waiting on one task hears of it at once.
+ */
+export const OUTCOME_GATHER_MS = 1000;
+/**
+ * @internal How long deletions of outcome messages are gathered at most: nobody waits for them
+ * (a handled message stays hidden meanwhile), so they go in full batches of ten.
+ */
+export const OUTCOME_DELETE_GATHER_MS = 1000;
+/** @internal See {@link OUTCOME_GATHER_MS}. */
+export const GATHER_OUTSTANDING = 100;
 
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
@@ -65,8 +85,11 @@ export class OutcomeChannel {
     10,
     undefined,
     DELETE_GATHER_MS,
+    OUTCOME_DELETE_GATHER_MS,
   );
   #loops: Promise<void>[] = [];
+  /** Tasks pushed whose outcome has not come yet (duplicates may make it a little low). */
+  #outstanding = 0;
   readonly #heartbeat: OutcomeHeartbeat | undefined;
 
   constructor(options: OutcomeChannelOptions) {
@@ -85,6 +108,11 @@ export class OutcomeChannel {
     if (taskQueueName !== undefined) {
       this.#heartbeat = startOutcomeHeartbeat({ client, url: this.url, taskQueueName, executionId });
     }
+  }
+
+  /** Counts `count` tasks pushed for this execution, whose outcomes are to come. */
+  expect(count: number): void {
+    this.#outstanding += count;
   }
 
   /**
@@ -121,6 +149,7 @@ export class OutcomeChannel {
     this.#abort.abort();
     this.#heartbeat?.stop();
     while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
+    await this.#deleter.drain(); // what is gathered goes now
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);
     if (url === undefined) return;
@@ -139,6 +168,8 @@ export class OutcomeChannel {
   ): Promise<void> {
     const { client, name, waitTimeSeconds, retry } = this.#options;
     const signal = this.#abort.signal;
+    const longest = this.#options.gatherMs ?? OUTCOME_GATHER_MS;
+    let gather = 0;
     while (!signal.aborted) {
       let messages: Message[];
       try {
@@ -168,8 +199,18 @@ export class OutcomeChannel {
       }
       if (signal.aborted) continue;
       for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
-      if (messages.length === 10) join(url);
-      else if (!lasting) return;
+      if (messages.length === 10) {
+        gather = gather >= 100 ? gather / 2 : 0;
+        join(url);
+      } else if (!lasting) return;
+      else if (messages.length > 0 && this.#outstanding >= GATHER_OUTSTANDING) {
+        gather = Math.min(longest, gather === 0 ? 50 : messages.length < 5 ? gather * 2 : gather);
+        try {
+          await sleep(gather, undefined, { signal });
+        } catch {
+          return; // stopped
+        }
+      }
     }
   }
 
@@ -210,7 +251,10 @@ export class OutcomeChannel {
       const failedTask = report !== undefined;
       onEvent({ type: 'outcome_rejected', queueName, executionId, messageId, taskId, reason: rejected, failedTask });
     }
-    if (report !== undefined) onReport(report);
+    if (report !== undefined) {
+      if (this.#outstanding > 0) this.#outstanding--;
+      onReport(report);
+    }
   }
 
   /** Deletes handled outcome messages, retrying until the channel stops. */

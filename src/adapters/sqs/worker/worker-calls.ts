@@ -10,7 +10,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { batchCall } from '../calls/batch-call.js';
-import { DELETE_GATHER_MS, GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { DELETE_GATHER_MS, GATHER_MS, MAX_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
@@ -52,7 +52,8 @@ export async function receiveTasks(
 
 /**
  * @internal Outcome messages per outcome queue, the ones finishing within {@link GATHER_MS}
- * of each other packed into one message (up to the size limit); a lone outcome travels as is.
+ * of each other (for up to {@link MAX_GATHER_MS}) packed into one message (up to the size
+ * limit); a lone outcome travels as is.
  */
 export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string; bytes: number }> {
   return new MicroBatcher(
@@ -66,6 +67,7 @@ export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string;
     1000,
     (batch, item) => packFits([...batch.map((i) => i.bytes), item.bytes]),
     GATHER_MS,
+    MAX_GATHER_MS,
   );
 }
 
