@@ -1,4 +1,8 @@
-// The `mazepa/sqs` entry point: remote execution on AWS SQS.
+/**
+ * The `mazepa/sqs` entry point: remote execution on AWS SQS.
+ *
+ * @module mazepa/sqs
+ */
 
 // The queue and its workers
 export { SqsExecutionQueue } from './adapters/sqs/orchestrator/sqs-execution-queue.js';
