@@ -231,11 +231,13 @@ class SqsWorker {
     } finally {
       if (resources !== undefined) this.#resources.release(resources);
     }
-    ran();
     const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+    // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
+    // start, although sending the outcome overlaps the next task.
+    this.#o.onEvent(finishedEvent(envelope, outcome, failed));
+    ran();
     if (!(await this.#sendReply(envelope, reply))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
-    this.#o.onEvent(finishedEvent(envelope, outcome, failed));
     await this.#consume(receipt, ref);
   }
 
