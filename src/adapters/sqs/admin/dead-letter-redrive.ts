@@ -8,7 +8,7 @@ import type { QueueEndpoint } from '../calls/queue-endpoint.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import { packBatches, sendBatch } from '../calls/send-messages.js';
 import { SqsQueueError } from '../calls/sqs-error.js';
-import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**
  * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
@@ -73,8 +73,8 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<numbe
     }
     const deadLetter = await findDeadLetter(client, taskUrl, queueName);
     if (deadLetter === undefined) return 0;
-    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_RETRY };
-    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_RETRY };
+    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_BUDGET };
+    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_BUDGET };
     return movePass(from, to, maxMessages, waitTimeSeconds);
   });
 }

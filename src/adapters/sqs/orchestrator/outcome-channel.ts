@@ -15,7 +15,7 @@ import type { PayloadStore } from '../payloads/payload-store.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import { isAbort } from '../calls/sqs-error.js';
-import type { RetryPolicy } from '../calls/sqs-retry.js';
+import type { OutageBudget } from '../calls/sqs-retry.js';
 
 /** @internal What an {@link OutcomeChannel} needs. */
 export interface OutcomeChannelOptions {
@@ -28,7 +28,7 @@ export interface OutcomeChannelOptions {
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
-  readonly retry: RetryPolicy;
+  readonly retry: OutageBudget;
   /** The URL of an outcome queue that exists (a re-attached run): it is used, not created. */
   readonly existingUrl?: string;
   /** The run token to use (a re-attached run's, so its outcomes are accepted). @default a new one */
