@@ -6,6 +6,8 @@ import type { ReplyAddress } from '../../remote/reply-address.js';
 import type { TaskOutcome } from '../../../flows/task.js';
 import { runPrepared } from '../../remote/run-prepared.js';
 import type { PayloadRef } from '../payloads/payload-ref.js';
+import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
+import { deleteBatcher } from '../calls/message-batches.js';
 import { isAbort, isQueueMissing } from '../calls/sqs-error.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
 import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
@@ -13,7 +15,7 @@ import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { outcomeBody } from './worker-payloads.js';
-import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
 import {
@@ -110,7 +112,8 @@ class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
-      const receivers = Math.min(4, Math.ceil(concurrency / 10));
+      // One receiver per full receive's worth of slots, up to four.
+      const receivers = Math.min(4, Math.ceil(concurrency / SQS_BATCH_LIMIT));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
       await this.#slots.drained();
       while (this.#finishing.size > 0) await Promise.all(this.#finishing);
@@ -132,7 +135,7 @@ class SqsWorker {
     while (!slots.stopped) {
       // Slots count tasks: ask for as many messages as the free slots can hold, at the size of
       // the last packs received (a pack that does not fit waits, in part, for slots).
-      const free = slots.reserve(10 * this.#tasksPerMessage);
+      const free = slots.reserve(SQS_BATCH_LIMIT * this.#tasksPerMessage);
       if (free === 0) {
         await slots.changed();
         continue;
@@ -141,7 +144,7 @@ class SqsWorker {
       try {
         messages = await receiveTasks(
           this.#queue,
-          Math.min(10, Math.ceil(free / this.#tasksPerMessage)),
+          Math.min(SQS_BATCH_LIMIT, Math.ceil(free / this.#tasksPerMessage)),
           slots.waitSeconds(this.#queue.options.waitTimeSeconds),
           slots.signal,
         );
