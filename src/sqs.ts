@@ -29,6 +29,7 @@ export { deleteOrphanPayloads, deleteOrphanQueues } from './adapters/sqs/admin/o
 export type { PayloadPrefixInfo, PayloadRunState } from './adapters/sqs/admin/payload-inventory.js';
 export { redriveDeadLetters, type RedriveOptions } from './adapters/sqs/admin/dead-letter-redrive.js';
 export type { QueueAdminOptions } from './adapters/sqs/admin/queue-admin-options.js';
+export { cancelExecution, type CancelExecutionOptions } from './adapters/sqs/admin/cancel-execution.js';
 
 // Messages
 export {
