@@ -17,11 +17,13 @@ export interface QueuesFlags {
 }
 
 /**
- * The `mazepa queues` command: lists a task queue's outcome queues (alive, orphan or untagged)
- * and its dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
+ * The `mazepa queues` command: shows a task queue's depth (waiting, in flight, delayed), lists
+ * its outcome queues (alive, orphan or untagged; an orphan's outcomes counted) and its
+ * dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
  * execution); `--delete-orphans` deletes the outcome queues (and payload objects) of runs that
- * are gone, `--redrive` moves the dead letters back to the task queue. Exit codes: 0 done,
- * 1 an SQS or S3 call failed, 2 bad usage.
+ * are gone (and unowned payload objects older than `--older-than-ms`), `--redrive` moves the
+ * dead letters back to the task queue. Exit codes: 0 done, 1 an SQS or S3 call failed, 2 bad
+ * usage.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export function queuesCommand(): Command {
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option(
       '--older-than-ms <ms>',
-      'a run whose last heartbeat is older than this is gone (>= 120000)',
+      'a run whose last heartbeat is older than this is gone (>= 120000); with --delete-orphans, also the age past which the payloads of runs without an outcome queue (unowned) are deleted',
       millis,
       600_000,
     )
@@ -51,7 +53,7 @@ export function queuesCommand(): Command {
     )
     .option(
       '--delete-orphans',
-      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone',
+      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone, and the unowned payloads older than --older-than-ms',
     )
     .option('--redrive', "move the dead-letter queue's messages back to the task queue")
     .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
@@ -111,7 +113,7 @@ export async function queuesAction(
       const objects = deletedPayloads.reduce((n, p) => n + p.objects, 0);
       const bytes = deletedPayloads.reduce((n, p) => n + p.bytes, 0);
       lines.push(
-        `deleted the payloads of ${deletedPayloads.length} dead run(s): ${objects} object(s), ${size(bytes)}` +
+        `deleted the payloads of ${deletedPayloads.length} dead or unowned run(s): ${objects} object(s), ${size(bytes)}` +
           deletedPayloads.map((p) => `\n  ${oneLine(p.prefix)}`).join(''),
       );
     }
@@ -141,7 +143,14 @@ export async function queuesAction(
 /** The report as text, one line per queue. */
 function describe(report: QueueReport, now: number, bucket: string): string[] {
   const { queueName, taskQueueUrl, outcomeQueues, deadLetter } = report;
-  const lines = [taskQueueUrl === undefined ? `task queue ${queueName}: does not exist` : `task queue ${queueName}`];
+  const depth = report.taskQueueDepth;
+  const lines = [
+    taskQueueUrl === undefined
+      ? `task queue ${queueName}: does not exist`
+      : depth === undefined
+        ? `task queue ${queueName}`
+        : `task queue ${queueName}: ${depth.waiting} message(s) waiting, ${depth.inFlight} in flight (held by workers), ${depth.delayed} delayed`,
+  ];
   const states = ['orphan', 'alive', 'untagged'] as const;
   const tally = states.map((s) => `${outcomeQueues.filter((q) => q.state === s).length} ${s}`).join(', ');
   lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
@@ -184,7 +193,11 @@ function size(bytes: number): string {
 function details(queue: OutcomeQueueInfo, now: number): string {
   const parts = [`execution ${queue.executionId === undefined ? '?' : oneLine(queue.executionId)}`];
   if (queue.heartbeatAt !== undefined) parts.push(`last heartbeat ${age(now - queue.heartbeatAt)} ago`);
-  parts.push(`${queue.messages} outcome(s) waiting`);
+  if (queue.outcomes === undefined) parts.push(`${queue.messages} message(s) waiting`);
+  else {
+    const atLeast = queue.outcomesCounted === false ? 'at least ' : '';
+    parts.push(`${atLeast}${queue.outcomes} outcome(s) waiting in ${queue.messages} message(s)`);
+  }
   return parts.join(', ');
 }
 
