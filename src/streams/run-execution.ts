@@ -1,7 +1,7 @@
 import { EMPTY, Observable, catchError, from, mergeMap } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
-import type { Task } from '../flows/task.js';
+import type { Task, TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
@@ -18,6 +18,8 @@ export interface RunHooks {
   readonly lost?: Observable<string>;
   /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
   readonly pushing?: (tasks: readonly Task[]) => void;
+  /** The outcome a checkpoint holds for a task under an id of another scheme than its own. */
+  readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
 }
 
 /**
@@ -48,6 +50,7 @@ export function runExecution(
     const pipeline = createExecutionPipeline(root, {
       ...options,
       ...(adopted === undefined ? {} : { adopted }),
+      ...(hooks.completedUnder === undefined ? {} : { completedUnder: hooks.completedUnder }),
       emit: (event) => {
         if (!done) subscriber.next(event);
       },
