@@ -9,7 +9,7 @@ import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
-import { isQueueMissing } from '../calls/sqs-error.js';
+import { isMessageNotInflight, isQueueMissing } from '../calls/sqs-error.js';
 import { retrying } from '../calls/sqs-retry.js';
 import { sendBatch } from '../calls/send-messages.js';
 
@@ -67,16 +67,26 @@ export async function extendVisibility(queue: SqsConnection, receipts: readonly 
   await changeVisibilityBatch(queue, receipts, visibility, { maxOutageMs: visibility * 1000 });
 }
 
-/** @internal Makes a held message visible to every worker again at once. */
+/**
+ * @internal Makes a held message visible to every worker again at once. A retry that finds the
+ * message no longer held is done: the try before it went through, and only its answer was lost.
+ */
 export async function returnMessage(queue: SqsConnection, receipt: string): Promise<void> {
+  let tries = 0;
   await retrying(
     queue.retry,
     'ChangeMessageVisibility',
     queue.name,
-    () =>
-      queue.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
-      ),
+    async () => {
+      try {
+        await queue.client.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+        );
+      } catch (error) {
+        if (++tries > 1 && isMessageNotInflight(error)) return;
+        throw error;
+      }
+    },
     { maxOutageMs: queue.options.visibilityTimeoutSec * 1000 },
   );
 }
