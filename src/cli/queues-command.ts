@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { oneLine } from './escape-text.js';
 import type { PayloadPrefixInfo } from '../adapters/sqs/admin/payload-inventory.js';
-import type { OutcomeQueueInfo, QueueReport } from '../adapters/sqs/admin/queue-inventory.js';
+import type { OutcomeQueueInfo } from '../adapters/sqs/admin/outcome-queue-info.js';
+import type { QueueReport } from '../adapters/sqs/admin/queue-inventory.js';
 
 /** The flags of `mazepa queues`, as commander parses them. @internal */
 export interface QueuesFlags {
