@@ -37,8 +37,16 @@ export interface OutcomeQueueInfo {
   readonly executionId: string | undefined;
   /** Its last heartbeat, in milliseconds since the epoch. */
   readonly heartbeatAt: number | undefined;
-  /** Outcomes waiting in it (approximate): work that finished after its run was gone, if orphan. */
+  /** Messages waiting in it (approximate); a message may hold several outcomes (a pack). */
   readonly messages: number;
+  /**
+   * Outcomes waiting in an orphan's messages (work that finished after its run was gone),
+   * counted by reading them and putting them back; `undefined` for the queues of other states,
+   * which are not read. A lower bound when `outcomesCounted` is false.
+   */
+  readonly outcomes?: number;
+  /** Whether every message was read to count {@link OutcomeQueueInfo.outcomes}. */
+  readonly outcomesCounted?: boolean;
 }
 
 /**

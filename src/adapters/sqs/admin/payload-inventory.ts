@@ -14,7 +14,8 @@ import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
  * `orphan` (the run is gone: its objects are deleted by {@link deleteOrphanPayloads}) or
  * `untagged`, as {@link OutcomeQueueState}; `unowned` when this task queue has no outcome queue
  * of that execution (the run ended, its queue was deleted already, or it is another task
- * queue's run sharing the bucket). Only `orphan` prefixes are ever deleted.
+ * queue's run sharing the bucket). {@link deleteOrphanPayloads} deletes the objects of `orphan`
+ * prefixes, and those of `unowned` prefixes written more than `olderThanMs` ago.
  *
  * @example
  * ```ts
@@ -44,6 +45,8 @@ export interface PayloadPrefixInfo {
   readonly objects: number;
   /** Their size in all, in bytes. */
   readonly bytes: number;
+  /** When the newest of them was written, in milliseconds since the epoch (when S3 says). */
+  readonly newestAt?: number;
 }
 
 /** @internal Objects asked for per ListObjectsV2 page (and so per DeleteObjects call). */
@@ -56,15 +59,16 @@ export async function listPayloadPrefixes(
   outcomeQueues: readonly OutcomeQueueInfo[],
   pageSize = PAYLOAD_PAGE,
 ): Promise<PayloadPrefixInfo[]> {
-  const found = new Map<string, { objects: number; bytes: number }>();
+  const found = new Map<string, { objects: number; bytes: number; newestAt?: number }>();
   await eachPage(s3, bucket, PAYLOAD_PREFIX, pageSize, (objects) => {
-    for (const { key, size } of objects) {
+    for (const { key, size, modifiedAt } of objects) {
       const end = key.indexOf('/', PAYLOAD_PREFIX.length);
       if (end < 0) continue; // not a payload of mazepa's
       const prefix = key.slice(0, end + 1);
       const counts = found.get(prefix) ?? { objects: 0, bytes: 0 };
       counts.objects++;
       counts.bytes += size;
+      if (modifiedAt !== undefined) counts.newestAt = Math.max(counts.newestAt ?? 0, modifiedAt);
       found.set(prefix, counts);
     }
     return Promise.resolve();
@@ -89,7 +93,8 @@ export function runState(executionId: string, outcomeQueues: readonly OutcomeQue
 }
 
 /**
- * @internal Deletes every object under `prefix`, a page at a time (ListObjectsV2, then
+ * @internal Deletes every object under `prefix` (with `writtenBefore`, only those written before
+ * that time, in milliseconds since the epoch), a page at a time (ListObjectsV2, then
  * DeleteObjects of that page); resolves to what was deleted. Rejects naming the first key S3
  * would not delete.
  */
@@ -98,9 +103,15 @@ export async function deletePrefix(
   bucket: string,
   prefix: string,
   pageSize = PAYLOAD_PAGE,
+  writtenBefore?: number,
 ): Promise<{ objects: number; bytes: number }> {
   const deleted = { objects: 0, bytes: 0 };
-  await eachPage(s3, bucket, prefix, pageSize, async (objects) => {
+  await eachPage(s3, bucket, prefix, pageSize, async (listed) => {
+    const objects =
+      writtenBefore === undefined
+        ? listed
+        : listed.filter((o) => o.modifiedAt !== undefined && o.modifiedAt < writtenBefore);
+    if (objects.length === 0) return;
     const answer = await retrying(ADMIN_BUDGET, 'DeleteObjects', { bucket, key: prefix }, () =>
       s3.send(
         new DeleteObjectsCommand({
@@ -131,7 +142,7 @@ async function eachPage(
   bucket: string,
   prefix: string,
   pageSize: number,
-  onPage: (objects: { key: string; size: number }[]) => Promise<void>,
+  onPage: (objects: { key: string; size: number; modifiedAt: number | undefined }[]) => Promise<void>,
 ): Promise<void> {
   let ContinuationToken: string | undefined;
   do {
@@ -139,7 +150,7 @@ async function eachPage(
       s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken })),
     );
     const objects = (page.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0 }],
+      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, modifiedAt: o.LastModified?.getTime() }],
     );
     if (objects.length > 0) await onPage(objects);
     ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;

@@ -17,6 +17,7 @@ import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { outcomeBody } from './worker-payloads.js';
 import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
+import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
 import {
   resolveWorkerOptions,
@@ -107,7 +108,7 @@ class SqsWorker {
     if (signal?.aborted === true) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const limit =
-      maxRuntimeMs === undefined ? undefined : setTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
+      maxRuntimeMs === undefined ? undefined : longTimeout(() => this.#slots.stop('maxRuntime'), maxRuntimeMs);
     const beating = this.#heartbeat.start();
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
@@ -119,7 +120,7 @@ class SqsWorker {
       while (this.#finishing.size > 0) await Promise.all(this.#finishing);
       await Promise.all([this.#replies.drain(), this.#deletes.drain()]);
     } finally {
-      clearTimeout(limit);
+      limit?.clear();
       await this.#heartbeat.stop();
       signal?.removeEventListener('abort', onAbort);
     }
