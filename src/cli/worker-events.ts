@@ -27,6 +27,11 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
     }
     case 'task_dropped':
       return `${prefix} task ${oneLine(event.taskId)} dropped, not run: its execution ${oneLine(event.executionId)} has ended`;
+    case 'task_lost':
+      return (
+        `${prefix} task ${oneLine(event.taskId)} ('${oneLine(event.operationName)}', attempt ${event.attempt}) lost: ` +
+        `received ${event.receiveCount} times without an outcome (its workers died on it); failed back with WorkerLostError, not run`
+      );
     case 'message_rejected':
       return (
         `${prefix} message ${oneLine(event.messageId)} rejected, not run: ${oneLine(event.reason.slice(0, 300))} ` +

@@ -82,6 +82,19 @@ export type WorkerEvent =
       readonly attempt: number;
     }
   | {
+      /**
+       * A task whose message came back `receiveCount` times (the queue's `maxReceiveCount`)
+       * without an outcome, its workers dead on it each time: failed back with a
+       * `WorkerLostError`, not run again.
+       */
+      readonly type: 'task_lost';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+      readonly receiveCount: number;
+    }
+  | {
       readonly type: 'message_rejected';
       readonly messageId: string;
       readonly taskId: string | undefined;

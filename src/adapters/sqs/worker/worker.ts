@@ -2,6 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { MazepaError } from '../../../flows/errors.js';
 import { serializeError, withoutStacks } from '../../../flows/serialized-error.js';
 import { outcomeMessage } from '../../remote/outcome-message.js';
+import type { TaskEnvelope } from '../../remote/envelope.js';
 import { prepareTask } from '../../remote/prepare-task.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
 import { runPrepared } from '../../remote/run-prepared.js';
@@ -18,6 +19,8 @@ import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from 
 import { WorkerSlots } from './worker-slots.js';
 import { openMessage, packError, PackedMessages, type OpenedMessage } from './worker-packs.js';
 import { isTaskPack } from '../messages/task-pack.js';
+import { isLastReceive, workerLost } from './lost-task.js';
+import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -71,6 +74,8 @@ class SqsWorker {
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
   #tasksPerMessage: number;
+  /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
+  #maxReceiveCount: number | undefined;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -108,6 +113,7 @@ class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
+      this.#maxReceiveCount = await maxReceiveCountOf(this.#queue);
       const receivers = Math.min(4, Math.ceil(concurrency / 10));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
       await this.#slots.drained();
@@ -244,6 +250,9 @@ class SqsWorker {
       this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
       return this.#consume(receipt, ref);
     }
+    // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
+    const received = receiveCountOf(message.Attributes);
+    if (isLastReceive(received, this.#maxReceiveCount)) return this.#reportLost(receipt, envelope, received, ref);
     const use = this.#resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
     if (use !== undefined) {
       const impossible = this.#resources.impossible(use);
@@ -328,6 +337,17 @@ class SqsWorker {
     const sent = await this.#sendReply(to, body);
     this.#o.onEvent({ ...event, reported: sent });
     if (sent) await this.#consume(receipt, ref);
+  }
+
+  /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
+  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
+    const error = withoutStacks(serializeError(workerLost(envelope, receiveCount, [])));
+    const { body } = outcomeMessage(envelope, { error, executionSecs: 0 }, this.#queue.options.signingKey);
+    if (!(await this.#sendReply(envelope, body))) return;
+    this.#counts.failed++;
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_lost', taskId, operationName, executionId, attempt, receiveCount });
+    await this.#consume(receipt, ref);
   }
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
