@@ -17,11 +17,13 @@ export interface QueuesFlags {
 }
 
 /**
- * The `mazepa queues` command: lists a task queue's outcome queues (alive, orphan or untagged)
- * and its dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
+ * The `mazepa queues` command: shows a task queue's depth (waiting, in flight, delayed), lists
+ * its outcome queues (alive, orphan or untagged; an orphan's outcomes counted) and its
+ * dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
  * execution); `--delete-orphans` deletes the outcome queues (and payload objects) of runs that
- * are gone, `--redrive` moves the dead letters back to the task queue. Exit codes: 0 done,
- * 1 an SQS or S3 call failed, 2 bad usage.
+ * are gone (and unowned payload objects older than `--older-than-ms`), `--redrive` moves the
+ * dead letters back to the task queue. Exit codes: 0 done, 1 an SQS or S3 call failed, 2 bad
+ * usage.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export function queuesCommand(): Command {
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option(
       '--older-than-ms <ms>',
-      'a run whose last heartbeat is older than this is gone (>= 120000)',
+      'a run whose last heartbeat is older than this is gone (>= 120000); with --delete-orphans, also the age past which the payloads of runs without an outcome queue (unowned) are deleted',
       millis,
       600_000,
     )
@@ -51,7 +53,7 @@ export function queuesCommand(): Command {
     )
     .option(
       '--delete-orphans',
-      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone',
+      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone, and the unowned payloads older than --older-than-ms',
     )
     .option('--redrive', "move the dead-letter queue's messages back to the task queue")
     .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
@@ -99,7 +101,7 @@ export async function queuesAction(
       err(`mazepa queues: ${error.message}`);
       return 2;
     }
-    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
     return 1;
   }
   const lines = describe(result, Date.now(), flags.payloadBucket ?? '');
@@ -111,14 +113,16 @@ export async function queuesAction(
       const objects = deletedPayloads.reduce((n, p) => n + p.objects, 0);
       const bytes = deletedPayloads.reduce((n, p) => n + p.bytes, 0);
       lines.push(
-        `deleted the payloads of ${deletedPayloads.length} dead run(s): ${objects} object(s), ${size(bytes)}` +
+        `deleted the payloads of ${deletedPayloads.length} dead or unowned run(s): ${objects} object(s), ${size(bytes)}` +
           deletedPayloads.map((p) => `\n  ${oneLine(p.prefix)}`).join(''),
       );
     }
     if (flags.deleteOrphans === true) {
       const deleted = (await deleteOrphanQueues(options)).map((q) => q.name);
       result = { ...result, deleted };
-      lines.push(`deleted ${deleted.length} orphan outcome queue(s)${deleted.map((name) => `\n  ${name}`).join('')}`);
+      lines.push(
+        `deleted ${deleted.length} orphan outcome queue(s)${deleted.map((name) => `\n  ${oneLine(name)}`).join('')}`,
+      );
     }
     if (flags.redrive === true) {
       const max = flags.maxMessages === undefined ? {} : { maxMessages: flags.maxMessages };
@@ -128,7 +132,7 @@ export async function queuesAction(
     }
   } catch (error) {
     for (const line of lines) out(line);
-    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
     return 1;
   }
   if (flags.json === true) out(JSON.stringify(result));
@@ -139,15 +143,23 @@ export async function queuesAction(
 /** The report as text, one line per queue. */
 function describe(report: QueueReport, now: number, bucket: string): string[] {
   const { queueName, taskQueueUrl, outcomeQueues, deadLetter } = report;
-  const lines = [taskQueueUrl === undefined ? `task queue ${queueName}: does not exist` : `task queue ${queueName}`];
+  const depth = report.taskQueueDepth;
+  const lines = [
+    taskQueueUrl === undefined
+      ? `task queue ${queueName}: does not exist`
+      : depth === undefined
+        ? `task queue ${queueName}`
+        : `task queue ${queueName}: ${depth.waiting} message(s) waiting, ${depth.inFlight} in flight (held by workers), ${depth.delayed} delayed`,
+  ];
   const states = ['orphan', 'alive', 'untagged'] as const;
   const tally = states.map((s) => `${outcomeQueues.filter((q) => q.state === s).length} ${s}`).join(', ');
   lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
-  for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${q.name}  ${details(q, now)}`);
+  // Tags and names are anyone's text (a forged tag too): escaped so that they cannot forge lines.
+  for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${oneLine(q.name)}  ${details(q, now)}`);
   if (deadLetter === undefined) lines.push('dead-letter queue: none');
   else
     lines.push(
-      `dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
+      `dead-letter queue ${oneLine(deadLetter.name)}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
     );
   if (report.payloads !== undefined) lines.push(...describePayloads(report.payloads, bucket));
   return lines;
@@ -179,9 +191,13 @@ function size(bytes: number): string {
 }
 
 function details(queue: OutcomeQueueInfo, now: number): string {
-  const parts = [`execution ${queue.executionId ?? '?'}`];
+  const parts = [`execution ${queue.executionId === undefined ? '?' : oneLine(queue.executionId)}`];
   if (queue.heartbeatAt !== undefined) parts.push(`last heartbeat ${age(now - queue.heartbeatAt)} ago`);
-  parts.push(`${queue.messages} outcome(s) waiting`);
+  if (queue.outcomes === undefined) parts.push(`${queue.messages} message(s) waiting`);
+  else {
+    const atLeast = queue.outcomesCounted === false ? 'at least ' : '';
+    parts.push(`${atLeast}${queue.outcomes} outcome(s) waiting in ${queue.messages} message(s)`);
+  }
   return parts.join(', ');
 }
 

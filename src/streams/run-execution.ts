@@ -118,8 +118,13 @@ export function runExecution(
     subscriber.add(
       completions.subscribe({
         next: (completion) => pipeline.complete(completion),
+        // A queue may end the run as cancelled (from outside); anything else fails it.
         error: (error: unknown) =>
-          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
+          fail(
+            error instanceof MazepaCancelledError
+              ? error
+              : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+          ),
         complete: () =>
           fail(
             new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),

@@ -5,6 +5,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { findDeadLetter, findQueueUrl, type DeadLetterInfo } from '../calls/dead-letter-queue.js';
+import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
+import { countOutcomes } from './outcome-count.js';
 import { OUTCOME_TAGS } from '../orchestrator/outcome-heartbeat.js';
 import { listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import {
@@ -51,8 +53,16 @@ export interface OutcomeQueueInfo {
   readonly executionId: string | undefined;
   /** Its last heartbeat, in milliseconds since the epoch. */
   readonly heartbeatAt: number | undefined;
-  /** Outcomes waiting in it (approximate): work that finished after its run was gone, if orphan. */
+  /** Messages waiting in it (approximate); a message may hold several outcomes (a pack). */
   readonly messages: number;
+  /**
+   * Outcomes waiting in an orphan's messages (work that finished after its run was gone),
+   * counted by reading them and putting them back; `undefined` for the queues of other states,
+   * which are not read. A lower bound when `outcomesCounted` is false.
+   */
+  readonly outcomes?: number;
+  /** Whether every message was read to count {@link OutcomeQueueInfo.outcomes}. */
+  readonly outcomesCounted?: boolean;
 }
 
 /**
@@ -69,6 +79,8 @@ export interface QueueReport {
   readonly queueName: string;
   /** The task queue's URL; `undefined` when it does not exist. */
   readonly taskQueueUrl: string | undefined;
+  /** The task queue's messages: waiting, held by workers (in flight), delayed. */
+  readonly taskQueueDepth: QueueDepth | undefined;
   /** Its outcome queues, by name; queues tagged as another task queue's are left out. */
   readonly outcomeQueues: readonly OutcomeQueueInfo[];
   /** The queue its redrive policy names; `undefined` when it has none. */
@@ -78,9 +90,11 @@ export interface QueueReport {
 }
 
 /**
- * Looks at a task queue's outcome queues (one per execution; those whose run is gone are
- * orphans) and at its dead-letter queue's depth; with `payloadBucket`, also at the payload
- * objects in it per execution, each with its run's state. Changes nothing.
+ * Looks at a task queue's depth (messages waiting, held by workers, delayed), its outcome
+ * queues (one per execution; those whose run is gone are orphans, whose outcomes are counted)
+ * and its dead-letter queue's depth; with `payloadBucket`, also at the payload objects in it
+ * per execution, each with its run's state. Changes nothing (an orphan's messages are read to
+ * count its outcomes, and made visible again at once).
  *
  * @example
  * ```ts
@@ -91,7 +105,7 @@ export interface QueueReport {
  */
 export async function inspectQueues(options: QueueAdminOptions): Promise<QueueReport> {
   const resolved = resolveAdminOptions(options, 'inspectQueues');
-  const report = await withClient(options, (client) => inspectWith(client, resolved));
+  const report = await withClient(options, (client) => inspectWith(client, { ...resolved, countOutcomes: true }));
   const bucket = resolved.payloadBucket;
   if (bucket === undefined) return report;
   const payloads = await withS3Client(options, (s3) => listPayloadPrefixes(s3, bucket, report.outcomeQueues));
@@ -99,15 +113,30 @@ export async function inspectQueues(options: QueueAdminOptions): Promise<QueueRe
 }
 
 /** @internal {@link inspectQueues} with a client and checked options. */
-export async function inspectWith(client: SQSClient, options: ResolvedAdminOptions): Promise<QueueReport> {
+export async function inspectWith(
+  client: SQSClient,
+  options: ResolvedAdminOptions & { readonly countOutcomes?: boolean },
+): Promise<QueueReport> {
   const { queueName } = options;
   const taskQueueUrl = await findQueueUrl(client, queueName);
   const limiter = createLimiter(8);
   const urls = await listOutcomeQueueUrls(client, queueName);
-  const found = await Promise.all(urls.map((url) => limiter.run(() => describeOutcomeQueue(client, url, options))));
+  const found = await Promise.all(
+    urls.map((url) =>
+      limiter.run(async () => {
+        const info = await describeOutcomeQueue(client, url, options);
+        if (info?.state !== 'orphan' || info.messages === 0 || !options.countOutcomes) return info;
+        const { outcomes, complete } = await countOutcomes(client, url, info.name);
+        return { ...info, outcomes, outcomesCounted: complete };
+      }),
+    ),
+  );
   const outcomeQueues = found.filter((info) => info !== undefined).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const deadLetter = taskQueueUrl === undefined ? undefined : await findDeadLetter(client, taskQueueUrl, queueName);
-  return { queueName, taskQueueUrl, outcomeQueues, deadLetter };
+  if (taskQueueUrl === undefined)
+    return { queueName, taskQueueUrl, taskQueueDepth: undefined, outcomeQueues, deadLetter: undefined };
+  const taskQueueDepth = await readQueueDepth(client, taskQueueUrl, queueName);
+  const deadLetter = await findDeadLetter(client, taskQueueUrl, queueName);
+  return { queueName, taskQueueUrl, taskQueueDepth, outcomeQueues, deadLetter };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { retrying } from '../calls/sqs-retry.js';
 
 /**
