@@ -96,6 +96,16 @@ export type WorkerEvent =
       readonly receiveCount: number;
     }
   | {
+      /**
+       * Messages made visible again at once, not run: received by the last long poll of a
+       * stopping worker (`stopping`; SQS may hand messages to a poll whose connection was cut,
+       * so a stopping worker lets it end), or tasks of another build (`build`).
+       */
+      readonly type: 'messages_returned';
+      readonly count: number;
+      readonly reason: 'stopping' | 'build';
+    }
+  | {
       readonly type: 'message_rejected';
       readonly messageId: string;
       readonly taskId: string | undefined;

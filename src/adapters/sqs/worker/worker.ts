@@ -15,7 +15,7 @@ import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { outcomeBody } from './worker-payloads.js';
-import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { receiveTasks, reply, replyBatcher, returnMessage, returnMessages } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
@@ -164,6 +164,8 @@ class SqsWorker {
       } finally {
         slots.release(free);
       }
+      // The last poll of a stopping worker ran to its end: what it brought goes back at once.
+      if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
       const opened = messages.map(openMessage);
@@ -171,6 +173,19 @@ class SqsWorker {
       for (const message of opened) this.#handleMessage(message);
       if (messages.length === 0) slots.checkIdle();
     }
+  }
+
+  /** Makes messages received while stopping visible again at once, for another worker. */
+  async #giveBack(messages: readonly Message[]): Promise<void> {
+    const receipts = messages.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]));
+    if (receipts.length === 0) return;
+    try {
+      const failures = await returnMessages(this.#queue, receipts);
+      for (const error of failures) this.#o.onEvent({ type: 'worker_error', error });
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error }); // they show again after their visibility timeout
+    }
+    this.#o.onEvent({ type: 'messages_returned', count: receipts.length, reason: 'stopping' });
   }
 
   /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
