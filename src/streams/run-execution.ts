@@ -121,8 +121,13 @@ export function runExecution(
     subscriber.add(
       completions.subscribe({
         next: (completion) => pipeline.complete(completion),
+        // A queue may end the run as cancelled (from outside); anything else fails it.
         error: (error: unknown) =>
-          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
+          fail(
+            error instanceof MazepaCancelledError
+              ? error
+              : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+          ),
         complete: () =>
           fail(
             new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
@@ -145,7 +150,10 @@ function executionFailure(
       : origin?.flowId !== undefined
         ? `flow '${origin.flowName}' (${origin.flowId}) failed`
         : 'failed';
-  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}: ${error.name}: ${error.message}`, {
+  // A remote task's error names the worker that sent it back (`host pid N`).
+  const worker = (error as { worker?: unknown }).worker;
+  const where = typeof worker === 'string' ? ` (on ${worker})` : '';
+  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}${where}: ${error.name}: ${error.message}`, {
     cause: error,
     executionId,
     taskId: origin?.taskId,

@@ -9,7 +9,7 @@ import type { ResolvedSqsOptions } from '../orchestrator/sqs-options.js';
 import { PayloadStore } from '../payloads/payload-store.js';
 import { ensureTaskQueue, queueVisibility } from './ensure-queue.js';
 import { outcomeQueuePrefix } from './queue-names.js';
-import type { RetryPolicy } from './sqs-retry.js';
+import type { OutageBudget } from './sqs-retry.js';
 
 /** @internal What a worker needs of a queue: its client, URL and settings. */
 export interface SqsConnection {
@@ -20,7 +20,7 @@ export interface SqsConnection {
   /** Workers reply only to queues whose name starts with this. */
   readonly outcomePrefix: string;
   /** How the calls retry transient errors. */
-  readonly retry: RetryPolicy;
+  readonly retry: OutageBudget;
   /** Where messages too big for SQS go, when a payload bucket is set. */
   readonly payloads?: PayloadStore | undefined;
 }
@@ -28,7 +28,7 @@ export interface SqsConnection {
 /** @internal A worker's own outage budget and retry listener, for {@link SqsConnector.connect}. */
 export interface WorkerRetry {
   readonly maxOutageMs: number | undefined;
-  readonly onRetry: RetryPolicy['onRetry'];
+  readonly onRetry: OutageBudget['onRetry'];
 }
 
 /**
@@ -39,7 +39,7 @@ export interface WorkerRetry {
 export class SqsConnector {
   readonly client: SQSClient;
   /** The queue's own retries: its outage budget and event listener. */
-  readonly retry: RetryPolicy;
+  readonly retry: OutageBudget;
   readonly payloads: PayloadStore | undefined;
   readonly #options: ResolvedSqsOptions;
   readonly #ownsClient: boolean;
@@ -62,7 +62,7 @@ export class SqsConnector {
   }
 
   /** The task queue's URL, once it exists (it is created if missing). */
-  taskQueueUrl(retry: RetryPolicy = this.retry): Promise<string> {
+  taskQueueUrl(retry: OutageBudget = this.retry): Promise<string> {
     if (this.#url === undefined) {
       this.#url = ensureTaskQueue({ client: this.client, retry, onEvent: this.#options.onEvent }, this.#options);
       this.#url.catch(() => (this.#url = undefined)); // a later call tries again
@@ -97,7 +97,7 @@ export class SqsConnector {
     if (this.#ownsS3Client) this.payloads?.client.destroy();
   }
 
-  async #connect(retry: RetryPolicy): Promise<SqsConnection> {
+  async #connect(retry: OutageBudget): Promise<SqsConnection> {
     const url = await this.taskQueueUrl(retry);
     const { queueName } = this.#options;
     const calls = { client: this.client, retry, onEvent: this.#options.onEvent };

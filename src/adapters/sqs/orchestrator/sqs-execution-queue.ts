@@ -149,6 +149,14 @@ export class SqsExecutionQueue implements ExecutionQueue {
   }
 
   /**
+   * Resolves once the outcome queues of the executions that ended are deleted (or reported as
+   * not deleted); the queue stays open. `execute` awaits it before it settles. Never rejects.
+   */
+  async drained(): Promise<void> {
+    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+  }
+
+  /**
    * Waits until the outcome queues of ended executions are deleted, and destroys the client if
    * this queue made it. Executions still running are not stopped: unsubscribe from them first.
    * Never rejects: an outcome queue that could not be deleted is reported through `onEvent`
@@ -156,7 +164,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+    await this.drained();
     if (this.#executions.size > 0) return;
     this.#connector.close();
   }
