@@ -101,7 +101,7 @@ export async function queuesAction(
       err(`mazepa queues: ${error.message}`);
       return 2;
     }
-    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
     return 1;
   }
   const lines = describe(result, Date.now(), flags.payloadBucket ?? '');
@@ -120,7 +120,9 @@ export async function queuesAction(
     if (flags.deleteOrphans === true) {
       const deleted = (await deleteOrphanQueues(options)).map((q) => q.name);
       result = { ...result, deleted };
-      lines.push(`deleted ${deleted.length} orphan outcome queue(s)${deleted.map((name) => `\n  ${name}`).join('')}`);
+      lines.push(
+        `deleted ${deleted.length} orphan outcome queue(s)${deleted.map((name) => `\n  ${oneLine(name)}`).join('')}`,
+      );
     }
     if (flags.redrive === true) {
       const max = flags.maxMessages === undefined ? {} : { maxMessages: flags.maxMessages };
@@ -130,7 +132,7 @@ export async function queuesAction(
     }
   } catch (error) {
     for (const line of lines) out(line);
-    err(`mazepa queues: ${error instanceof Error ? error.message : String(error)}`);
+    err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
     return 1;
   }
   if (flags.json === true) out(JSON.stringify(result));
@@ -152,11 +154,12 @@ function describe(report: QueueReport, now: number, bucket: string): string[] {
   const states = ['orphan', 'alive', 'untagged'] as const;
   const tally = states.map((s) => `${outcomeQueues.filter((q) => q.state === s).length} ${s}`).join(', ');
   lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
-  for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${q.name}  ${details(q, now)}`);
+  // Tags and names are anyone's text (a forged tag too): escaped so that they cannot forge lines.
+  for (const q of outcomeQueues) lines.push(`  ${q.state.padEnd(8)} ${oneLine(q.name)}  ${details(q, now)}`);
   if (deadLetter === undefined) lines.push('dead-letter queue: none');
   else
     lines.push(
-      `dead-letter queue ${deadLetter.name}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
+      `dead-letter queue ${oneLine(deadLetter.name)}: ${deadLetter.messages} message(s), ${deadLetter.inFlight} in flight`,
     );
   if (report.payloads !== undefined) lines.push(...describePayloads(report.payloads, bucket));
   return lines;
@@ -188,7 +191,7 @@ function size(bytes: number): string {
 }
 
 function details(queue: OutcomeQueueInfo, now: number): string {
-  const parts = [`execution ${queue.executionId ?? '?'}`];
+  const parts = [`execution ${queue.executionId === undefined ? '?' : oneLine(queue.executionId)}`];
   if (queue.heartbeatAt !== undefined) parts.push(`last heartbeat ${age(now - queue.heartbeatAt)} ago`);
   if (queue.outcomes === undefined) parts.push(`${queue.messages} message(s) waiting`);
   else {

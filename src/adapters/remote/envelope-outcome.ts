@@ -89,7 +89,8 @@ export function encodeOutcomeEnvelope(envelope: OutcomeEnvelope, options: Envelo
   };
   if (envelope.run !== undefined) fields.run = envelope.run;
   if (envelope.error !== undefined) fields.error = plainError(envelope.error, 0);
-  else fields.returnValue = envelope.returnValue ?? { $t: 'undef' };
+  // `null` is a value of its own: only a missing return value travels as `undefined`.
+  else fields.returnValue = envelope.returnValue === undefined ? { $t: 'undef' } : envelope.returnValue;
   if (options.signingKey !== undefined) fields.sig = signFields(fields, options.signingKey);
   return toMessageText(fields);
 }

@@ -1,5 +1,5 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
-import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
 import { inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
 
@@ -51,7 +51,7 @@ export async function cancelExecution(options: CancelExecutionOptions): Promise<
   return withClient(admin, async (client) => {
     const { outcomeQueues } = await inspectWith(client, resolved);
     const ofRun = outcomeQueues.filter((q) => q.executionId === executionId);
-    const calls = { client, retry: ADMIN_RETRY, onEvent: () => undefined };
+    const calls = { client, retry: ADMIN_BUDGET, onEvent: () => undefined };
     for (const queue of ofRun) await deleteQueue(calls, queue.url, queue.name);
     return ofRun;
   });

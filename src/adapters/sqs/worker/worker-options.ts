@@ -111,7 +111,10 @@ export interface RunWorkerOptions {
   readonly queue: SqsExecutionQueue;
   /** Tasks run at once; a new one is received as soon as one finishes. @default 1 */
   readonly concurrency?: number;
-  /** Stop taking tasks after this many milliseconds (running ones finish). @default no limit */
+  /**
+   * Stop taking tasks after this many milliseconds (running ones finish); any length, even past
+   * the 24.8 days of one Node timer. @default no limit
+   */
   readonly maxRuntimeMs?: number;
   /** Stop after this many milliseconds with no task running or received. @default no limit */
   readonly idleTimeoutMs?: number;
