@@ -4,12 +4,13 @@
 // the median is printed. Run with `npm run bench` (it builds dist first).
 // Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated); BENCH_BASELINE=/path/to/dist adds
 // a contender 'mazepa (baseline)' running another build (e.g. main's), for before/after in one run;
-// BENCH_CONTENDERS=mazepa,baseline runs only those.
+// BENCH_CONTENDERS=mazepa,baseline runs only those; BENCH_LAYERS=1000 makes the DAG that many layers
+// (default 10); BENCH_SHAPES=layered runs only that shape (flat,layered by default).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
-const LAYERS = 10;
+const LAYERS = Number(process.env.BENCH_LAYERS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** The work every contender does per task: a little arithmetic on the task's coordinates. */
@@ -84,7 +85,7 @@ if (process.argv[2] === '--child') {
   const rows = [];
   const sizes = process.env.BENCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
   for (const n of sizes) {
-    for (const shape of ['flat', 'layered']) {
+    for (const shape of process.env.BENCH_SHAPES?.split(',') ?? ['flat', 'layered']) {
       const results = {};
       // RUNS rounds, contenders alternating within each, so that a noisy moment hits them alike;
       // the median time of each is reported, and its largest peak RSS.
