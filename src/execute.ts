@@ -7,6 +7,7 @@ import { Flow, type Startable } from './flows/flow.js';
 import { Task, type TaskOutcome } from './flows/task.js';
 import { loadCheckpoint } from './streams/checkpoint/checkpoint-file.js';
 import { checkCheckpointFolder } from './streams/checkpoint/checkpoint-folder.js';
+import { ID_SCHEMES_FIELD, checkpointIds } from './streams/checkpoint/checkpoint-id-schemes.js';
 import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js';
 import { checkpointing } from './streams/checkpoint/checkpointing.js';
 import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
@@ -55,10 +56,18 @@ function run(
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
-  const run =
-    resolved.checkpoint === undefined
-      ? runExecution(root, resolved, queue)
-      : resumable(root, resolved, queue, options.scheduler);
+  // SIGINT / SIGTERM cancel every run the same way, with or without a checkpoint, on any queue.
+  const run = defer(() => {
+    const interrupt = new AbortController();
+    const signal =
+      resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
+    const interruptible = { ...resolved, signal };
+    const events =
+      resolved.checkpoint === undefined
+        ? runExecution(root, interruptible, queue)
+        : resumable(root, interruptible, queue, options.scheduler);
+    return events.pipe(abortOnSignals(interrupt));
+  });
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -103,8 +112,9 @@ async function estimate(target: ExecutionTarget): Promise<DryRunResult['operatio
  * process, in the order they are yielded. With `checkpoint`, completed tasks are journaled to
  * that file as they complete, and a rerun skips them. Rejects with `MazepaExecutionFailure` (its
  * `cause` is the task's error) when a task fails and no flow catches it (or the queue refuses a
- * task), with `MazepaCancelledError` when `signal` aborts or (with a checkpoint) SIGINT/SIGTERM
- * comes, after the checkpoint is written, and with a `TypeError` naming the option for invalid
+ * task), with `MazepaCancelledError` when `signal` aborts or SIGINT/SIGTERM comes (with or without
+ * a checkpoint, on every queue; a second signal ends the process at once), after the run's clean-up
+ * (its outcome queue deleted, its checkpoint written when it has one), and with a `TypeError` naming the option for invalid
  * options. The summary's `result` is what the root returned, typed from `target`: a `Flow<T>` or
  * `Task<T>` gives `T`, an array an array of their values. With `checkpoint`, its folder must
  * exist and be writable, or it rejects with a `CheckpointError` before any task runs.
@@ -128,14 +138,21 @@ export async function execute<const T extends ExecutionTarget>(
   options: ExecuteOptions = {},
 ): Promise<ExecutionSummary<ResultOf<T>>> {
   const events = run(target, options, 'execute', false);
-  const last = await lastValueFrom(events);
+  let last: ExecutionEvent;
+  try {
+    last = await lastValueFrom(events);
+  } finally {
+    // Settled only once the run's own clean-up is done (its outcome queue deleted), so that a
+    // program may exit right after.
+    await options.queue?.drained?.();
+  }
   if (last.type !== 'execution_completed') throw new Error(`mazepa: execution ended on ${last.type}`);
   return last.summary as ExecutionSummary<ResultOf<T>>;
 }
 
 /**
  * A run with a checkpoint: the file is loaded first (its tasks are skipped), completed tasks are
- * journaled to it as the run goes, and SIGINT/SIGTERM cancel the run after a last write.
+ * journaled to it as the run goes, and a cancelled run (its signal aborted) ends after a last write.
  */
 function resumable(
   root: Flow<unknown>,
@@ -145,11 +162,12 @@ function resumable(
 ): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
   return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
-    switchMap((loaded) => attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a] as const))),
-    switchMap(([loaded, attachment]) => {
-      const interrupt = new AbortController();
-      const signal =
-        resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
+    switchMap((loaded) => {
+      // Before any queue is attached to: a file whose ids cannot be matched is refused first.
+      const ids = checkpointIds(path, loaded);
+      return attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a, ids] as const));
+    }),
+    switchMap(([loaded, attachment, ids]) => {
       const completed = merged(resolved.completed, loaded.completed);
       const executionId = attachment?.executionId ?? resolved.executionId;
       // Pushed tasks of a run this one does not go on with are nobody's: the file forgets them.
@@ -159,8 +177,9 @@ function resumable(
       const hooks = {
         ...(attachment?.reattached === true ? { adopted: loaded.pushed, lost: attachment.lost } : {}),
         ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
+        ...(ids.completedUnder === undefined ? {} : { completedUnder: ids.completedUnder }),
       };
-      return runExecution(root, { ...resolved, executionId, completed, signal }, queue, hooks).pipe(
+      return runExecution(root, { ...resolved, executionId, completed }, queue, hooks).pipe(
         checkpointing({
           path,
           intervalMs: resolved.checkpointIntervalMs,
@@ -169,10 +188,9 @@ function resumable(
           ...(scheduler === undefined ? {} : { flushScheduler: scheduler }),
           loaded: stale ? { ...loaded, needsCompaction: true } : loaded,
           // `null` replaces what an earlier run with another queue recorded.
-          meta: { queue: attachment?.record ?? null },
+          meta: { queue: attachment?.record ?? null, [ID_SCHEMES_FIELD]: ids.schemes },
           ...(pushes === undefined ? {} : { pushes }),
         }),
-        abortOnSignals(interrupt),
       );
     }),
   );

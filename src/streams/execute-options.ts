@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { randomId } from '../flows/ids.js';
 import { checkOptionKeys, type KnownOptions } from '../flows/option-keys.js';
-import type { TaskOutcome } from '../flows/task.js';
+import { MAX_TIMER_MS, type TaskOutcome } from '../flows/task.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { TransientCondition } from './engine/retry-policy.js';
 
@@ -27,7 +27,7 @@ export interface ExecuteOptions {
    * of the event loop) and skipped on a rerun. @default none
    */
   readonly checkpoint?: string;
-  /** How often the checkpoint is flushed to disk (fsync), in milliseconds. @default 60000 */
+  /** How often the checkpoint is flushed to disk (fsync), in milliseconds (at most 2147483647). @default 60000 */
   readonly checkpointIntervalMs?: number;
   /** Show progress on stderr. @default `process.stderr.isTTY` */
   readonly showProgress?: boolean;
@@ -120,8 +120,13 @@ export function resolveOptions(options: ExecuteOptions = {}, owner = 'execute'):
     return typeof value === 'boolean' ? value : fail(name, 'true or false', value);
   };
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
-  if (typeof checkpointIntervalMs !== 'number' || !(checkpointIntervalMs > 0)) {
-    fail('checkpointIntervalMs', 'a number > 0', checkpointIntervalMs);
+  // A scheduler's timer holds at most MAX_TIMER_MS: longer, Node fires it at once, on every turn.
+  if (
+    typeof checkpointIntervalMs !== 'number' ||
+    !(checkpointIntervalMs > 0) ||
+    !(checkpointIntervalMs <= MAX_TIMER_MS)
+  ) {
+    fail('checkpointIntervalMs', `a number > 0 and at most ${MAX_TIMER_MS} (about 24.8 days)`, checkpointIntervalMs);
   }
   if (options.checkpoint !== undefined && (typeof options.checkpoint !== 'string' || options.checkpoint === '')) {
     fail('checkpoint', 'a file path', options.checkpoint);

@@ -24,7 +24,8 @@ export interface OutcomeReport {
  *   than call order. Each task carries its `executionId` and `attempt`.
  * - `outcomes(executionId)` is subscribed to before the first push of that execution; it emits one
  *   report per finished attempt. Unsubscribing means the execution is over: drop its queued tasks
- *   and cancel its running ones where the queue can.
+ *   and cancel its running ones where the queue can. Erroring with `MazepaCancelledError` ends the
+ *   run as cancelled (e.g. from outside); any other error fails it.
  * - `attach` (optional) lets a rerun with a checkpoint go on with the run that wrote it instead
  *   of starting afresh (see {@link QueueAttachment}). A queue without it always starts afresh.
  *
@@ -59,6 +60,12 @@ export interface ExecutionQueue {
    * that wrote it; `executionId` is the id this run would have if it started afresh.
    */
   attach?(executionId: string, previous: PreviousRun): Promise<QueueAttachment>;
+  /**
+   * Resolves once the clean-up of the executions that ended (whose outcomes were unsubscribed
+   * from) is done, e.g. their outcome queues deleted. `execute` awaits it before it settles, so a
+   * program may exit right after `execute`. It must not reject. @default nothing to wait for
+   */
+  drained?(): Promise<void>;
   /** Releases the queue's resources. */
   close?(): Promise<void>;
 }

@@ -78,7 +78,10 @@ function executionFailure(
       : origin?.flowId !== undefined
         ? `flow '${origin.flowName}' (${origin.flowId}) failed`
         : 'failed';
-  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}: ${error.name}: ${error.message}`, {
+  // A remote task's error names the worker that sent it back (`host pid N`).
+  const worker = (error as { worker?: unknown }).worker;
+  const where = typeof worker === 'string' ? ` (on ${worker})` : '';
+  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}${where}: ${error.name}: ${error.message}`, {
     cause: error,
     executionId,
     taskId: origin?.taskId,

@@ -53,12 +53,15 @@ export function verifyFields(fields: Readonly<Record<string, unknown>>, key: Sig
 /**
  * The stable JSON text of a value: object keys sorted, `undefined` left out (as `JSON.stringify`
  * does), and `-0` as `JSON.stringify` writes it (`0`), or as `-0` when `parsed`. Nesting deeper
- * than {@link MAX_SIGNED_DEPTH} throws an `EnvelopeError`, never a `RangeError`.
+ * than {@link MAX_SIGNED_DEPTH}, or a number that is not finite (no JSON text holds one: `1e999`
+ * parses to Infinity), throws an `EnvelopeError`, never a `RangeError`, and is never signed.
  */
 function canonicalJson(value: unknown, depth: number, parsed: boolean): string {
   if (typeof value === 'number') {
     if (Object.is(value, -0)) return parsed ? '-0' : '0';
-    return Number.isFinite(value) ? String(value) : 'null';
+    // JSON text such as `1e999` parses to Infinity: hashed as `null`, it would verify in place of a `null`.
+    if (!Number.isFinite(value)) throw new EnvelopeError(`message holds a number that is not finite (${value})`);
+    return String(value);
   }
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
   if (depth >= MAX_SIGNED_DEPTH) {

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkOptionKeys, type KnownOptions } from '../../flows/option-keys.js';
 import { checkResources, type ResourceUse } from '../../flows/resources.js';
+import { MAX_TIMER_MS } from '../../flows/task.js';
 
 /** Options of {@link ThreadExecutionQueue}. */
 export interface ThreadExecutionQueueOptions {
@@ -83,9 +84,9 @@ export function resolveThreadOptions(options: ThreadExecutionQueueOptions): Reso
     throw new TypeError(`${OWNER}: option 'execArgv' must be an array of strings, received ${String(execArgv)}`);
   }
   const terminateGraceMs = options.terminateGraceMs ?? 1000;
-  if (typeof terminateGraceMs !== 'number' || !(terminateGraceMs >= 0) || terminateGraceMs === Infinity) {
+  if (typeof terminateGraceMs !== 'number' || !(terminateGraceMs >= 0) || !(terminateGraceMs <= MAX_TIMER_MS)) {
     throw new TypeError(
-      `${OWNER}: option 'terminateGraceMs' must be a finite number >= 0, received ${String(terminateGraceMs)}`,
+      `${OWNER}: option 'terminateGraceMs' must be a number >= 0 and at most ${MAX_TIMER_MS}, received ${String(terminateGraceMs)}`,
     );
   }
   const resourceLimits =

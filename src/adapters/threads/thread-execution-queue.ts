@@ -2,7 +2,7 @@ import { Piscina } from 'piscina';
 import { Observable, asyncScheduler, type Subscriber, type Subscription } from 'rxjs';
 import { MazepaError } from '../../flows/errors.js';
 import { serializeError } from '../../flows/serialized-error.js';
-import type { Task, TaskOutcome } from '../../flows/task.js';
+import { MAX_TIMER_MS, type Task, type TaskOutcome } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
 import { createResourceLimiter, type ResourceLimiter } from '../../streams/engine/resource-limiter.js';
 import { createResourceWaiting, type ResourceWaiting } from '../../streams/engine/resource-waiting.js';
@@ -229,10 +229,13 @@ export class ThreadExecutionQueue implements ExecutionQueue {
     attempt.startedAt = performance.now();
     const limit = attempt.task.runtimeLimitMs;
     if (limit === undefined) return;
-    attempt.watchdog = asyncScheduler.schedule(() => {
-      attempt.timedOut = true;
-      attempt.abort.abort(new MazepaError(`Task ${attempt.task.id} is stuck past its runtime limit`));
-    }, limit + this.#graceMs);
+    attempt.watchdog = asyncScheduler.schedule(
+      () => {
+        attempt.timedOut = true;
+        attempt.abort.abort(new MazepaError(`Task ${attempt.task.id} is stuck past its runtime limit`));
+      },
+      Math.min(MAX_TIMER_MS, limit + this.#graceMs),
+    ); // a longer timer would fire at once
   }
 
   #settle(attempt: Attempt, outcome: TaskOutcome): void {

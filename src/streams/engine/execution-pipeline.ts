@@ -13,9 +13,9 @@ import {
   type Observable,
   type OperatorFunction,
 } from 'rxjs';
-import { MazepaError, MazepaExecutionFailure } from '../../flows/errors.js';
+import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../../flows/errors.js';
 import type { Flow } from '../../flows/flow.js';
-import type { Task } from '../../flows/task.js';
+import type { Task, TaskOutcome } from '../../flows/task.js';
 import type { ExecutionEvent } from '../execution-event.js';
 import type { ExecutionQueue, OutcomeReport } from '../execution-queue.js';
 import type { ResolvedOptions } from '../execute-options.js';
@@ -40,6 +40,8 @@ export interface RunHooks {
   readonly lost?: Observable<string>;
   /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
   readonly pushing?: (tasks: readonly Task[]) => void;
+  /** The outcome a checkpoint holds for a task under an id of another scheme than its own. */
+  readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
 }
 
 /** What the pipeline needs from the execution around it. @internal */
@@ -86,7 +88,7 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
   const pipeline = new Subscription();
 
   // The state: the execution graph (task table, waits, nodes), changed only through its transitions.
-  const graph = createExecutionGraph(root, { ...config, stats });
+  const graph = createExecutionGraph(root, { ...config, completedUnder: hooks.completedUnder, stats });
   // The batching policy, and the flow driver that pulls flows while the policy leaves room.
   const policy = createBatchingPolicy({ maxBatchLen, maxInFlight, inFlight: () => graph.tasksInFlight });
   const flows = createFlowDriver({ graph, maxBatchLen, room: () => policy.room() });
@@ -145,16 +147,16 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
 /** The queue's outcome stream; its failure, or its end before the execution's, is an error. */
 function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<OutcomeReport> {
   return concat(
-    queue
-      .outcomes(executionId)
-      .pipe(
-        catchError((error: unknown) =>
-          throwError(
-            () =>
-              new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
-          ),
+    queue.outcomes(executionId).pipe(
+      // A queue may end the run as cancelled (from outside); anything else fails it.
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof MazepaCancelledError
+            ? error
+            : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
         ),
       ),
+    ),
     defer(() =>
       throwError(
         () => new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),

@@ -1,8 +1,9 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
 import { deletePrefix, listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import { resolveAdminOptions, withClient, withS3Client, type QueueAdminOptions } from './queue-admin-options.js';
-import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
-import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+import { describeOutcomeQueue, type OutcomeQueueInfo } from './outcome-queue-info.js';
+import { inspectWith } from './queue-inventory.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**
  * Deletes the outcome queues of a task queue whose runs are gone (orphans, see
@@ -33,7 +34,7 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
       try {
         const now = await describeOutcomeQueue(client, queue.url, resolved);
         if (now?.state !== 'orphan') continue;
-        await deleteQueue({ client, retry: ADMIN_RETRY, onEvent: () => undefined }, queue.url, queue.name);
+        await deleteQueue({ client, retry: ADMIN_BUDGET, onEvent: () => undefined }, queue.url, queue.name);
         deleted.push(now);
       } catch (error) {
         failure ??= error;
@@ -47,12 +48,15 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
 /**
  * Deletes the payload objects (`mazepa-payloads/<executionId>/…` in `payloadBucket`) of the runs
  * that are gone: those whose outcome queue in this task queue is an orphan (see
- * {@link deleteOrphanQueues}; run it after this). The outcome queues' heartbeats are read again
- * just before an execution's objects are deleted, so a run that came back keeps them. Objects of
- * live runs, of untagged queues' runs and of executions without an outcome queue here
- * (`unowned`: ended runs, other task queues' runs sharing the bucket) are never touched. Objects
- * are listed and deleted a page (1,000) at a time. Rejects with the first error after trying
- * every execution.
+ * {@link deleteOrphanQueues}; run it after this), and those of executions without an outcome
+ * queue here (`unowned`: runs that ended without deleting them, e.g. because their worker had no
+ * payload bucket) written more than `olderThanMs` ago. The outcome queues' heartbeats are read
+ * again just before an execution's objects are deleted, so a run that came back keeps them; of
+ * an unowned execution, only the objects older than `olderThanMs` go. Objects of live runs and of
+ * untagged queues' runs are never touched. A bucket shared by several task queues: a live run of
+ * another task queue looks unowned here, so give an `olderThanMs` longer than its tasks wait.
+ * Objects are listed and deleted a page (1,000) at a time. Rejects with the first error after
+ * trying every execution.
  *
  * @returns the executions whose objects were deleted, with how many objects and bytes
  * @example
@@ -86,7 +90,19 @@ export async function deleteOrphanPayloadsPaged(
       const prefixes = await listPayloadPrefixes(s3, bucket, outcomeQueues, pageSize);
       const deleted: PayloadPrefixInfo[] = [];
       let failure: unknown;
+      // An unowned prefix has no outcome queue to read a heartbeat from: its objects' age tells.
+      const writtenBefore = resolved.now() - resolved.olderThanMs;
       for (const prefix of prefixes) {
+        if (prefix.state === 'unowned') {
+          if ((prefix.newestAt ?? Number.POSITIVE_INFINITY) >= writtenBefore) continue;
+          try {
+            const gone = await deletePrefix(s3, bucket, prefix.prefix, pageSize, writtenBefore);
+            if (gone.objects > 0) deleted.push({ ...prefix, ...gone });
+          } catch (error) {
+            failure ??= error;
+          }
+          continue;
+        }
         if (prefix.state !== 'orphan') continue;
         try {
           const queues = outcomeQueues.filter((q) => q.executionId === prefix.executionId);

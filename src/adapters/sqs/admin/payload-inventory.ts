@@ -5,15 +5,17 @@
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
-import type { OutcomeQueueInfo, OutcomeQueueState } from './queue-inventory.js';
-import { ADMIN_RETRY, retrying } from '../calls/sqs-retry.js';
+import type { OutcomeQueueInfo, OutcomeQueueState } from './outcome-queue-info.js';
+import { S3CallError } from '../calls/s3-call-error.js';
+import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
 
 /**
  * The run of a payload prefix, from its execution's outcome queue in this task queue: `alive`,
  * `orphan` (the run is gone: its objects are deleted by {@link deleteOrphanPayloads}) or
  * `untagged`, as {@link OutcomeQueueState}; `unowned` when this task queue has no outcome queue
  * of that execution (the run ended, its queue was deleted already, or it is another task
- * queue's run sharing the bucket). Only `orphan` prefixes are ever deleted.
+ * queue's run sharing the bucket). {@link deleteOrphanPayloads} deletes the objects of `orphan`
+ * prefixes, and those of `unowned` prefixes written more than `olderThanMs` ago.
  *
  * @example
  * ```ts
@@ -43,6 +45,8 @@ export interface PayloadPrefixInfo {
   readonly objects: number;
   /** Their size in all, in bytes. */
   readonly bytes: number;
+  /** When the newest of them was written, in milliseconds since the epoch (when S3 says). */
+  readonly newestAt?: number;
 }
 
 /** @internal Objects asked for per ListObjectsV2 page (and so per DeleteObjects call). */
@@ -55,15 +59,16 @@ export async function listPayloadPrefixes(
   outcomeQueues: readonly OutcomeQueueInfo[],
   pageSize = PAYLOAD_PAGE,
 ): Promise<PayloadPrefixInfo[]> {
-  const found = new Map<string, { objects: number; bytes: number }>();
+  const found = new Map<string, { objects: number; bytes: number; newestAt?: number }>();
   await eachPage(s3, bucket, PAYLOAD_PREFIX, pageSize, (objects) => {
-    for (const { key, size } of objects) {
+    for (const { key, size, modifiedAt } of objects) {
       const end = key.indexOf('/', PAYLOAD_PREFIX.length);
       if (end < 0) continue; // not a payload of mazepa's
       const prefix = key.slice(0, end + 1);
       const counts = found.get(prefix) ?? { objects: 0, bytes: 0 };
       counts.objects++;
       counts.bytes += size;
+      if (modifiedAt !== undefined) counts.newestAt = Math.max(counts.newestAt ?? 0, modifiedAt);
       found.set(prefix, counts);
     }
     return Promise.resolve();
@@ -88,7 +93,8 @@ export function runState(executionId: string, outcomeQueues: readonly OutcomeQue
 }
 
 /**
- * @internal Deletes every object under `prefix`, a page at a time (ListObjectsV2, then
+ * @internal Deletes every object under `prefix` (with `writtenBefore`, only those written before
+ * that time, in milliseconds since the epoch), a page at a time (ListObjectsV2, then
  * DeleteObjects of that page); resolves to what was deleted. Rejects naming the first key S3
  * would not delete.
  */
@@ -97,10 +103,16 @@ export async function deletePrefix(
   bucket: string,
   prefix: string,
   pageSize = PAYLOAD_PAGE,
+  writtenBefore?: number,
 ): Promise<{ objects: number; bytes: number }> {
   const deleted = { objects: 0, bytes: 0 };
-  await eachPage(s3, bucket, prefix, pageSize, async (objects) => {
-    const answer = await retrying(ADMIN_RETRY, 'DeleteObjects', `s3://${bucket}/${prefix}`, () =>
+  await eachPage(s3, bucket, prefix, pageSize, async (listed) => {
+    const objects =
+      writtenBefore === undefined
+        ? listed
+        : listed.filter((o) => o.modifiedAt !== undefined && o.modifiedAt < writtenBefore);
+    if (objects.length === 0) return;
+    const answer = await retrying(ADMIN_BUDGET, 'DeleteObjects', { bucket, key: prefix }, () =>
       s3.send(
         new DeleteObjectsCommand({
           Bucket: bucket,
@@ -114,9 +126,10 @@ export async function deletePrefix(
     deleted.bytes += gone.reduce((sum, { size }) => sum + size, 0);
     const [first] = failed;
     if (first !== undefined) {
-      throw new Error(
+      throw new S3CallError(
         `S3 DeleteObjects on s3://${bucket}/${prefix} did not delete ${failed.length} object(s), ` +
           `the first s3://${bucket}/${first.Key ?? '?'}: ${first.Code ?? 'error'}: ${first.Message ?? ''}`,
+        { bucket, key: prefix, operation: 'DeleteObjects' },
       );
     }
   });
@@ -129,15 +142,15 @@ async function eachPage(
   bucket: string,
   prefix: string,
   pageSize: number,
-  onPage: (objects: { key: string; size: number }[]) => Promise<void>,
+  onPage: (objects: { key: string; size: number; modifiedAt: number | undefined }[]) => Promise<void>,
 ): Promise<void> {
   let ContinuationToken: string | undefined;
   do {
-    const page = await retrying(ADMIN_RETRY, 'ListObjectsV2', `s3://${bucket}/${prefix}`, () =>
+    const page = await retrying(ADMIN_BUDGET, 'ListObjectsV2', { bucket, key: prefix }, () =>
       s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken })),
     );
     const objects = (page.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0 }],
+      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, modifiedAt: o.LastModified?.getTime() }],
     );
     if (objects.length > 0) await onPage(objects);
     ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;

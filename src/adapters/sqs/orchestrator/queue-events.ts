@@ -1,3 +1,4 @@
+import { oneLine } from '../../../flows/escape-text.js';
 import type { SqsCallRetried } from '../calls/sqs-retry.js';
 
 /**
@@ -61,24 +62,33 @@ export type SqsQueueEvent =
       readonly error: unknown;
     };
 
-/** @internal Retries of one call (operation and queue) are warned of at most once in this long. */
+/** @internal Warnings of one kind (and queue) are given at most once in this long; the others are counted. */
 export const RETRY_WARNING_EVERY_MS = 10_000;
 
 /**
  * @internal The listener to call: `onEvent` guarded (one that throws must not stop the queue),
- * or by default a process warning per event (retries: at most one per call and queue every 10 s).
+ * or by default a process warning per event, its text escaped (it quotes messages, which anyone
+ * who can send to a queue writes). Warnings of one kind and queue (retries: of one call and
+ * queue) are given at most once every 10 s; the next one says how many were left out meanwhile.
  */
-export function queueEventListener(onEvent: ((event: SqsQueueEvent) => void) | undefined): (e: SqsQueueEvent) => void {
+export function queueEventListener(
+  onEvent: ((event: SqsQueueEvent) => void) | undefined,
+  warn: (text: string) => void = (text) => process.emitWarning(text),
+  now: () => number = Date.now,
+): (e: SqsQueueEvent) => void {
   if (onEvent === undefined) {
-    const warned = new Map<string, number>();
+    const warned = new Map<string, { at: number; left: number }>();
     return (event) => {
-      if (event.type === 'call_retried') {
-        const key = `${event.operation} ${event.queueName}`;
-        const last = warned.get(key);
-        if (last !== undefined && Date.now() - last < RETRY_WARNING_EVERY_MS) return;
-        warned.set(key, Date.now());
+      const key =
+        event.type === 'call_retried' ? `${event.operation} ${event.queueName}` : `${event.type} ${event.queueName}`;
+      const last = warned.get(key);
+      if (last !== undefined && now() - last.at < RETRY_WARNING_EVERY_MS) {
+        last.left++;
+        return;
       }
-      process.emitWarning(`mazepa: ${describeQueueEvent(event)}`);
+      warned.set(key, { at: now(), left: 0 });
+      const more = last === undefined || last.left === 0 ? '' : ` (and ${last.left} more like it, not shown)`;
+      warn(`mazepa: ${oneLine(describeQueueEvent(event))}${more}`);
     };
   }
   return (event) => {

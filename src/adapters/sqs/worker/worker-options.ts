@@ -62,6 +62,7 @@ export type WorkerEvent =
       readonly attempt: number;
     }
   | {
+      /** The task has run; said before its outcome is sent (and before the next task of its slot starts). */
       readonly type: 'task_finished';
       readonly taskId: string;
       readonly operationName: string;
@@ -80,6 +81,29 @@ export type WorkerEvent =
       readonly operationName: string | undefined;
       readonly executionId: string;
       readonly attempt: number;
+    }
+  | {
+      /**
+       * A task whose message came back `receiveCount` times (the queue's `maxReceiveCount`)
+       * without an outcome, its workers dead on it each time: failed back with a
+       * `WorkerLostError`, not run again.
+       */
+      readonly type: 'task_lost';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+      readonly receiveCount: number;
+    }
+  | {
+      /**
+       * Messages made visible again at once, not run: received by the last long poll of a
+       * stopping worker (`stopping`; SQS may hand messages to a poll whose connection was cut,
+       * so a stopping worker lets it end), or tasks of another build (`build`).
+       */
+      readonly type: 'messages_returned';
+      readonly count: number;
+      readonly reason: 'stopping' | 'build';
     }
   | {
       readonly type: 'message_rejected';
@@ -110,7 +134,10 @@ export interface RunWorkerOptions {
   readonly queue: SqsExecutionQueue;
   /** Tasks run at once; a new one is received as soon as one finishes. @default 1 */
   readonly concurrency?: number;
-  /** Stop taking tasks after this many milliseconds (running ones finish). @default no limit */
+  /**
+   * Stop taking tasks after this many milliseconds (running ones finish); any length, even past
+   * the 24.8 days of one Node timer. @default no limit
+   */
   readonly maxRuntimeMs?: number;
   /** Stop after this many milliseconds with no task running or received. @default no limit */
   readonly idleTimeoutMs?: number;

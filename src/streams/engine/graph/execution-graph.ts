@@ -27,6 +27,8 @@ export interface ExecutionGraphConfig {
   readonly raiseOnFailedTask: boolean;
   /** The outcomes a checkpoint holds: those tasks are skipped. */
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /** The outcome `completed` holds for a task under an id of another scheme (see `task-start.ts`). */
+  readonly completedUnder?: ((task: Task) => TaskOutcome | undefined) | undefined;
   readonly stats: Stats;
   readonly emit: (event: ExecutionEvent) => void;
   /** The root flow is done: `error` is set when it failed. */
@@ -129,7 +131,15 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     stop: (flow) => failed.next(flow),
     finish: config.finish,
   });
-  const startTask = createTaskStart({ executionId, tasks, completed: config.completed, waits, stats, emit });
+  const startTask = createTaskStart({
+    executionId,
+    tasks,
+    completed: config.completed,
+    ...(config.completedUnder === undefined ? {} : { completedUnder: config.completedUnder }),
+    waits,
+    stats,
+    emit,
+  });
 
   const takeReadied = (): Readied => {
     if (readied.length === 0) return NONE;
