@@ -97,5 +97,7 @@ export {
   MazepaExecutionFailure,
   MazepaTimeoutError,
   TransientError,
+  WorkerLostError,
   type MazepaErrorOptions,
+  type WorkerLostErrorOptions,
 } from './flows/errors.js';
