@@ -97,7 +97,7 @@ export const MUTANTS = [
     file: 'src/streams/engine/gate.ts',
     from: 'if (node === flow || isAncestor(node.id, flow)) {',
     to: 'if (node === flow) {',
-    tests: ['test/flow-semantics.test.ts', 'test/mistakes.test.ts', 'test/deadlock-check.test.ts'],
+    tests: ['test/execute.test.ts', 'test/deadlock-check.test.ts'],
     why: 'a flow waiting on its ancestor deadlocks instead of failing with a message',
   },
   {
@@ -117,11 +117,11 @@ export const MUTANTS = [
     why: 'maxInFlight no longer holds flows back',
   },
   {
-    id: 'duplicate-task-runs-twice',
+    id: 'second-task-object-no-outcome',
     file: 'src/streams/engine/task-start.ts',
     from: 'if (task !== existing.task) (existing.aliases ??= []).push(task);',
     to: '',
-    tests: ENGINE,
+    tests: ['test/task-start.test.ts', 'test/flow-semantics.test.ts'],
     why: 'a task yielded twice under one id: the second object never gets the outcome',
   },
   {
@@ -219,7 +219,7 @@ export const MUTANTS = [
     file: 'src/adapters/sqs/worker/worker.ts',
     from: 'if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);',
     to: '',
-    tests: ['test/sqs/heartbeat.test.ts'],
+    tests: ['test/sqs/lost-answers.test.ts', 'test/sqs/heartbeat.test.ts'],
     why: "a running task's message is not kept hidden: another worker runs it too",
   },
   {
