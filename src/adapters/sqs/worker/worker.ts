@@ -15,10 +15,12 @@ import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { outcomeBody } from './worker-payloads.js';
-import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { receiveTasks, reply, replyBatcher, returnMessage, returnMessages } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
+import { isLastReceive, workerLost } from './lost-task.js';
+import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -75,6 +77,8 @@ class SqsWorker {
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
   #tasksPerMessage: number;
+  /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
+  #maxReceiveCount: number | undefined;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -113,6 +117,7 @@ class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
+      this.#maxReceiveCount = await maxReceiveCountOf(this.#queue);
       // One receiver per full receive's worth of slots, up to four.
       const receivers = Math.min(4, Math.ceil(concurrency / SQS_BATCH_LIMIT));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
@@ -159,6 +164,8 @@ class SqsWorker {
       } finally {
         slots.release(free);
       }
+      // The last poll of a stopping worker ran to its end: what it brought goes back at once.
+      if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
       const opened = messages.map(openMessage);
@@ -166,6 +173,19 @@ class SqsWorker {
       for (const message of opened) this.#handleMessage(message);
       if (messages.length === 0) slots.checkIdle();
     }
+  }
+
+  /** Makes messages received while stopping visible again at once, for another worker. */
+  async #giveBack(messages: readonly Message[]): Promise<void> {
+    const receipts = messages.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]));
+    if (receipts.length === 0) return;
+    try {
+      const failures = await returnMessages(this.#queue, receipts);
+      for (const error of failures) this.#o.onEvent({ type: 'worker_error', error });
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error }); // they show again after their visibility timeout
+    }
+    this.#o.onEvent({ type: 'messages_returned', count: receipts.length, reason: 'stopping' });
   }
 
   /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
@@ -214,7 +234,14 @@ class SqsWorker {
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
-    if (intake.kind === 'run') return this.#run(intake, receipt, ran);
+    if (intake.kind === 'run') {
+      // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
+      const received = receiveCountOf(message.Attributes);
+      if (isLastReceive(received, this.#maxReceiveCount)) {
+        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref);
+      }
+      return this.#run(intake, receipt, ran);
+    }
     const { kind: _, ref, ...dropped } = intake;
     this.#o.onEvent({ type: 'task_dropped', ...dropped });
     await this.#consume(receipt, ref);
@@ -280,6 +307,17 @@ class SqsWorker {
     if (sent) await this.#consume(receipt, ref);
   }
 
+  /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
+  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
+    const error = withoutStacks(serializeError(workerLost(envelope, receiveCount, [])));
+    const { body } = outcomeMessage(envelope, { error, executionSecs: 0 }, this.#queue.options.signingKey);
+    if (!(await this.#sendReply(envelope, body))) return;
+    this.#counts.failed++;
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_lost', taskId, operationName, executionId, attempt, receiveCount });
+    await this.#consume(receipt, ref);
+  }
+
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
   async #handBack(receipt: string): Promise<void> {
     if (this.#packs.has(receipt)) return this.#packs.settle(receipt, 'handedBack');
@@ -307,7 +345,7 @@ class SqsWorker {
   }
 }
 
-/** The `task_finished` event of a task whose outcome was sent. */
+/** The `task_finished` event of a task that has run (said before its outcome is sent). */
 function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boolean): WorkerEvent {
   const { taskId, operationName, executionId, attempt } = envelope;
   const { executionSecs } = outcome;
