@@ -14,6 +14,7 @@ export interface QueueFlags {
   readonly resumeWait?: number;
   readonly signingKeyEnv?: string;
   readonly payloadBucket?: string;
+  readonly buildId?: string;
   readonly concurrency: number;
   readonly resourceLimit?: readonly string[];
   readonly maxOutageMs?: number;
@@ -53,7 +54,7 @@ export async function makeQueue(flags: QueueFlags): Promise<ExecutionQueue> {
   }
   if (sqs.SqsExecutionQueue === undefined) throw new UsageError('--queue-name: this mazepa has no SqsExecutionQueue');
   const options: Record<string, unknown> = {};
-  for (const key of ['queueName', 'queueUrl', 'region', 'endpoint', 'payloadBucket'] as const) {
+  for (const key of ['queueName', 'queueUrl', 'region', 'endpoint', 'payloadBucket', 'buildId'] as const) {
     if (flags[key] !== undefined) options[key] = flags[key];
   }
   if (flags.visibilityTimeout !== undefined) options['visibilityTimeoutSec'] = flags.visibilityTimeout;

@@ -20,6 +20,7 @@ export interface WorkerFlags {
   readonly visibilityTimeout?: number;
   readonly signingKeyEnv?: string;
   readonly payloadBucket?: string;
+  readonly buildId?: string;
   readonly verbose?: boolean;
   readonly resourceLimit?: readonly string[];
   readonly maxOutageMs?: number;
@@ -58,6 +59,7 @@ export function workerCommand(): Command {
       parseOutageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
+    .option('--build-id <id>', "this worker's build: it runs only tasks of that build (default: MAZEPA_BUILD_ID)")
     .option('--verbose', 'print a line per task')
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
@@ -116,6 +118,7 @@ export async function workerAction(
       ...(signingKey === undefined ? {} : { signingKey }),
       ...(flags.maxOutageMs === undefined ? {} : { maxOutageMs: flags.maxOutageMs }),
       ...(flags.payloadBucket === undefined ? {} : { payloadBucket: flags.payloadBucket }),
+      ...(flags.buildId === undefined ? {} : { buildId: flags.buildId }),
     });
   } catch (error) {
     log(`mazepa worker: ${(error as Error).message}`);

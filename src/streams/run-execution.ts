@@ -123,7 +123,11 @@ export function runExecution(
           fail(
             error instanceof MazepaCancelledError
               ? error
-              : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+              : new MazepaError(
+                  `Queue '${queue.name}': the outcome stream of ${executionId} failed` +
+                    (error instanceof Error ? `: ${error.message}` : ''),
+                  { cause: error },
+                ),
           ),
         complete: () =>
           fail(

@@ -54,6 +54,17 @@ export function prepareTask(body: unknown, signingKey: SigningKey | undefined, m
     );
     return { ok: false, error, reply, taskId: envelope.taskId };
   }
+  // Code that changed what it returns has a new version: a worker with another one refuses it.
+  const registered = operation.options.version;
+  if (envelope.version !== registered) {
+    const error = new MazepaError(
+      `Operation '${envelope.operationName}' has version ${describeVersion(registered)} in this worker, but task ` +
+        `${envelope.taskId} was made with version ${describeVersion(envelope.version)}: the worker runs other code ` +
+        'than the orchestrator; restart the workers with the same code (a buildId keeps builds apart)',
+      { taskId: envelope.taskId },
+    );
+    return { ok: false, error, reply, taskId: envelope.taskId };
+  }
   let decoded: ReturnType<typeof decodeTaskArgs>;
   try {
     decoded = decodeTaskArgs(envelope);
@@ -78,4 +89,8 @@ function smaller(a: number | undefined, b: number | undefined): number | undefin
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new MazepaError(String(error));
+}
+
+function describeVersion(version: string | number | undefined): string {
+  return version === undefined ? '(none)' : JSON.stringify(version);
 }
