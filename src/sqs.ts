@@ -22,12 +22,8 @@ export type { SqsCallRetried } from './adapters/sqs/calls/sqs-retry.js';
 export { PayloadError } from './adapters/sqs/payloads/payload-error.js';
 
 // Looking after the queues: outcome queues and payloads of dead runs, the dead-letter queue
-export {
-  inspectQueues,
-  type OutcomeQueueInfo,
-  type OutcomeQueueState,
-  type QueueReport,
-} from './adapters/sqs/admin/queue-inventory.js';
+export { inspectQueues, type QueueReport } from './adapters/sqs/admin/queue-inventory.js';
+export type { OutcomeQueueInfo, OutcomeQueueState } from './adapters/sqs/admin/outcome-queue-info.js';
 export type { DeadLetterInfo } from './adapters/sqs/calls/dead-letter-queue.js';
 export type { QueueDepth } from './adapters/sqs/calls/queue-depth.js';
 export { deleteOrphanPayloads, deleteOrphanQueues } from './adapters/sqs/admin/orphan-cleanup.js';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { oneLine } from './escape-text.js';
+import { EXIT } from './exit-codes.js';
 
 /** The flags of `mazepa cancel`, as commander parses them. @internal */
 export interface CancelFlags {
@@ -12,16 +13,14 @@ export interface CancelFlags {
 /**
  * The `mazepa cancel` command: ends a running execution from outside (see `cancelExecution`):
  * its outcome queue is deleted, so its orchestrator rejects with `MazepaCancelledError` and its
- * workers drop its tasks. Exit codes: 0 cancelled, 1 no such execution has an outcome queue on
- * that task queue, or an SQS call failed, 2 bad usage.
+ * workers drop its tasks. Exit codes ({@link EXIT}): 0 cancelled, 1 no such execution has an
+ * outcome queue on that task queue, or an SQS call failed, 2 bad usage.
  *
  * @example
- * ```ts
- * import { Command } from 'commander';
- * import { cancelCommand } from 'mazepa/cli/cancel-command';
- * await new Command('mazepa').addCommand(cancelCommand()).parseAsync();
- * // mazepa cancel --queue-name mazepa-tasks --execution-id nightly-2026-12-03
+ * ```sh
+ * mazepa cancel --queue-name mazepa-tasks --execution-id nightly-2026-12-03
  * ```
+ * @internal the `mazepa` bin registers it
  */
 export function cancelCommand(): Command {
   return new Command('cancel')
@@ -44,7 +43,7 @@ export async function cancelAction(
 ): Promise<number> {
   if (flags.queueName === undefined || flags.executionId === undefined) {
     err('mazepa cancel: give --queue-name (the task queue) and --execution-id');
-    return 2;
+    return EXIT.usage;
   }
   const { cancelExecution } = await import('../sqs.js');
   try {
@@ -57,15 +56,15 @@ export async function cancelAction(
     const id = oneLine(flags.executionId);
     if (deleted.length === 0) {
       err(`mazepa cancel: execution ${id} has no outcome queue on ${flags.queueName}: it is not running there`);
-      return 1;
+      return EXIT.failed;
     }
     out(
       `cancelled execution ${id}: deleted its outcome queue(s) ${deleted.map((q) => q.name).join(', ')}; ` +
         'its workers drop its tasks, its orchestrator stops at its next receive',
     );
-    return 0;
+    return EXIT.done;
   } catch (error) {
     err(`mazepa cancel: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof TypeError ? 2 : 1;
+    return error instanceof TypeError ? EXIT.usage : EXIT.failed;
   }
 }

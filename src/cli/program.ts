@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { cancelCommand } from './cancel-command.js';
+import { EXIT } from './exit-codes.js';
 import { queuesCommand } from './queues-command.js';
 import { runCommand } from './run-command.js';
 import { workerCommand } from './worker-command.js';
@@ -28,8 +29,8 @@ export async function runMazepa(argv: readonly string[]): Promise<number> {
   try {
     await mazepaProgram().parseAsync([...argv]);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.done : EXIT.usage;
     throw error;
   }
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.done;
 }

@@ -1,13 +1,15 @@
 import { inspect } from 'node:util';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { execute, type ExecutionTarget } from '../execute.js';
-import { MazepaExecutionFailure } from '../flows/errors.js';
+import { MazepaCancelledError, MazepaExecutionFailure } from '../flows/errors.js';
 import { CheckpointError } from '../streams/checkpoint/checkpoint-error.js';
 import { dryRun } from '../streams/engine/dry-run.js';
 import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
-import { makeQueue, parseOutageMs, type QueueFlags } from './make-queue.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT } from './exit-codes.js';
+import { makeQueue, type QueueFlags } from './make-queue.js';
+import { outageMs, positive, whole } from './option-parsers.js';
+import { UsageError } from './usage-error.js';
 import { asBlock, oneLine } from './escape-text.js';
 
 /** The flags of `mazepa run`, as commander parses them. @internal */
@@ -25,7 +27,7 @@ export interface RunFlags extends QueueFlags {
 /**
  * The `mazepa run` command: loads a module, takes an exported flow (or flow schema, or function
  * returning a flow) and runs it, in this process or on SQS. Exit codes: 0 done, 1 a task (or
- * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted (after the checkpoint
+ * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted or cancelled (after the checkpoint
  * was written). `--print-result` prints what the root returned on stdout (JSON when it can be).
  *
  * @example
@@ -65,7 +67,7 @@ export function runCommand(): Command {
     .option(
       '--max-outage-ms <ms>',
       'how long SQS calls may fail with transient errors (retried meanwhile) before the run fails (default: 300000)',
-      parseOutageMs,
+      outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option(
@@ -137,6 +139,12 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       );
       return EXIT.interrupted;
     }
+    if (error instanceof MazepaCancelledError) {
+      // Cancelled from outside (mazepa cancel): as an interrupted run.
+      const written = flags.checkpoint ? `; checkpoint written to ${flags.checkpoint}` : '';
+      process.stderr.write(`mazepa run: ${oneLine(error.message)}${written}\n`);
+      return EXIT.interrupted;
+    }
     if (error instanceof CheckpointError) {
       process.stderr.write(`mazepa run: ${error.message}\n`);
       // A refused file is the user's to move away (bad usage); a failed write is a failed run.
@@ -190,16 +198,4 @@ function isJsonValue(value: unknown, ancestors: Set<object>): boolean {
   const ok = Object.values(value).every((item) => isJsonValue(item, ancestors));
   ancestors.delete(value);
   return ok;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('a number > 0 is needed.');
-  return n;
-}
-
-function whole(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1 is needed.');
-  return n;
 }

@@ -43,6 +43,8 @@ export interface FaultCounts {
   outage: number;
   /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...), lost answers included. */
   byAction: Record<string, number>;
+  /** Calls applied by the emulator whose answer was lost, per action. */
+  lostByAction: Record<string, number>;
   /** Calls forwarded to the emulator, per action (those whose answer was lost included). */
   forwardedByAction: Record<string, number>;
   /** Calls the emulator answered, per action (whether or not the client got the answer). */
@@ -140,6 +142,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     lost500: 0,
     outage: 0,
     byAction: {},
+    lostByAction: {},
     forwardedByAction: {},
     answeredByAction: {},
   };
@@ -225,6 +228,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
           answer.resume();
           answer.on('end', () => {
             answered(action);
+            counts.lostByAction[action] = (counts.lostByAction[action] ?? 0) + 1;
             fail(fault, action, req, res);
           });
         },

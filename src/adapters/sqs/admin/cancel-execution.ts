@@ -1,7 +1,8 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
 import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
-import { inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
+import type { OutcomeQueueInfo } from './outcome-queue-info.js';
+import { inspectWith } from './queue-inventory.js';
 
 /**
  * Options of {@link cancelExecution}: the task queue, how to reach SQS, and the execution.

@@ -1,7 +1,8 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
 import { deletePrefix, listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import { resolveAdminOptions, withClient, withS3Client, type QueueAdminOptions } from './queue-admin-options.js';
-import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
+import { describeOutcomeQueue, type OutcomeQueueInfo } from './outcome-queue-info.js';
+import { inspectWith } from './queue-inventory.js';
 import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**

@@ -1,8 +1,10 @@
-import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { releaseMessages } from '../calls/message-batches.js';
+import { receiveMessages } from '../calls/receive-messages.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 import { isOutcomePack, unpackOutcomes } from '../messages/outcome-pack.js';
-import { wrapSqsError } from '../calls/sqs-error.js';
 
-/** @internal Receives made at most to count one queue's outcomes (10 messages each). */
+/** @internal Receives made at most to count one queue's outcomes (a full batch each). */
 export const COUNT_RECEIVES = 100;
 
 /** Seconds the messages read are hidden while they are counted (they are put back at once). */
@@ -24,17 +26,10 @@ export async function countOutcomes(
   let messages = 0;
   let complete = false;
   const held: string[] = [];
+  const queue = { client, url, name, retry: ADMIN_BUDGET };
   try {
     for (let i = 0; i < maxReceives; i++) {
-      let batch;
-      try {
-        batch = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: HOLD_SEC }),
-        );
-      } catch (error) {
-        throw wrapSqsError(error, 'ReceiveMessage', name);
-      }
-      const received = batch.Messages ?? [];
+      const received = await receiveMessages(queue, { waitSeconds: 0, visibilityTimeoutSec: HOLD_SEC });
       if (received.length === 0) {
         complete = true;
         break;
@@ -46,7 +41,7 @@ export async function countOutcomes(
       }
     }
   } finally {
-    await putBack(client, url, held);
+    await releaseMessages(queue, held); // else they show again after HOLD_SEC
   }
   return { outcomes, messages, complete };
 }
@@ -58,17 +53,5 @@ function outcomesIn(body: string | undefined): number {
     return unpackOutcomes(body).length;
   } catch {
     return 1;
-  }
-}
-
-/** Makes the counted messages visible again, best effort (else they show after HOLD_SEC). */
-async function putBack(client: SQSClient, url: string, receipts: readonly string[]): Promise<void> {
-  for (let i = 0; i < receipts.length; i += 10) {
-    const Entries = receipts.slice(i, i + 10).map((ReceiptHandle, j) => ({
-      Id: String(j),
-      ReceiptHandle,
-      VisibilityTimeout: 0,
-    }));
-    await client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries })).catch(() => undefined);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
-import type { OutcomeQueueInfo, OutcomeQueueState } from './queue-inventory.js';
+import type { OutcomeQueueInfo, OutcomeQueueState } from './outcome-queue-info.js';
 import { S3CallError } from '../calls/s3-call-error.js';
 import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
 

@@ -1,13 +1,14 @@
-import {
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  ListQueueTagsCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+/**
+ * The admin room: `mazepa queues` and its functions (`inspectQueues`, `deleteOrphanQueues`,
+ * `deleteOrphanPayloads`, `redriveDeadLetters`) look after a task queue from outside any run: the
+ * outcome queues and payloads dead runs left, and the dead-letter queue. This file is the
+ * inventory, which changes nothing.
+ */
+import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { findDeadLetter, findQueueUrl, type DeadLetterInfo } from '../calls/dead-letter-queue.js';
+import { describeOutcomeQueue, type OutcomeQueueInfo } from './outcome-queue-info.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { countOutcomes } from './outcome-count.js';
-import { OUTCOME_TAGS } from '../orchestrator/outcome-heartbeat.js';
 import { listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import {
   resolveAdminOptions,
@@ -18,52 +19,7 @@ import {
 } from './queue-admin-options.js';
 import { isOutcomeQueueNameOf, outcomeQueuePrefix, queueNameFromUrl } from '../calls/queue-names.js';
 import { createLimiter } from '../calls/send-messages.js';
-import { isQueueMissing, wrapSqsError } from '../calls/sqs-error.js';
-
-/**
- * Whether the run of an outcome queue is alive (its heartbeat is recent), gone (`orphan`: the
- * heartbeat is older than `olderThanMs`), or cannot be told (`untagged`: no heartbeat, e.g. made
- * by a mazepa without heartbeats or an orchestrator denied `sqs:TagQueue`; never deleted).
- *
- * @example
- * ```ts
- * import { inspectQueues } from 'mazepa/sqs';
- * const { outcomeQueues } = await inspectQueues({ queueName: 'mazepa-tasks' });
- * const orphans = outcomeQueues.filter((q) => q.state === 'orphan');
- * ```
- */
-export type OutcomeQueueState = 'alive' | 'orphan' | 'untagged';
-
-/**
- * One outcome queue of the task queue, as {@link inspectQueues} finds it.
- *
- * @example
- * ```ts
- * import { inspectQueues } from 'mazepa/sqs';
- * for (const q of (await inspectQueues({ queueName: 'mazepa-tasks' })).outcomeQueues) {
- *   console.log(q.state, q.name, q.executionId, q.messages);
- * }
- * ```
- */
-export interface OutcomeQueueInfo {
-  readonly name: string;
-  readonly url: string;
-  readonly state: OutcomeQueueState;
-  /** The execution it belongs to, from its tags. */
-  readonly executionId: string | undefined;
-  /** Its last heartbeat, in milliseconds since the epoch. */
-  readonly heartbeatAt: number | undefined;
-  /** Messages waiting in it (approximate); a message may hold several outcomes (a pack). */
-  readonly messages: number;
-  /**
-   * Outcomes waiting in an orphan's messages (work that finished after its run was gone),
-   * counted by reading them and putting them back; `undefined` for the queues of other states,
-   * which are not read. A lower bound when `outcomesCounted` is false.
-   */
-  readonly outcomes?: number;
-  /** Whether every message was read to count {@link OutcomeQueueInfo.outcomes}. */
-  readonly outcomesCounted?: boolean;
-}
+import { wrapSqsError } from '../calls/sqs-error.js';
 
 /**
  * What {@link inspectQueues} finds about a task queue.
@@ -137,41 +93,6 @@ export async function inspectWith(
   const taskQueueDepth = await readQueueDepth(client, taskQueueUrl, queueName);
   const deadLetter = await findDeadLetter(client, taskQueueUrl, queueName);
   return { queueName, taskQueueUrl, taskQueueDepth, outcomeQueues, deadLetter };
-}
-
-/**
- * @internal One outcome queue's state, or `undefined` when it is gone or tagged as another task
- * queue's (a queue whose name only looks like ours).
- */
-export async function describeOutcomeQueue(
-  client: SQSClient,
-  url: string,
-  options: ResolvedAdminOptions,
-): Promise<OutcomeQueueInfo | undefined> {
-  const name = queueNameFromUrl(url);
-  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (isQueueMissing(error)) return undefined;
-      throw wrapSqsError(error, operation, name);
-    }
-  };
-  const tagged = await call('ListQueueTags', () => client.send(new ListQueueTagsCommand({ QueueUrl: url })));
-  if (tagged === undefined) return undefined;
-  const tags = tagged.Tags ?? {};
-  const owner = tags[OUTCOME_TAGS.taskQueue];
-  if (owner !== undefined && owner !== options.queueName) return undefined;
-  const attributes = await call('GetQueueAttributes', () =>
-    client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] })),
-  );
-  if (attributes === undefined) return undefined;
-  const beat = Number(tags[OUTCOME_TAGS.heartbeat]);
-  const heartbeatAt = owner !== undefined && Number.isFinite(beat) && beat > 0 ? beat : undefined;
-  const state: OutcomeQueueState =
-    heartbeatAt === undefined ? 'untagged' : options.now() - heartbeatAt > options.olderThanMs ? 'orphan' : 'alive';
-  const messages = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
-  return { name, url, state, executionId: tags[OUTCOME_TAGS.executionId], heartbeatAt, messages };
 }
 
 /** The URLs of the queues named exactly as outcome queues of `queueName`. */

@@ -4,7 +4,7 @@
  */
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { batchCall } from './batch-call.js';
-import { SQS_BATCH_LIMIT } from './batch-limit.js';
+import { inBatches, SQS_BATCH_LIMIT } from './batch-limit.js';
 import { DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import type { QueueEndpoint } from './queue-endpoint.js';
 import type { SqsQueueError } from './sqs-error.js';
@@ -58,14 +58,32 @@ export function changeVisibilityBatch(
 
 /**
  * @internal Deletions of received messages, keyed by queue URL and gathered for
- * {@link DELETE_GATHER_MS} into batches of {@link SQS_BATCH_LIMIT} (a full batch goes at once);
+ * {@link DELETE_GATHER_MS} (while more keep coming, up to `maxDelayMs`) into batches of
+ * {@link SQS_BATCH_LIMIT} (a full batch goes at once);
  * each `add` resolves once its message is deleted, or rejects with its own error.
  */
-export function deleteBatcher(queue: Omit<QueueEndpoint, 'url'>, options: CallOptions = {}): MicroBatcher<string> {
+export function deleteBatcher(
+  queue: Omit<QueueEndpoint, 'url'>,
+  options: CallOptions = {},
+  maxDelayMs = DELETE_GATHER_MS,
+): MicroBatcher<string> {
   return new MicroBatcher(
     (url, receipts) => deleteMessageBatch({ ...queue, url }, receipts, options),
     SQS_BATCH_LIMIT,
     undefined,
     DELETE_GATHER_MS,
+    maxDelayMs,
+  );
+}
+
+/**
+ * @internal Makes received messages visible again at once, best effort: each batch is tried
+ * once and its failure ignored (the messages then show again when their visibility timeout ends).
+ */
+export async function releaseMessages(from: QueueEndpoint, receipts: readonly string[]): Promise<void> {
+  await Promise.all(
+    inBatches(receipts).map((batch) =>
+      changeVisibilityBatch(from, batch, 0, { maxOutageMs: 0 }).catch(() => undefined),
+    ),
   );
 }

@@ -5,12 +5,12 @@
 import { ChangeMessageVisibilityCommand, type Message } from '@aws-sdk/client-sqs';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
 import { changeVisibilityBatch } from '../calls/message-batches.js';
-import { GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { GATHER_MS, MAX_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
-import { isQueueMissing } from '../calls/sqs-error.js';
+import { isMessageNotInflight, isQueueMissing } from '../calls/sqs-error.js';
 import { retrying } from '../calls/sqs-retry.js';
 import { sendBatch } from '../calls/send-messages.js';
 
@@ -40,7 +40,8 @@ export function receiveTasks(
 
 /**
  * @internal Outcome messages per outcome queue, the ones finishing within {@link GATHER_MS}
- * of each other packed into one message (up to the size limit); a lone outcome travels as is.
+ * of each other (for up to {@link MAX_GATHER_MS}) packed into one message (up to the size
+ * limit); a lone outcome travels as is.
  */
 export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string; bytes: number }> {
   return new MicroBatcher(
@@ -54,6 +55,7 @@ export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string;
     1000,
     (batch, item) => packFits([...batch.map((i) => i.bytes), item.bytes]),
     GATHER_MS,
+    MAX_GATHER_MS,
   );
 }
 
@@ -71,16 +73,26 @@ export async function extendVisibility(queue: SqsConnection, receipts: readonly 
   await changeVisibilityBatch(queue, receipts, visibility, { maxOutageMs: visibility * 1000 });
 }
 
-/** @internal Makes a held message visible to every worker again at once. */
+/**
+ * @internal Makes a held message visible to every worker again at once. A retry that finds the
+ * message no longer held is done: the try before it went through, and only its answer was lost.
+ */
 export async function returnMessage(queue: SqsConnection, receipt: string): Promise<void> {
+  let tries = 0;
   await retrying(
     queue.retry,
     'ChangeMessageVisibility',
     queue.name,
-    () =>
-      queue.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
-      ),
+    async () => {
+      try {
+        await queue.client.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+        );
+      } catch (error) {
+        if (++tries > 1 && isMessageNotInflight(error)) return;
+        throw error;
+      }
+    },
     { maxOutageMs: queue.options.visibilityTimeoutSec * 1000 },
   );
 }
