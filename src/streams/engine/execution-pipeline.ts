@@ -1,3 +1,13 @@
+/**
+ * The engine room (`src/streams/engine`): one execution, from the flows' yields to the queue's
+ * `pushTasks` and from its outcomes back to the flows. This file composes it; each stage is a
+ * file of its own (`flow-driver.ts`, `yield-router.ts`, `batching-sink.ts`, `adopted-tasks.ts`,
+ * `retry-stage.ts`, `gate.ts`, `deadlock-check.ts`), and the state they share is the execution
+ * graph (`graph/`), which only its transitions change. `flow-emissions.ts` is the one place a
+ * generator is stepped; `dry-run.ts` counts with it too.
+ *
+ * @module
+ */
 import {
   EMPTY,
   Subscription,
