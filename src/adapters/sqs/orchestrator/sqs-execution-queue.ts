@@ -9,6 +9,7 @@ import type { Task } from '../../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-queue.js';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
 import { BuildWatch } from './build-watch.js';
+import { findDeadLetter } from '../calls/dead-letter-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
@@ -153,6 +154,25 @@ export class SqsExecutionQueue implements ExecutionQueue {
         void cleanup.finally(() => this.#cleanups.delete(cleanup));
       };
     });
+  }
+
+  /**
+   * @internal What to add to the warning of a run that has heard nothing for a while: the
+   * messages in the task queue's dead-letter queue, where they are (tasks no worker could read or
+   * answer). Never rejects.
+   */
+  async stallHint(): Promise<string | undefined> {
+    try {
+      const connector = this.#connector;
+      const dlq = await findDeadLetter(connector.client, await connector.taskQueueUrl(), this.#options.queueName);
+      if (dlq === undefined || dlq.messages === 0) return undefined;
+      return (
+        `${dlq.messages} message(s) are in the dead-letter queue '${dlq.name}': tasks no worker could read or ` +
+        `answer went there (see mazepa queues --queue-name ${this.#options.queueName}; --redrive sends them back)`
+      );
+    } catch {
+      return undefined;
+    }
   }
 
   /**
