@@ -19,45 +19,15 @@ import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
-import {
-  resolveWorkerOptions,
-  type ResolvedWorkerOptions,
-  type RunWorkerOptions,
-  type WorkerEvent,
-  type WorkerStopReason,
-  type WorkerSummary,
-} from './worker-options.js';
+import type { ResolvedWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './worker-options.js';
 
 /**
- * Runs tasks from an SQS task queue in this process until stopped (by `signal`, `maxRuntimeMs`
- * or `idleTimeoutMs`), then lets the running tasks finish and resolves to a summary. Keeps up to
- * `concurrency` tasks running, extends their messages' visibility while they run, sends each
- * outcome to its execution's outcome queue and only then deletes the task message; a task
- * whose outcome queue is gone (its execution has ended) is deleted without running. A message
- * that does not decode, fails its signature or names an unregistered operation is never run:
- * it is failed back to its execution where its reply address can be read (and, with a signing
- * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
- * the task queue: same origin and account, name `<queueName>-out-…`. Operations must be
- * registered (import the modules that define them). A message holding several tasks (a pack)
- * has each run in a slot of its own, and is deleted once all of them are done with.
+ * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
+ * it in a slot, sends its outcome and deletes its message. Made and run by `runWorker`.
  *
- * @example
- * ```ts
- * import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
- * import '../my-operations.js';
- * const stop = new AbortController();
- * process.once('SIGTERM', () => stop.abort());
- * const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks' });
- * const summary = await runWorker({ queue, concurrency: 4, signal: stop.signal });
- * ```
+ * @internal
  */
-export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
-  const resolved = resolveWorkerOptions(options);
-  const connection = await resolved.queue.connect({ maxOutageMs: resolved.maxOutageMs, onRetry: resolved.onEvent });
-  return new SqsWorker(resolved, connection).run();
-}
-
-class SqsWorker {
+export class SqsWorker {
   readonly #o: ResolvedWorkerOptions;
   readonly #queue: SqsConnection;
   readonly #slots: WorkerSlots;
