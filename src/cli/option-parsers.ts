@@ -9,6 +9,13 @@ export function whole(value: string): number {
   return n;
 }
 
+/** A whole number >= 0 (`--max-restarts`). @internal */
+export function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
+  return n;
+}
+
 /** A number > 0 (`--checkpoint-interval`). @internal */
 export function positive(value: string): number {
   const n = Number(value);

@@ -4,10 +4,11 @@ import { Command } from 'commander';
 import type { SqsExecutionQueueOptions } from '../adapters/sqs/orchestrator/sqs-options.js';
 import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { EXIT } from './exit-codes.js';
-import { outageMs, resourceLimits as parseLimits, seconds, whole } from './option-parsers.js';
+import { count, outageMs, resourceLimits as parseLimits, seconds, whole } from './option-parsers.js';
 import { namesSqsQueue, sqsOptionsFrom, type SqsFlags } from './sqs-flags.js';
 import { registeredOperationNames } from '../flows/registry.js';
 import { describeOperations, formatWorkerEvent, stampLine } from './worker-events.js';
+import { superviseWorkers } from './worker-fleet.js';
 import { createWorkerStatus } from './worker-status.js';
 
 /** The flags of `mazepa worker`, as commander parses them: its queue's, and its own. @internal */
@@ -18,6 +19,8 @@ export interface WorkerFlags extends SqsFlags {
   readonly idleTimeout?: number;
   readonly verbose?: boolean;
   readonly resourceLimit?: readonly string[];
+  readonly processes?: number;
+  readonly maxRestarts?: number;
 }
 
 /**
@@ -53,10 +56,72 @@ export function workerCommand(): Command {
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--verbose', 'print a line per task')
+    .option(
+      '--processes <n>',
+      'run n worker processes with these options and keep them running (one that dies is restarted)',
+      whole,
+    )
+    .option('--max-restarts <n>', 'with --processes: restarts of one process in a row before it is given up', count, 5)
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
-      process.exitCode = await workerAction(flags);
+      process.exitCode =
+        flags.processes === undefined ? await workerAction(flags) : await fleetAction(flags, process.argv);
     });
+}
+
+/**
+ * Runs `mazepa worker --processes N`: N worker processes with the same flags, supervised (see
+ * {@link superviseWorkers}); SIGTERM or SIGINT stops them all (again: at once). Returns the exit code.
+ *
+ * @internal
+ */
+export async function fleetAction(
+  flags: WorkerFlags,
+  argv: readonly string[],
+  log: (line: string) => void = (line) => stderrLine(stampLine(line)),
+): Promise<number> {
+  if (!namesSqsQueue(flags)) {
+    log('mazepa worker: give --queue-name (or --queue-url)');
+    return EXIT.usage;
+  }
+  if (flags.import === undefined || flags.import.length === 0) {
+    log('mazepa worker: give --import with the module(s) that define the operations to run');
+    return EXIT.usage;
+  }
+  const script = argv[1];
+  const at = argv.indexOf('worker', 2);
+  if (script === undefined || at < 0) {
+    log('mazepa worker: --processes: cannot tell how this command was started');
+    return EXIT.usage;
+  }
+  const command = [process.execPath, ...process.execArgv, script, 'worker', ...withoutFleetFlags(argv.slice(at + 1))];
+  const fleet = superviseWorkers({
+    processes: flags.processes ?? 1,
+    command,
+    log,
+    forward: (stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`),
+    ...(flags.maxRestarts === undefined ? {} : { maxRestarts: flags.maxRestarts }),
+  });
+  const onSignal = (): void => fleet.stop();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    return await fleet.exited;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** The worker's arguments without the supervisor's own flags. */
+function withoutFleetFlags(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--processes' || arg === '--max-restarts') i++;
+    else if (!arg.startsWith('--processes=') && !arg.startsWith('--max-restarts=')) kept.push(arg);
+  }
+  return kept;
 }
 
 /** Runs `mazepa worker` and returns its exit code. @internal */

@@ -72,6 +72,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
     const queueUrl = this.#connector.taskQueueUrl();
     const messages: TaskMessage[] = [];
+    const counts = new Map<OutcomeChannel, number>();
     for (const task of tasks) {
       const channel = task.executionId === undefined ? undefined : this.#executions.get(task.executionId);
       if (channel === undefined) {
@@ -82,7 +83,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
         );
       }
       messages.push(await this.#message(task, await channel.url, channel.run));
+      counts.set(channel, (counts.get(channel) ?? 0) + 1);
     }
+    for (const [channel, count] of counts) channel.expect(count); // before the send: outcomes may come at once
     const to = {
       client: this.#connector.client,
       url: await queueUrl,

@@ -1,9 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { serializeError, withoutStacks } from '../../../flows/serialized-error.js';
-import { outcomeMessage } from '../../remote/outcome-message.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
-import type { TaskOutcome } from '../../../flows/task.js';
 import { runPrepared } from '../../remote/run-prepared.js';
 import type { PayloadRef } from '../payloads/payload-ref.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
@@ -14,12 +11,15 @@ import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js'
 import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
-import { outcomeBody } from './worker-payloads.js';
-import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { failureBody, outcomeBody } from './worker-payloads.js';
+import { finishedEvent } from './task-finished.js';
+import { giveBack, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
-import type { ResolvedWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './worker-options.js';
+import { isLastReceive, workerLost } from './lost-task.js';
+import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
+import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
 
 /**
  * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
@@ -45,6 +45,8 @@ export class SqsWorker {
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
   #tasksPerMessage: number;
+  /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
+  #maxReceiveCount: number | undefined;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -83,6 +85,7 @@ export class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
+      this.#maxReceiveCount = await maxReceiveCountOf(this.#queue);
       // One receiver per full receive's worth of slots, up to four.
       const receivers = Math.min(4, Math.ceil(concurrency / SQS_BATCH_LIMIT));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
@@ -129,6 +132,8 @@ export class SqsWorker {
       } finally {
         slots.release(free);
       }
+      // The last poll of a stopping worker ran to its end: what it brought goes back at once.
+      if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
       const opened = messages.map(openMessage);
@@ -138,12 +143,18 @@ export class SqsWorker {
     }
   }
 
+  /** Makes messages received while stopping visible again at once, for another worker. */
+  async #giveBack(messages: readonly Message[]): Promise<void> {
+    const count = await giveBack(this.#queue, messages, (error) => this.#o.onEvent({ type: 'worker_error', error }));
+    if (count > 0) this.#o.onEvent({ type: 'messages_returned', count, reason: 'stopping' });
+  }
+
   /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
   #handleMessage({ message, tasks }: OpenedMessage): void {
     const receipt = message.ReceiptHandle;
     if (receipt === undefined) return;
     if (tasks === undefined) return this.#track(this.#handle(message, receipt));
-    if (Number(message.Attributes?.ApproximateReceiveCount ?? 1) > 1) {
+    if (receiveCountOf(message.Attributes) > 1) {
       return this.#track(this.#packs.split(receipt, tasks));
     }
     const keys = this.#packs.open(receipt, tasks);
@@ -184,7 +195,14 @@ export class SqsWorker {
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
-    if (intake.kind === 'run') return this.#run(intake, receipt, ran);
+    if (intake.kind === 'run') {
+      // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
+      const received = receiveCountOf(message.Attributes);
+      if (isLastReceive(received, this.#maxReceiveCount)) {
+        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref);
+      }
+      return this.#run(intake, receipt, ran);
+    }
     const { kind: _, ref, ...dropped } = intake;
     this.#o.onEvent({ type: 'task_dropped', ...dropped });
     await this.#consume(receipt, ref);
@@ -239,15 +257,19 @@ export class SqsWorker {
     const messageId = message.MessageId ?? '?';
     const event = { type: 'message_rejected', messageId, taskId, reason: error.message } as const;
     if (to === undefined) return this.#o.onEvent({ ...event, reported: false }); // left to the dead-letter queue
-    // What is wrong with the message, without the worker's stack: its file paths are nobody's business.
-    const { body } = outcomeMessage(
-      to,
-      { error: withoutStacks(serializeError(error)), executionSecs: 0 },
-      this.#queue.options.signingKey,
-    );
-    const sent = await this.#sendReply(to, body);
+    const sent = await this.#sendReply(to, failureBody(this.#queue, to, error));
     this.#o.onEvent({ ...event, reported: sent });
     if (sent) await this.#consume(receipt, ref);
+  }
+
+  /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
+  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
+    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount, []));
+    if (!(await this.#sendReply(envelope, body))) return;
+    this.#counts.failed++;
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_lost', taskId, operationName, executionId, attempt, receiveCount });
+    await this.#consume(receipt, ref);
   }
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */
@@ -275,22 +297,4 @@ export class SqsWorker {
       return true;
     }
   }
-}
-
-/** The `task_finished` event of a task whose outcome was sent. */
-function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boolean): WorkerEvent {
-  const { taskId, operationName, executionId, attempt } = envelope;
-  const { executionSecs } = outcome;
-  const finished = {
-    type: 'task_finished',
-    taskId,
-    operationName,
-    executionId,
-    attempt,
-    failed,
-    executionSecs,
-  } as const;
-  if (!failed) return finished;
-  // A task that returned a value that could not be sent back failed in the outcome message only.
-  return { ...finished, error: outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' } };
 }
