@@ -1,3 +1,9 @@
+/**
+ * The orchestrator room: the side of a run that `execute` talks to. `SqsExecutionQueue` pushes
+ * task messages to the task queue and, per execution, reads the outcomes from an outcome queue
+ * of its own (`outcome-channel.ts`), re-attaching to an earlier run's (`reattach.ts`) and
+ * watching for tasks whose workers died (`lost-task-watch.ts`). Its options are `sqs-options.ts`.
+ */
 import { randomBytes } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../../flows/codec/codec-error.js';
