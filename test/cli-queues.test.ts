@@ -75,10 +75,13 @@ describe('mazepa queues', () => {
     await heartbeatOf(client, await queueUrl(client, await queueNamed(client, `${QUEUE}-out-exec-live-`)));
     const dead = `${QUEUE}-out-exec-dead-0a1b2c`;
     await leftBehind(client, dead, QUEUE, 2 * 3_600_000, 'exec-dead');
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/t.1.task.', [1000, 2000, 72]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/t.1.task.', [300_000]);
-    // Without an outcome queue here: a run that ended, or another task queue's.
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-other/t.1.task.', [10]);
+    const run = (execution: string): string => `mazepa-payloads/${QUEUE}/${execution}/r/`;
+    await putObjects(s3, BUCKET, `${run('exec-dead')}t.1.task.`, [1000, 2000, 72]);
+    await putObjects(s3, BUCKET, `${run('exec-live')}t.1.task.`, [300_000]);
+    // Without an outcome queue here: a run that ended.
+    await putObjects(s3, BUCKET, `${run('exec-other')}t.1.task.`, [10]);
+    // Another task queue's run of the same execution id: not even listed.
+    await putObjects(s3, BUCKET, 'mazepa-payloads/cli-other/exec-dead/r/t.1.task.', [10]);
     await putObjects(s3, BUCKET, 'elsewhere/', [5]);
     const before = await objectKeys(s3, BUCKET);
 
@@ -86,10 +89,10 @@ describe('mazepa queues', () => {
     expect(listing.stderr).toBe('');
     expect(listing.code).toBe(0);
     expect(listing.stdout.split('\n').slice(-5)).toEqual([
-      `payloads in s3://${BUCKET}/mazepa-payloads/: 3 execution(s) (1 orphan, 1 alive, 0 untagged, 1 unowned)`,
-      '  orphan   mazepa-payloads/exec-dead/  execution exec-dead, 3 object(s), 3.0 KiB',
-      '  alive    mazepa-payloads/exec-live/  execution exec-live, 1 object(s), 293.0 KiB',
-      '  unowned  mazepa-payloads/exec-other/  execution exec-other, 1 object(s), 10 B',
+      `payloads in s3://${BUCKET}/mazepa-payloads/: 3 run(s) (1 orphan, 1 alive, 0 untagged, 1 unowned)`,
+      `  orphan   ${run('exec-dead')}  execution exec-dead, 3 object(s), 3.0 KiB`,
+      `  alive    ${run('exec-live')}  execution exec-live, 1 object(s), 293.0 KiB`,
+      `  unowned  ${run('exec-other')}  execution exec-other, 1 object(s), 10 B`,
       '',
     ]);
     expect(await objectKeys(s3, BUCKET)).toEqual(before); // listing changes nothing
@@ -98,10 +101,10 @@ describe('mazepa queues', () => {
     expect(cleanup.stderr).toBe('');
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toContain(
-      'deleted the payloads of 1 dead run(s): 3 object(s), 3.0 KiB\n  mazepa-payloads/exec-dead/\n' +
+      `deleted the payloads of 1 dead run(s): 3 object(s), 3.0 KiB\n  ${run('exec-dead')}\n` +
         `deleted 1 orphan outcome queue(s)\n  ${dead}\n`,
     );
-    expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith('mazepa-payloads/exec-dead/')));
+    expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith(run('exec-dead'))));
     expect(await queueNames(client, dead)).toEqual([]);
     subscription.unsubscribe();
     await live.close();

@@ -160,7 +160,7 @@ function describe(report: QueueReport, now: number, bucket: string): string[] {
 function describePayloads(payloads: readonly PayloadPrefixInfo[], bucket: string): string[] {
   const states = ['orphan', 'alive', 'untagged', 'unowned'] as const;
   const tally = states.map((s) => `${payloads.filter((p) => p.state === s).length} ${s}`).join(', ');
-  const lines = [`payloads in s3://${bucket}/mazepa-payloads/: ${payloads.length} execution(s) (${tally})`];
+  const lines = [`payloads in s3://${bucket}/mazepa-payloads/: ${payloads.length} run(s) (${tally})`];
   for (const p of payloads) {
     // Keys are anyone's text: escaped so that they cannot forge lines.
     const where = `${oneLine(p.prefix)}  execution ${oneLine(p.executionId)}`;

@@ -178,25 +178,33 @@ describe('deleteOrphanPayloads', () => {
     const s3 = await s3Client(emulator.endpoint, BUCKET);
     await leftBehind(client, `${QUEUE}-out-exec-dead-0a1b2c`, QUEUE, 2 * HOUR, 'exec-dead');
     await leftBehind(client, `${QUEUE}-out-exec-live-0a1b2c`, QUEUE, 0, 'exec-live');
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/', [1, 2, 3, 4, 5]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/', [6, 7, 8]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-ended/', [9]);
+    const run = (execution: string): string => `mazepa-payloads/${QUEUE}/${execution}/r1/`;
+    await putObjects(s3, BUCKET, run('exec-dead'), [1, 2, 3, 4, 5]);
+    await putObjects(s3, BUCKET, run('exec-live'), [6, 7, 8]);
+    await putObjects(s3, BUCKET, run('exec-ended'), [9]);
+    // Another task queue's live run of the same execution id, and a key of the earlier layout
+    // (it does not say its task queue): neither is this task queue's to delete.
+    await putObjects(s3, BUCKET, 'mazepa-payloads/other-tasks/exec-dead/r2/', [4]);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/', [2]);
     const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
 
     const { payloads } = await inspectQueues(options);
     expect(payloads).toEqual([
-      { executionId: 'exec-dead', prefix: 'mazepa-payloads/exec-dead/', state: 'orphan', objects: 5, bytes: 15 },
-      { executionId: 'exec-ended', prefix: 'mazepa-payloads/exec-ended/', state: 'unowned', objects: 1, bytes: 9 },
-      { executionId: 'exec-live', prefix: 'mazepa-payloads/exec-live/', state: 'alive', objects: 3, bytes: 21 },
+      { executionId: 'exec-dead', prefix: 'mazepa-payloads/exec-dead/', state: 'unowned', objects: 1, bytes: 2 },
+      { executionId: 'exec-dead', prefix: run('exec-dead'), state: 'orphan', objects: 5, bytes: 15 },
+      { executionId: 'exec-ended', prefix: run('exec-ended'), state: 'unowned', objects: 1, bytes: 9 },
+      { executionId: 'exec-live', prefix: run('exec-live'), state: 'alive', objects: 3, bytes: 21 },
     ]);
     expect((await inspectQueues({ queueName: QUEUE, client })).payloads).toBeUndefined();
 
     // Two objects a page: the listing and the deletes go through every page.
     const deleted = await deleteOrphanPayloadsPaged(options, 2);
-    expect(deleted).toEqual([{ ...payloads![0], objects: 5, bytes: 15 }]);
+    expect(deleted).toEqual([{ ...payloads![1], objects: 5, bytes: 15 }]);
     expect(await objectKeys(s3, BUCKET)).toEqual([
-      'mazepa-payloads/exec-ended/0',
-      ...[0, 1, 2].map((i) => `mazepa-payloads/exec-live/${i}`),
+      'mazepa-payloads/exec-dead/0',
+      'mazepa-payloads/other-tasks/exec-dead/r2/0',
+      `${run('exec-ended')}0`,
+      ...[0, 1, 2].map((i) => `${run('exec-live')}${i}`),
     ]);
     // The outcome queues are left to deleteOrphanQueues.
     expect(await queueNames(client, `${QUEUE}-out-`)).toHaveLength(2);
@@ -210,14 +218,14 @@ describe('deleteOrphanPayloads', () => {
     const s3 = await s3Client(emulator.endpoint, BUCKET);
     const url = await leftBehind(client, `${QUEUE}-out-exec-back-0a1b2c`, QUEUE, 0, 'exec-back');
     const beat = await heartbeatOf(client, url);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-back/', [1, 2]);
+    await putObjects(s3, BUCKET, `mazepa-payloads/${QUEUE}/exec-back/r/`, [1, 2]);
     // The first look sees a heartbeat 2 h old; the second, just before deleting, a fresh one.
     const clock = [beat + 2 * HOUR, beat];
     const now = (): number => clock.shift() ?? beat;
     const deleted = await deleteOrphanPayloads({ queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET, now });
     expect(clock).toEqual([]); // both looks happened
     expect(deleted).toEqual([]);
-    expect(await objectKeys(s3, BUCKET)).toEqual(['mazepa-payloads/exec-back/0', 'mazepa-payloads/exec-back/1']);
+    expect(await objectKeys(s3, BUCKET)).toEqual([0, 1].map((i) => `mazepa-payloads/${QUEUE}/exec-back/r/${i}`));
     s3.destroy();
   });
 

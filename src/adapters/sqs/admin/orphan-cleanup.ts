@@ -45,12 +45,14 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
 }
 
 /**
- * Deletes the payload objects (`mazepa-payloads/<executionId>/…` in `payloadBucket`) of the runs
- * that are gone: those whose outcome queue in this task queue is an orphan (see
+ * Deletes the payload objects (`mazepa-payloads/<taskQueue>/<executionId>/<run>/…` in
+ * `payloadBucket`) of this task queue's runs that are gone: those whose outcome queue in this
+ * task queue is an orphan (see
  * {@link deleteOrphanQueues}; run it after this). The outcome queues' heartbeats are read again
  * just before an execution's objects are deleted, so a run that came back keeps them. Objects of
  * live runs, of untagged queues' runs and of executions without an outcome queue here
- * (`unowned`: ended runs, other task queues' runs sharing the bucket) are never touched. Objects
+ * (`unowned`: ended runs, keys of the earlier layout) and other task queues' objects (even of the
+ * same execution id) are never touched. Objects
  * are listed and deleted a page (1,000) at a time. Rejects with the first error after trying
  * every execution.
  *
@@ -83,7 +85,7 @@ export async function deleteOrphanPayloadsPaged(
   return withClient(options, (client) =>
     withS3Client(options, async (s3) => {
       const { outcomeQueues } = await inspectWith(client, resolved);
-      const prefixes = await listPayloadPrefixes(s3, bucket, outcomeQueues, pageSize);
+      const prefixes = await listPayloadPrefixes(s3, bucket, resolved.queueName, outcomeQueues, pageSize);
       const deleted: PayloadPrefixInfo[] = [];
       let failure: unknown;
       for (const prefix of prefixes) {

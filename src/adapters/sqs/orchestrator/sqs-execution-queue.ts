@@ -85,7 +85,13 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#payloads =
       payloadBucket === undefined
         ? undefined
-        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes, this.#retry);
+        : new PayloadStore(
+            s3Client ?? makeS3Client(region),
+            payloadBucket,
+            payloadThresholdBytes,
+            this.#retry,
+            this.#options.queueName,
+          );
   }
 
   /**

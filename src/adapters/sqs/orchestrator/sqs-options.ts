@@ -99,9 +99,11 @@ export interface SqsExecutionQueueOptions {
   readonly resumeWaitSec?: number;
   /**
    * An S3 bucket for payloads too big for a message: a task's arguments or a result whose message
-   * would pass `payloadThresholdBytes` is stored there (key prefix `mazepa-payloads/<executionId>/`)
-   * and its message carries a reference with the object's size and SHA-256 (signed with the rest
-   * when `signingKey` is set); the reader checks both and deletes the object. Workers use the
+   * would pass `payloadThresholdBytes` is stored there (key prefix
+   * `mazepa-payloads/<taskQueue>/<executionId>/<run>/`) and its message carries a reference with
+   * the object's size and SHA-256 (signed with the rest when `signingKey` is set); the reader
+   * reads only its own run's keys, no more than the announced size, and deletes the object only
+   * once both checks passed. Workers use the
    * bucket of their queue. The bucket must exist. @default none: such a task is refused
    */
   readonly payloadBucket?: string;

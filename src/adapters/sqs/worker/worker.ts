@@ -210,27 +210,22 @@ class SqsWorker {
     if (isTaskPack(body)) return this.#reject(message, receipt, packError(body), undefined, undefined);
     let ref: PayloadRef | undefined;
     if (isPayloadRef(body)) {
-      const loaded = await loadTaskPayload(this.#queue, body, (r) => this.#runEnded(r.replyTo));
-      if ('ended' in loaded) {
-        const { taskId, executionId, attempt } = loaded.ended; // its operation is in the payload, unread
-        this.#o.onEvent({ type: 'task_dropped', taskId, operationName: undefined, executionId, attempt });
-        return this.#consume(receipt, loaded.ended);
-      }
-      if ('error' in loaded)
-        return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId, loaded.ref);
+      const loaded = await loadTaskPayload(this.#queue, body);
+      if ('error' in loaded) return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId);
       ({ body, ref } = loaded);
     }
+    // A payload that fails a check below is left where it is (never deleted unchecked).
     const prepared = prepareTask(body, this.#queue.options.signingKey, ref && Number.POSITIVE_INFINITY);
     if (!prepared.ok) {
       const reply = prepared.reply ?? replyOf(ref);
-      return this.#reject(message, receipt, prepared.error, reply, prepared.taskId, ref);
+      return this.#reject(message, receipt, prepared.error, reply, prepared.taskId);
     }
     const { envelope } = prepared.task;
     if (ref !== undefined && (!sameTask(ref, envelope) || ref.replyTo !== envelope.replyTo)) {
       const error = new MazepaError(`the payload its message refers to holds another task (${envelope.taskId})`, {
         taskId: ref.taskId,
       });
-      return this.#reject(message, receipt, error, replyOf(ref), ref.taskId, ref);
+      return this.#reject(message, receipt, error, replyOf(ref), ref.taskId);
     }
     if (!this.#mayReplyTo(envelope.replyTo)) {
       const error = new MazepaError(
@@ -252,7 +247,7 @@ class SqsWorker {
         const error = new MazepaError(`this worker cannot run task ${taskId} ('${operationName}'): ${impossible}`, {
           taskId,
         });
-        return this.#reject(message, receipt, error, envelope, taskId);
+        return this.#reject(message, receipt, error, envelope, taskId, ref);
       }
       if (!(await this.#resources.acquire(use))) return this.#handBack(receipt);
     }
@@ -358,11 +353,6 @@ class SqsWorker {
   }
 
   /** Only to an outcome queue of this task queue: same origin, same account, `<queueName>-out-…`. */
-  /** Whether the run a reply address belongs to has ended (its outcome queue is gone). */
-  async #runEnded(replyTo: string | undefined): Promise<boolean> {
-    return replyTo !== undefined && this.#mayReplyTo(replyTo) && !(await this.#outcomeQueues.exists(replyTo));
-  }
-
   #mayReplyTo(url: string): boolean {
     return isOutcomeQueueUrl(url, this.#queue.url, this.#queue.outcomePrefix);
   }
