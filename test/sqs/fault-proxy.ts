@@ -22,6 +22,8 @@ export interface FaultCounts {
   byAction: Record<string, number>;
   /** Calls forwarded to the emulator, per action. */
   forwardedByAction: Record<string, number>;
+  /** Bytes of the emulator's answers passed on to the client, per action. */
+  answerBytesByAction: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -94,6 +96,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     outage: 0,
     byAction: {},
     forwardedByAction: {},
+    answerBytesByAction: {},
   };
   const waiters: { n: number; resolve: () => void }[] = [];
   const outageWaiters: { n: number; resolve: () => void }[] = [];
@@ -135,7 +138,11 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
         },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.on('data', (chunk: Buffer) => {
+            counts.answerBytesByAction[action] = (counts.answerBytesByAction[action] ?? 0) + chunk.length;
+          });
           answer.pipe(res);
+          res.on('close', () => answer.destroy()); // the client hung up: read no more of the answer
         },
       );
       forward.on('error', () => req.socket.destroy());
