@@ -1,16 +1,31 @@
-// Local-queue benchmark: mazepa vs a plain loop of direct calls (the floor) vs p-queue, for a flat
-// fan-out and a layered DAG, at 10^5 and 10^6 tasks. Each measurement runs in a fresh child
-// process, so its peak RSS is its own; each is run BENCH_RUNS times (default 3), alternating, and
-// the median is printed. Run with `npm run bench` (it builds dist first).
-// Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated); BENCH_BASELINE=/path/to/dist adds
-// a contender 'mazepa (baseline)' running another build (e.g. main's), for before/after in one run;
-// BENCH_CONTENDERS=mazepa,baseline runs only those.
+// Local-queue benchmark: mazepa vs a plain loop of direct calls (the floor) vs p-queue, for three
+// shapes of no-op tasks: a flat fan-out, a DAG of 10 layers, and layers of 1,000 tasks (the shape
+// of a chunked volume job), a `Dependency` between layers; p-queue runs the same calls at
+// concurrency 1 and awaits `Promise.all` of each layer. At 10^5 and 10^6 tasks. Each measurement
+// runs in a fresh child process, so its peak RSS is its own; each is run BENCH_RUNS times
+// (default 3), alternating, and the median time is printed (with the largest peak RSS). Run with
+// `npm run bench` (it builds dist first).
+// Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated; BENCH_SIZES=10000000 is the
+// 10^7 run, about a minute per contender and run); BENCH_SHAPES=layered,flat,dag runs only those
+// shapes; BENCH_BASELINE=/path/to/dist adds a contender 'mazepa (baseline)' running another build
+// (e.g. main's), for before/after in one run; BENCH_CONTENDERS=mazepa,baseline runs only those;
+// BENCH_NODE_ARGS adds flags to each child's node.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
-const LAYERS = 10;
+const DAG_LAYERS = 10;
+const LAYER_TASKS = 1000;
+/** The layers of a shape at n tasks: [layers, tasks per layer]. */
+function layersOf(shape, n) {
+  if (shape === 'flat') return [1, n];
+  if (shape === 'dag') return [DAG_LAYERS, Math.floor(n / DAG_LAYERS)];
+  return [Math.ceil(n / LAYER_TASKS), Math.min(n, LAYER_TASKS)];
+}
+const SHAPE_NAMES = { flat: 'flat fan-out', dag: `DAG, ${DAG_LAYERS} layers`, layered: `layers of ${LAYER_TASKS}` };
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile each child
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 /** The work every contender does per task: a little arithmetic on the task's coordinates. */
 function work(layer, i) {
@@ -26,8 +41,7 @@ async function runMazepa(shape, n) {
     }),
   }));
   const { Dependency, execute, flowSchema, chunk } = mazepa;
-  const layers = shape === 'flat' ? 1 : LAYERS;
-  const perLayer = Math.floor(n / layers);
+  const [layers, perLayer] = layersOf(shape, n);
   const job = flowSchema(function* job() {
     for (let layer = 0; layer < layers; layer++) {
       for (let i = 0; i < perLayer; i++) yield chunk.makeTask(layer, i);
@@ -39,8 +53,7 @@ async function runMazepa(shape, n) {
 }
 
 async function runLoop(shape, n) {
-  const layers = shape === 'flat' ? 1 : LAYERS;
-  const perLayer = Math.floor(n / layers);
+  const [layers, perLayer] = layersOf(shape, n);
   let sum = 0;
   for (let layer = 0; layer < layers; layer++) for (let i = 0; i < perLayer; i++) sum += work(layer, i);
   if (sum < 0) throw new Error('unreachable');
@@ -49,12 +62,12 @@ async function runLoop(shape, n) {
 async function runPQueue(shape, n) {
   const { default: PQueue } = await import('p-queue');
   const queue = new PQueue({ concurrency: 1 });
-  const layers = shape === 'flat' ? 1 : LAYERS;
-  const perLayer = Math.floor(n / layers);
+  const [layers, perLayer] = layersOf(shape, n);
   let done = 0;
   for (let layer = 0; layer < layers; layer++) {
-    for (let i = 0; i < perLayer; i++) void queue.add(() => work(layer, i)).then(() => done++);
-    await queue.onIdle(); // the dependency between layers
+    const calls = new Array(perLayer);
+    for (let i = 0; i < perLayer; i++) calls[i] = queue.add(() => work(layer, i)).then(() => done++);
+    await Promise.all(calls); // the dependency between layers
   }
   if (done !== perLayer * layers) throw new Error(`p-queue ran ${done} tasks`);
 }
@@ -84,14 +97,15 @@ if (process.argv[2] === '--child') {
   const rows = [];
   const sizes = process.env.BENCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
   for (const n of sizes) {
-    for (const shape of ['flat', 'layered']) {
+    for (const shape of process.env.BENCH_SHAPES?.split(',') ?? ['layered', 'flat', 'dag']) {
+      if (!(shape in SHAPE_NAMES)) throw new Error(`BENCH_SHAPES: unknown shape '${shape}'`);
       const results = {};
       // RUNS rounds, contenders alternating within each, so that a noisy moment hits them alike;
       // the median time of each is reported, and its largest peak RSS.
       const runs = {};
       for (let round = 0; round < RUNS; round++) {
         for (const name of Object.keys(contenders)) {
-          const out = execFileSync(process.execPath, ['--expose-gc', here, '--child', name, shape, String(n)], {
+          const out = execFileSync(process.execPath, [...NODE_ARGS, '--expose-gc', here, '--child', name, shape, String(n)], {
             encoding: 'utf8',
             maxBuffer: 1 << 20,
             env: childEnv(name),
@@ -104,14 +118,16 @@ if (process.argv[2] === '--child') {
         results[name] = { ms: times[Math.floor(times.length / 2)], maxRssMb: Math.max(...list.map((r) => r.maxRssMb)) };
       }
       const ours = results.mazepa ?? Object.values(results)[0];
+      const pq = results['p-queue'];
       for (const [name, r] of Object.entries(results)) {
         rows.push({
           tasks: n.toLocaleString('en-US'),
-          shape: shape === 'flat' ? 'flat fan-out' : `DAG, ${LAYERS} layers`,
+          shape: SHAPE_NAMES[shape],
           contender: name,
           'tasks/s': Math.round((n / r.ms) * 1000).toLocaleString('en-US'),
           'µs/task': ((r.ms * 1000) / n).toFixed(2),
           'time vs mazepa': (r.ms / ours.ms).toFixed(3),
+          'speed vs p-queue': pq === undefined ? '' : `${(pq.ms / r.ms).toFixed(2)}x`,
           'peak RSS MB': r.maxRssMb.toFixed(0),
         });
       }
@@ -119,7 +135,7 @@ if (process.argv[2] === '--child') {
   }
   console.log(
     `mazepa local-queue benchmark (node ${process.version}, ${process.arch}), median of ${RUNS} runs each; ` +
-      "'time vs mazepa' < 1 is faster than mazepa",
+      "'time vs mazepa' < 1 is faster than mazepa; 'speed vs p-queue' > 1x is faster than p-queue",
   );
   console.table(rows);
 }

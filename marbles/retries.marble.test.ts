@@ -3,6 +3,7 @@ import { asyncScheduler } from 'rxjs';
 import {
   LocalExecutionQueue,
   MazepaExecutionFailure,
+  TRANSIENT_RETRY_LIMIT,
   TransientError,
   execution,
   flowSchema,
@@ -121,6 +122,53 @@ describe('retries (marbles)', () => {
         'task_succeeded',
       ]);
     });
+  });
+});
+
+describe('the transient-retry limit (marbles)', () => {
+  /** Attempt numbers of the submissions, and the attempt that failed, of a task whose every attempt fails with `error`. */
+  function attempts(maxRetry: number | undefined, error: () => Error): { submitted: number[]; failed: number[] } {
+    const submitted: number[] = [];
+    const failed: number[] = [];
+    createTestScheduler().run(({ cold, flush }) => {
+      const op = taskableOperation(function alwaysFailing(_x: number) {}, {
+        operationName: `alwaysFailing${++operations}`,
+        ...(maxRetry === undefined ? {} : { maxRetry }),
+      });
+      const queue = new MarbleExecutionQueue({ work: () => cold('1ms #', undefined, error()) });
+      execution(op.makeTask(1), { ...quiet, queue }).subscribe({
+        next: (e) => {
+          if (e.type === 'task_submitted') submitted.push(e.attempt);
+          if (e.type === 'task_failed') failed.push(e.attempt);
+        },
+        error: () => {},
+      });
+      flush();
+    });
+    return { submitted, failed };
+  }
+  let operations = 0;
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+  it('should be exported as 40', () => {
+    expect(TRANSIENT_RETRY_LIMIT).toBe(40);
+  });
+
+  it('should retry a TransientError exactly 40 times (41 attempts), then fail the task', () => {
+    expect(attempts(undefined, () => new TransientError('503'))).toEqual({ submitted: range(41), failed: [41] });
+  });
+
+  it('should give a timeout the same 40 retries', () => {
+    const timeout = () => Object.assign(new Error('too slow'), { name: 'MazepaTimeoutError' });
+    expect(attempts(undefined, timeout)).toEqual({ submitted: range(41), failed: [41] });
+  });
+
+  it("should let an operation's larger maxRetry raise the limit for transient errors", () => {
+    expect(attempts(45, () => new TransientError('503'))).toEqual({ submitted: range(46), failed: [46] });
+  });
+
+  it('should not apply the limit to ordinary errors', () => {
+    expect(attempts(3, () => new Error('bad'))).toEqual({ submitted: range(4), failed: [4] });
   });
 });
 

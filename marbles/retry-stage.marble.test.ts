@@ -4,7 +4,7 @@ import { TransientError, flowSchema, taskableOperation } from 'mazepa';
 import { serializeError } from '../src/flows/serialized-error.js';
 import type { OutcomeReport } from '../src/streams/execution-queue.js';
 import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/nodes.js';
-import { backoffMs } from '../src/streams/engine/retry-policy.js';
+import { taskBackoffMs } from '../src/streams/engine/retry-policy.js';
 import { retryStage } from '../src/streams/engine/retry-stage.js';
 import { createStats } from '../src/streams/engine/stats.js';
 import { createTestScheduler } from './helpers.js';
@@ -55,7 +55,7 @@ describe('the retry stage (outcome stream in, completion stream out)', () => {
       };
       expectObservable(cold('a-b-c-d', reports).pipe(operator, letter)).toBe('a---x');
       flush();
-      expect(resubmitted).toEqual([['b', 2, 2 + backoffMs(b.id, 1)]]);
+      expect(resubmitted).toEqual([['b', 2, 2 + taskBackoffMs(b.id, 1)]]);
       expect(pending.count).toBe(0);
       expect(events).toEqual(['task_succeeded', 'task_retried', 'task_failed']);
     });

@@ -55,10 +55,18 @@ function run(
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
-  const run =
-    resolved.checkpoint === undefined
-      ? runExecution(root, resolved, queue)
-      : resumable(root, resolved, queue, options.scheduler);
+  // SIGINT / SIGTERM cancel every run the same way, with or without a checkpoint, on any queue.
+  const run = defer(() => {
+    const interrupt = new AbortController();
+    const signal =
+      resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
+    const interruptible = { ...resolved, signal };
+    const events =
+      resolved.checkpoint === undefined
+        ? runExecution(root, interruptible, queue)
+        : resumable(root, interruptible, queue, options.scheduler);
+    return events.pipe(abortOnSignals(interrupt));
+  });
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -103,8 +111,9 @@ async function estimate(target: ExecutionTarget): Promise<DryRunResult['operatio
  * process, in the order they are yielded. With `checkpoint`, completed tasks are journaled to
  * that file as they complete, and a rerun skips them. Rejects with `MazepaExecutionFailure` (its
  * `cause` is the task's error) when a task fails and no flow catches it (or the queue refuses a
- * task), with `MazepaCancelledError` when `signal` aborts or (with a checkpoint) SIGINT/SIGTERM
- * comes, after the checkpoint is written, and with a `TypeError` naming the option for invalid
+ * task), with `MazepaCancelledError` when `signal` aborts or SIGINT/SIGTERM comes (with or without
+ * a checkpoint, on every queue; a second signal ends the process at once), after the run's clean-up
+ * (its outcome queue deleted, its checkpoint written when it has one), and with a `TypeError` naming the option for invalid
  * options. The summary's `result` is what the root returned, typed from `target`: a `Flow<T>` or
  * `Task<T>` gives `T`, an array an array of their values. With `checkpoint`, its folder must
  * exist and be writable, or it rejects with a `CheckpointError` before any task runs.
@@ -128,14 +137,21 @@ export async function execute<const T extends ExecutionTarget>(
   options: ExecuteOptions = {},
 ): Promise<ExecutionSummary<ResultOf<T>>> {
   const events = run(target, options, 'execute', false);
-  const last = await lastValueFrom(events);
+  let last: ExecutionEvent;
+  try {
+    last = await lastValueFrom(events);
+  } finally {
+    // Settled only once the run's own clean-up is done (its outcome queue deleted), so that a
+    // program may exit right after.
+    await options.queue?.drained?.();
+  }
   if (last.type !== 'execution_completed') throw new Error(`mazepa: execution ended on ${last.type}`);
   return last.summary as ExecutionSummary<ResultOf<T>>;
 }
 
 /**
  * A run with a checkpoint: the file is loaded first (its tasks are skipped), completed tasks are
- * journaled to it as the run goes, and SIGINT/SIGTERM cancel the run after a last write.
+ * journaled to it as the run goes, and a cancelled run (its signal aborted) ends after a last write.
  */
 function resumable(
   root: Flow<unknown>,
@@ -147,9 +163,6 @@ function resumable(
   return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
     switchMap((loaded) => attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a] as const))),
     switchMap(([loaded, attachment]) => {
-      const interrupt = new AbortController();
-      const signal =
-        resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
       const completed = merged(resolved.completed, loaded.completed);
       const executionId = attachment?.executionId ?? resolved.executionId;
       // Pushed tasks of a run this one does not go on with are nobody's: the file forgets them.
@@ -160,7 +173,7 @@ function resumable(
         ...(attachment?.reattached === true ? { adopted: loaded.pushed, lost: attachment.lost } : {}),
         ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
       };
-      return runExecution(root, { ...resolved, executionId, completed, signal }, queue, hooks).pipe(
+      return runExecution(root, { ...resolved, executionId, completed }, queue, hooks).pipe(
         checkpointing({
           path,
           intervalMs: resolved.checkpointIntervalMs,
@@ -172,7 +185,6 @@ function resumable(
           meta: { queue: attachment?.record ?? null },
           ...(pushes === undefined ? {} : { pushes }),
         }),
-        abortOnSignals(interrupt),
       );
     }),
   );

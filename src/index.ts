@@ -1,4 +1,9 @@
-// The public API of mazepa. Everything not listed here is internal.
+/**
+ * The public API of mazepa: tasks, flows, execution, the local and thread queues, the codec and
+ * the errors. Everything not listed here is internal.
+ *
+ * @module mazepa
+ */
 
 // Tasks and operations
 export { Task, type TaskInit, type TaskOutcome, type TaskRunOptions, type TaskStatus } from './flows/task.js';
@@ -28,7 +33,7 @@ export {
 } from './flows/flow.js';
 export { Dependency, type DependencyTarget } from './flows/dependency.js';
 export { all, type ResultOf } from './flows/all.js';
-export { flowSchema, type FlowSchema, type FlowSchemaOptions } from './flows/flow-schema.js';
+export { flowSchema, type FlowSchema, type FlowSchemaOptions, type GeneratorReturn } from './flows/flow-schema.js';
 export {
   flowSchemaCls,
   type FlowSchemaClass,
@@ -46,7 +51,10 @@ export {
   encodeToString,
   encodeValue,
   registerClass,
+  type CodecErrorOptions,
+  type DecodeFromStringOptions,
   type Encoded,
+  type RegisterClassOptions,
 } from './flows/codec/index.js';
 
 // Execution

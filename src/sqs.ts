@@ -1,4 +1,8 @@
-// The `mazepa/sqs` entry point: remote execution on AWS SQS.
+/**
+ * The `mazepa/sqs` entry point: remote execution on AWS SQS.
+ *
+ * @module mazepa/sqs
+ */
 
 // The queue and its workers
 export { SqsExecutionQueue } from './adapters/sqs/orchestrator/sqs-execution-queue.js';
@@ -8,6 +12,7 @@ export { runWorker } from './adapters/sqs/worker/worker.js';
 export type { RunWorkerOptions, WorkerEvent, WorkerStopReason, WorkerSummary } from './adapters/sqs/worker/worker-options.js';
 export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/orchestrator/task-router.js';
 export { SqsQueueError } from './adapters/sqs/calls/sqs-error.js';
+export { S3CallError } from './adapters/sqs/calls/s3-call-error.js';
 export type { SqsCallRetried } from './adapters/sqs/calls/sqs-retry.js';
 export { PayloadError } from './adapters/sqs/payloads/payload-error.js';
 

@@ -1,4 +1,8 @@
-// mazepa/testing: what users need to marble-test their own flows in virtual time.
+/**
+ * The `mazepa/testing` entry point: what users need to marble-test their own flows in virtual time.
+ *
+ * @module mazepa/testing
+ */
 export {
   MarbleExecutionQueue,
   type MarbleExecutionQueueOptions,

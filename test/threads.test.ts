@@ -20,6 +20,7 @@ import {
   hang,
   plainHold,
   spin,
+  spinForever,
   whoAmI,
 } from './fixtures/threads/operations.js';
 import { mainOnly } from './fixtures/threads/other-operations.js';
@@ -139,11 +140,14 @@ describe('ThreadExecutionQueue', () => {
     );
   });
 
-  it("should cancel an execution's tasks when its outcomes are unsubscribed", async () => {
+  // The tasks have no runtime limit: only the cancellation can free both threads for the next run
+  // (a queue that did not abort them would never run `after`, and the test would time out).
+  it("should cancel an execution's tasks when its outcomes are unsubscribed", { timeout: 15_000 }, async () => {
     const executionId = 'threads-cancelled';
     const reports: OutcomeReport[] = [];
     const sub = queue.outcomes(executionId).subscribe((r) => reports.push(r));
-    const tasks = [spin.makeTask('a'), spin.makeTask('b'), spin.makeTask('c')];
+    const tasks = [spinForever.makeTask('a'), spinForever.makeTask('b'), spinForever.makeTask('c')];
+    expect(tasks.map((t) => t.runtimeLimitMs)).toEqual([undefined, undefined, undefined]);
     for (const t of tasks) t.executionId = executionId;
     await queue.pushTasks(tasks);
     sub.unsubscribe();

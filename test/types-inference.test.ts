@@ -97,9 +97,9 @@ describe('isTaskOf', () => {
   });
 });
 
-describe('the README marble snippet', () => {
+describe('the marble snippet of docs/testing.md', () => {
   it('should be marbles/readme-example.marble.test.ts, which the typecheck compiles', () => {
-    const readme = readFileSync('README.md', 'utf8');
+    const readme = readFileSync('docs/testing.md', 'utf8');
     const start = readme.indexOf('```ts\n', readme.indexOf('[`marbles/readme-example.marble.test.ts`]')) + 6;
     const snippet = readme.slice(start, readme.indexOf('```\n', start));
     const file = readFileSync('marbles/readme-example.marble.test.ts', 'utf8');

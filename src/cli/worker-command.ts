@@ -3,7 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { parseLimits, parseOutageMs } from './make-queue.js';
-import { formatWorkerEvent } from './worker-events.js';
+import { registeredOperationNames } from '../flows/registry.js';
+import { describeOperations, formatWorkerEvent, stampLine } from './worker-events.js';
+import { createWorkerStatus } from './worker-status.js';
 
 /** The flags of `mazepa worker`, as commander parses them. @internal */
 export interface WorkerFlags {
@@ -64,7 +66,10 @@ export function workerCommand(): Command {
 }
 
 /** Runs `mazepa worker` and returns its exit code. @internal */
-export async function workerAction(flags: WorkerFlags, log: (line: string) => void = stderrLine): Promise<number> {
+export async function workerAction(
+  flags: WorkerFlags,
+  log: (line: string) => void = (line) => stderrLine(stampLine(line)),
+): Promise<number> {
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
     log('mazepa worker: give --queue-name (or --queue-url)');
     return 2;
@@ -98,6 +103,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
       return 2;
     }
   }
+  log(describeOperations(registeredOperationNames()));
   const { SqsExecutionQueue, runWorker } = await import('../sqs.js');
   let queue: InstanceType<typeof SqsExecutionQueue>;
   try {
@@ -127,6 +133,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const status = createWorkerStatus({ log });
   try {
     await runWorker({
       queue,
@@ -136,6 +143,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
       ...(flags.idleTimeout === undefined ? {} : { idleTimeoutMs: flags.idleTimeout * 1000 }),
       signal: stop.signal,
       onEvent: (event: WorkerEvent) => {
+        status.add(event);
         const line = formatWorkerEvent(event, flags.verbose === true);
         if (line !== undefined) log(line);
       },
@@ -145,6 +153,7 @@ export async function workerAction(flags: WorkerFlags, log: (line: string) => vo
     log(`mazepa worker: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
+    status.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await queue.close();

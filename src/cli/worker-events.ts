@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describeRetry } from '../adapters/sqs/orchestrator/queue-events.js';
 import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { asBlock, oneLine } from './escape-text.js';
@@ -12,7 +13,7 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
   const prefix = 'mazepa worker:';
   switch (event.type) {
     case 'worker_started':
-      return `${prefix} started on queue ${oneLine(event.queueName)} (concurrency ${event.concurrency}, pid ${process.pid})`;
+      return `${prefix} started on queue ${oneLine(event.queueName)} (concurrency ${event.concurrency})`;
     case 'task_started':
       return verbose ? `${prefix} task ${oneLine(event.taskId)} started (attempt ${event.attempt})` : undefined;
     case 'task_finished': {
@@ -43,4 +44,46 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
       return `${prefix} stopped: ${s.succeeded} succeeded, ${s.failed} failed, ${s.rejected} rejected`;
     }
   }
+}
+
+/** Where a log line comes from: the time, the host and the process. @internal */
+export interface LineOrigin {
+  readonly at: Date;
+  readonly host: string;
+  readonly pid: number;
+}
+
+/**
+ * A log line with its origin in front: `2026-12-03T12:34:56.789Z build-7[4242] mazepa worker: …`
+ * (ISO time in UTC, host, pid), so that the lines of a fleet can be merged and sorted. Only the
+ * first line of a block (a stack) is stamped.
+ *
+ * @internal
+ */
+export function stampLine(line: string, origin: LineOrigin = here()): string {
+  return `${origin.at.toISOString()} ${oneLine(origin.host)}[${origin.pid}] ${line}`;
+}
+
+function here(): LineOrigin {
+  return { at: new Date(), host: hostname(), pid: process.pid };
+}
+
+/**
+ * The start-up line that lists the operations this process registered (what the `--import`
+ * modules defined), at most 40 of them by name. None: the modules may have registered into
+ * another copy of mazepa (one installed elsewhere), which this worker does not see.
+ *
+ * @internal
+ */
+export function describeOperations(names: readonly string[]): string {
+  const prefix = 'mazepa worker:';
+  if (names.length === 0) {
+    return (
+      `${prefix} no operation is registered: the --import modules defined none in this copy of mazepa ` +
+      '(do they import mazepa from the same install as this command?)'
+    );
+  }
+  const shown = [...names].sort().slice(0, 40).map(oneLine);
+  const more = names.length > shown.length ? `, and ${names.length - shown.length} more` : '';
+  return `${prefix} ${names.length} operation(s) registered: ${shown.join(', ')}${more}`;
 }

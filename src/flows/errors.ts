@@ -87,9 +87,11 @@ export class TransientError extends MazepaError {
 }
 
 /**
- * The execution was cancelled: its `signal` aborted, or SIGINT / SIGTERM came while a run with a
- * checkpoint went on. `execute` rejects with it after the checkpoint is written; the process
- * goes on (only the `mazepa` CLI exits, with code 130). `cause` is the signal's abort reason.
+ * The execution was cancelled: its `signal` aborted, or SIGINT / SIGTERM came while it ran (with
+ * or without a checkpoint, on any queue). `execute` rejects with it after the run's clean-up (its
+ * outcome queue deleted, its checkpoint written when it has one); the process goes on (only the
+ * `mazepa` CLI exits, with code 130; a second signal ends any process at once). `cause` is the
+ * signal's abort reason.
  *
  * @example
  * ```ts

@@ -4,6 +4,7 @@ import { isDecoratorContext } from './taskable-operation-cls.js';
 
 /** A class whose instances are flow schemas: it defines `*flow(...args)`. */
 export type FlowSchemaClass = abstract new (...args: any[]) => {
+  /** The flow's generator method. */
   flow(...args: any[]): FlowGenerator<any>;
 };
 
@@ -11,7 +12,12 @@ type FlowReturn<I extends { flow(...args: any[]): FlowGenerator<any> }> =
   ReturnType<I['flow']> extends FlowGenerator<infer R> ? R : never;
 
 /** What a flow schema class's instances gain: `makeFlow`, typed by their `flow`. */
-export interface FlowSchemaInstance<I extends { flow(...args: any[]): FlowGenerator<any> }> {
+export interface FlowSchemaInstance<
+  I extends {
+    /** The flow's generator method. */
+    flow(...args: any[]): FlowGenerator<any>;
+  },
+> {
   /** A flow that runs this instance's `flow` generator with these arguments. */
   makeFlow(...args: Parameters<I['flow']>): Flow<FlowReturn<I>>;
 }

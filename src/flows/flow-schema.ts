@@ -12,7 +12,11 @@ export type FlowSchema<A extends readonly unknown[], R> = ((...args: A) => Flow<
   readonly flowName: string;
 };
 
-/** What a generator function of a flow returns at its end. */
+/**
+ * What a generator function of a flow returns at its end.
+ *
+ * @typeParam F - the generator function's type
+ */
 export type GeneratorReturn<F extends (...args: never[]) => FlowGenerator<unknown>> =
   ReturnType<F> extends Generator<unknown, infer R, unknown> ? R : never;
 
@@ -20,6 +24,7 @@ export type GeneratorReturn<F extends (...args: never[]) => FlowGenerator<unknow
  * Makes a generator function a flow schema: calling it makes a `Flow` with those arguments,
  * without running the generator (the execution runs it).
  *
+ * @typeParam F - the generator function's type, from which the flow takes its parameters and result
  * @param fn - the generator function
  * @returns a function with `fn`'s parameters that returns a `Flow`
  * @example

@@ -53,6 +53,7 @@ export interface FlowInit<R, A extends readonly unknown[]> {
 export class Flow<R = void> {
   readonly id: string;
   readonly name: string;
+  /** The generator function the flow runs (an empty one for an `observableFlow`). */
   readonly fn: ((...args: any[]) => FlowGenerator<R>) | undefined;
   readonly args: readonly unknown[];
   /** For flows made from an Observable: the tasks and flows it emits. @internal */

@@ -69,6 +69,7 @@ export class Task<R = unknown, A extends readonly unknown[] = any[]> {
   /** Deterministic unless set: the same operation and arguments give the same id anywhere. */
   readonly id: string;
   readonly operationName: string;
+  /** The function the task calls. */
   readonly fn: (...args: A) => R | PromiseLike<R>;
   readonly args: A;
   readonly maxRetry: number;

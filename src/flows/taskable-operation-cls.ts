@@ -4,7 +4,10 @@ import { Task } from './task.js';
 import { checkRunOptions, type TaskableOperationOptions } from './taskable-operation.js';
 
 /** A class whose instances are operations: it defines `call(...args)`. */
-export type OperationClass = abstract new (...args: any[]) => { call(...args: any[]): unknown };
+export type OperationClass = abstract new (...args: any[]) => {
+  /** The operation: what a task of the instance runs. */
+  call(...args: any[]): unknown;
+};
 
 /**
  * What a taskable class's instances gain: `makeTask`, typed by their `call`. With the decorator,
@@ -21,7 +24,12 @@ export type OperationClass = abstract new (...args: any[]) => { call(...args: an
  * new Resize().makeTask(3); // makeTask('3') does not compile
  * ```
  */
-export interface TaskableInstance<I extends { call(...args: any[]): unknown }> {
+export interface TaskableInstance<
+  I extends {
+    /** The operation: what a task of the instance runs. */
+    call(...args: any[]): unknown;
+  },
+> {
   /** A task that calls this instance's `call` with these arguments. */
   makeTask(...args: Parameters<I['call']>): Task<Awaited<ReturnType<I['call']>>, Parameters<I['call']>>;
 }

@@ -24,6 +24,7 @@ export type TaskableOperation<A extends readonly unknown[], R> = ((...args: A) =
  * task of it (typed by its parameters). The operation registers itself under its name, so
  * remote workers that import the module can run its tasks.
  *
+ * @typeParam F - the function's type, from which `makeTask` takes its parameters and result
  * @param fn - the function; its `name` is the default operation name
  * @param options - operation name, retries, runtime limit, worker type, resources, `version`
  *   (part of the task ids: bump it when the code changes what the operation returns)

@@ -59,6 +59,12 @@ export interface ExecutionQueue {
    * that wrote it; `executionId` is the id this run would have if it started afresh.
    */
   attach?(executionId: string, previous: PreviousRun): Promise<QueueAttachment>;
+  /**
+   * Resolves once the clean-up of the executions that ended (whose outcomes were unsubscribed
+   * from) is done, e.g. their outcome queues deleted. `execute` awaits it before it settles, so a
+   * program may exit right after `execute`. It must not reject. @default nothing to wait for
+   */
+  drained?(): Promise<void>;
   /** Releases the queue's resources. */
   close?(): Promise<void>;
 }

@@ -1,13 +1,32 @@
 // A fault-injecting HTTP proxy for the SQS tests: between SQS clients (the library, CLI workers)
 // and the emulator, on 127.0.0.1. It fails a share of the calls as SQS and networks do (500s,
-// throttling, dropped connections) and can drop every call until told to stop (an outage). A failed
-// call never reaches the emulator, so a retry of it cannot act twice.
+// throttling, dropped connections) and can drop every call until told to stop (an outage). Those
+// failed calls never reach the emulator, so a retry of them cannot act twice. The "lost answer"
+// kinds are the other hazard: the call is forwarded and applied, then its answer is lost (the
+// connection cut, or a 500 in its place), so the client retries a call that already acted.
 import { once } from 'node:events';
 import { request, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How a call is failed. */
-export type FaultKind = 'error500' | 'throttle' | 'drop';
+/**
+ * How a call is failed. Before it reaches the emulator: `error500`, `throttle`, `drop` (the
+ * connection cut). After the emulator applied it: `lostReset` (its answer is read, then the
+ * connection cut: the client sees a reset) and `lost500` (a 500 in place of its answer).
+ */
+export type FaultKind = 'error500' | 'throttle' | 'drop' | 'lostReset' | 'lost500';
+
+/** The kinds that fail a call after the emulator applied it. */
+export const LOST_ANSWERS: readonly FaultKind[] = ['lostReset', 'lost500'];
+
+/** The SQS calls that change something: the ones whose lost answer makes a retry act twice. */
+export const MUTATING_CALLS: readonly string[] = [
+  'SendMessage',
+  'SendMessageBatch',
+  'DeleteMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
+];
 
 /** What the proxy saw and did. */
 export interface FaultCounts {
@@ -16,22 +35,35 @@ export interface FaultCounts {
   error500: number;
   throttle: number;
   drop: number;
+  /** Calls applied by the emulator whose answer was then cut off. */
+  lostReset: number;
+  /** Calls applied by the emulator whose answer was replaced with a 500. */
+  lost500: number;
   /** Calls dropped during an outage. */
   outage: number;
-  /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...). */
+  /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...), lost answers included. */
   byAction: Record<string, number>;
-  /** Calls forwarded to the emulator, per action. */
+  /** Calls forwarded to the emulator, per action (those whose answer was lost included). */
   forwardedByAction: Record<string, number>;
   /** Bytes of the emulator's answers passed on to the client, per action. */
   answerBytesByAction: Record<string, number>;
+  /** Calls the emulator answered, per action (whether or not the client got the answer). */
+  answeredByAction: Record<string, number>;
 }
 
 export interface FaultProxy {
   /** The endpoint to give the SQS clients. */
   readonly endpoint: string;
   readonly counts: FaultCounts;
-  /** From now on, fails `rate` (0 to 1) of the calls, spread evenly over `kinds`. */
-  setFaults(rate: number, kinds?: readonly FaultKind[]): void;
+  /**
+   * From now on, fails `rate` (0 to 1) of the calls, spread evenly over `kinds`; only calls of
+   * `actions` when given. Replaces the rules set before (`setFaults(0)`: no more faults).
+   */
+  setFaults(rate: number, kinds?: readonly FaultKind[], actions?: readonly string[]): void;
+  /** Adds a rule like {@link setFaults}' to those in force (a call is failed by the first rule that draws it). */
+  addFaults(rate: number, kinds: readonly FaultKind[], actions?: readonly string[]): void;
+  /** Fails the next `n` calls of `action` with `kind` (before any rule). */
+  failNext(action: string, kind: FaultKind, n?: number): void;
   /** From now on, drops every call (the connection is cut), as a server that is down would, until {@link restore}. */
   outage(): void;
   /** Ends the outage: calls go through again. */
@@ -40,6 +72,8 @@ export interface FaultProxy {
   dropped(n: number): Promise<void>;
   /** Resolves once `n` calls in all have been forwarded to the emulator. */
   forwarded(n: number): Promise<void>;
+  /** Resolves once the emulator has answered `n` calls of `action` in all (answers lost on the way included). */
+  answered(action: string, n: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,12 +114,21 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** A rule: `rate` of the calls (of `actions`, or all) fail, spread evenly over `kinds`. */
+interface FaultRule {
+  readonly rate: number;
+  readonly kinds: readonly FaultKind[];
+  readonly actions: ReadonlySet<string> | undefined;
+}
+
+const BEFORE: readonly FaultKind[] = ['error500', 'throttle', 'drop'];
+
 /** Starts a proxy to `target` (the emulator's endpoint) on 127.0.0.1 and a free port. */
 export async function startFaultProxy(target: string, seed = 12): Promise<FaultProxy> {
   const upstream = new URL(target);
   const random = seeded(seed);
-  let rate = 0;
-  let kinds: readonly FaultKind[] = ['error500', 'throttle', 'drop'];
+  let rules: FaultRule[] = [];
+  const next = new Map<string, { kind: FaultKind; n: number }>();
   let down = false;
   const counts: FaultCounts = {
     calls: 0,
@@ -93,19 +136,20 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     error500: 0,
     throttle: 0,
     drop: 0,
+    lostReset: 0,
+    lost500: 0,
     outage: 0,
     byAction: {},
     forwardedByAction: {},
     answerBytesByAction: {},
+    answeredByAction: {},
   };
   const waiters: { n: number; resolve: () => void }[] = [];
   const outageWaiters: { n: number; resolve: () => void }[] = [];
+  const answerWaiters = new Map<string, { n: number; resolve: () => void }[]>();
 
-  const fail = (kind: FaultKind | 'outage', action: string, req: IncomingMessage, res: ServerResponse): void => {
-    counts[kind]++;
-    counts.byAction[action] = (counts.byAction[action] ?? 0) + 1;
-    if (kind === 'outage') settle(outageWaiters, counts.outage);
-    if (kind === 'drop' || kind === 'outage') {
+  const answerFailed = (kind: FaultKind, req: IncomingMessage, res: ServerResponse): void => {
+    if (kind === 'drop' || kind === 'lostReset') {
       req.socket.destroy(); // the client sees the connection cut ("socket hang up")
       return;
     }
@@ -118,6 +162,33 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     });
     res.end(body);
   };
+  const fail = (kind: FaultKind | 'outage', action: string, req: IncomingMessage, res: ServerResponse): void => {
+    counts[kind]++;
+    counts.byAction[action] = (counts.byAction[action] ?? 0) + 1;
+    if (kind === 'outage') {
+      settle(outageWaiters, counts.outage);
+      req.socket.destroy();
+      return;
+    }
+    answerFailed(kind, req, res);
+  };
+  /** The fault this call gets, if any: a planned one first, then the rules in order. */
+  const faultOf = (action: string): FaultKind | undefined => {
+    const planned = next.get(action);
+    if (planned !== undefined) {
+      if (--planned.n === 0) next.delete(action);
+      return planned.kind;
+    }
+    for (const rule of rules) {
+      if (rule.rate <= 0 || (rule.actions !== undefined && !rule.actions.has(action))) continue;
+      if (random() < rule.rate) return rule.kinds[Math.floor(random() * rule.kinds.length)]!;
+    }
+    return undefined;
+  };
+  const answered = (action: string): void => {
+    const n = (counts.answeredByAction[action] = (counts.answeredByAction[action] ?? 0) + 1);
+    settle(answerWaiters.get(action) ?? [], n);
+  };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -127,7 +198,8 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = target.slice(target.indexOf('.') + 1) || s3Action(req);
       if (down) return fail('outage', action, req, res);
-      if (rate > 0 && random() < rate) return fail(kinds[Math.floor(random() * kinds.length)]!, action, req, res);
+      const fault = faultOf(action);
+      if (fault !== undefined && !LOST_ANSWERS.includes(fault)) return fail(fault, action, req, res);
       const forward = request(
         {
           host: upstream.hostname,
@@ -137,12 +209,22 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
           headers: req.headers,
         },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.on('data', (chunk: Buffer) => {
-            counts.answerBytesByAction[action] = (counts.answerBytesByAction[action] ?? 0) + chunk.length;
+          if (fault === undefined) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.on('data', (chunk: Buffer) => {
+              counts.answerBytesByAction[action] = (counts.answerBytesByAction[action] ?? 0) + chunk.length;
+            });
+            answer.pipe(res);
+            answer.on('end', () => answered(action));
+            res.on('close', () => answer.destroy()); // the client hung up: read no more of the answer
+            return;
+          }
+          // The emulator has applied the call: its answer is read in full, then lost.
+          answer.resume();
+          answer.on('end', () => {
+            answered(action);
+            fail(fault, action, req, res);
           });
-          answer.pipe(res);
-          res.on('close', () => answer.destroy()); // the client hung up: read no more of the answer
         },
       );
       forward.on('error', () => req.socket.destroy());
@@ -155,12 +237,22 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const rule = (rate: number, kinds: readonly FaultKind[], actions?: readonly string[]): FaultRule => ({
+    rate,
+    kinds,
+    actions: actions === undefined ? undefined : new Set(actions),
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
-    setFaults(share, only = ['error500', 'throttle', 'drop']) {
-      rate = share;
-      kinds = only;
+    setFaults(share, only = BEFORE, actions) {
+      rules = [rule(share, only, actions)];
+    },
+    addFaults(share, only, actions) {
+      rules.push(rule(share, only, actions));
+    },
+    failNext(action, kind, n = 1) {
+      next.set(action, { kind, n });
     },
     outage() {
       down = true;
@@ -175,6 +267,14 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     forwarded(n) {
       if (counts.forwarded >= n) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    answered(action, n) {
+      if ((counts.answeredByAction[action] ?? 0) >= n) return Promise.resolve();
+      return new Promise((resolve) => {
+        const list = answerWaiters.get(action) ?? [];
+        answerWaiters.set(action, list);
+        list.push({ n, resolve });
+      });
     },
     async stop() {
       server.closeAllConnections();

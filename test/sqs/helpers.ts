@@ -71,6 +71,14 @@ export function useEmulator(): Emulator {
   };
 }
 
+/**
+ * An SQS client for `endpoint` (a fault proxy's, say) that tries each request once, as the
+ * clients mazepa makes do: the retries seen are mazepa's own.
+ */
+export function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+}
+
 /** The environment a worker process needs to reach the emulator. */
 export function workerEnv(endpoint: string): NodeJS.ProcessEnv {
   return {

@@ -5,7 +5,7 @@ import { QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { SqsExecutionQueue, SqsQueueError, runWorker, type SqsQueueEvent, type WorkerEvent } from 'mazepa/sqs';
 import { batchCall } from '../../src/adapters/sqs/calls/batch-call.js';
 import { isTransientSqsError, wrapSqsError } from '../../src/adapters/sqs/calls/sqs-error.js';
-import { backoffMs, retrying, type SqsCallRetried } from '../../src/adapters/sqs/calls/sqs-retry.js';
+import { callBackoffMs, retrying, type SqsCallRetried } from '../../src/adapters/sqs/calls/sqs-retry.js';
 import { idlePoll, stubClient } from './stub-client.js';
 
 afterEach(() => {
@@ -49,13 +49,13 @@ describe('isTransientSqsError', () => {
   });
 });
 
-describe('backoffMs', () => {
+describe('callBackoffMs', () => {
   it('should double from 100 ms (500 ms when throttled) up to 10 s, with full jitter', () => {
     vi.spyOn(Math, 'random').mockReturnValue(1);
-    expect([1, 2, 3, 4, 8, 30].map((n) => backoffMs(n, false))).toEqual([100, 200, 400, 800, 10_000, 10_000]);
-    expect([1, 2, 5, 6].map((n) => backoffMs(n, true))).toEqual([500, 1000, 8000, 10_000]);
+    expect([1, 2, 3, 4, 8, 30].map((n) => callBackoffMs(n, false))).toEqual([100, 200, 400, 800, 10_000, 10_000]);
+    expect([1, 2, 5, 6].map((n) => callBackoffMs(n, true))).toEqual([500, 1000, 8000, 10_000]);
     vi.spyOn(Math, 'random').mockReturnValue(0.25);
-    expect(backoffMs(3, false)).toBe(100);
+    expect(callBackoffMs(3, false)).toBe(100);
   });
 });
 

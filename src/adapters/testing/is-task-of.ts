@@ -3,6 +3,7 @@ import type { Task } from '../../flows/task.js';
 /** What {@link isTaskOf} needs of an operation: its name and its typed `makeTask`. */
 export interface NamedOperation<R, A extends any[]> {
   readonly operationName: string;
+  /** A task of the operation with these arguments. */
   makeTask(...args: A): Task<R, A>;
 }
 

@@ -32,17 +32,18 @@ export function decideRetry(
     (isTransient !== undefined && safely(isTransient, error));
   const limit = transient ? Math.max(TRANSIENT_RETRY_LIMIT, maxRetry) : maxRetry;
   if (attempt > limit) return { retry: false, delayMs: 0 };
-  return { retry: true, delayMs: backoffMs(taskId, attempt) };
+  return { retry: true, delayMs: taskBackoffMs(taskId, attempt) };
 }
 
 /**
  * Exponential backoff from half a second, doubling to at most 30 s, spread by ±25% with a jitter
  * drawn from the task id: tasks that failed together retry apart, and the same task always waits
- * the same, so runs in virtual time are reproducible.
+ * the same, so runs in virtual time are reproducible. (Not the backoff of SQS calls,
+ * `callBackoffMs`, which is random on every call and counted in failed tries, not attempts.)
  *
  * @internal
  */
-export function backoffMs(taskId: string, attempt: number): number {
+export function taskBackoffMs(taskId: string, attempt: number): number {
   const base = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 16));
   return Math.round(base * (0.75 + 0.5 * unitHash(`${taskId}#${attempt}`)));
 }

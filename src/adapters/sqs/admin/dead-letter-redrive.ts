@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
 import { findDeadLetter, findQueueUrl } from '../calls/dead-letter-queue.js';
-import { packBatches, sendBatch, type Destination } from '../calls/send-messages.js';
-import { SqsQueueError, wrapSqsError } from '../calls/sqs-error.js';
-import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
+import { changeVisibilityBatch, deleteMessageBatch } from '../calls/message-batches.js';
+import type { QueueEndpoint } from '../calls/queue-endpoint.js';
+import { receiveMessages } from '../calls/receive-messages.js';
+import { packBatches, sendBatch } from '../calls/send-messages.js';
+import { SqsQueueError } from '../calls/sqs-error.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**
  * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
@@ -74,17 +73,17 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<numbe
     }
     const deadLetter = await findDeadLetter(client, taskUrl, queueName);
     if (deadLetter === undefined) return 0;
-    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_RETRY };
-    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_RETRY };
+    const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_BUDGET };
+    const to = { client, url: taskUrl, name: queueName, retry: ADMIN_BUDGET };
     return movePass(from, to, maxMessages, waitTimeSeconds);
   });
 }
 
-async function movePass(from: Destination, to: Destination, max: number, wait: number): Promise<number> {
+async function movePass(from: QueueEndpoint, to: QueueEndpoint, max: number, wait: number): Promise<number> {
   const sentBodies = new Set<string>();
   let moved = 0;
   while (moved < max) {
-    const messages = await receive(from, Math.min(10, max - moved), wait);
+    const messages = await receive(from, Math.min(SQS_BATCH_LIMIT, max - moved), wait);
     if (messages.length === 0) break;
     // A body moved earlier in this pass is back: its task failed again; leave it where it is.
     const fresh = messages.filter((m) => !sentBodies.has(bodyDigest(m.Body!)));
@@ -120,33 +119,19 @@ async function movePass(from: Destination, to: Destination, max: number, wait: n
   return moved;
 }
 
-async function receive(from: Destination, count: number, wait: number): Promise<Message[]> {
-  try {
-    const { Messages } = await from.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: from.url,
-        MaxNumberOfMessages: count,
-        WaitTimeSeconds: wait,
-        VisibilityTimeout: HOLD_SEC,
-      }),
-    );
-    return (Messages ?? []).filter((m) => m.Body !== undefined && m.ReceiptHandle !== undefined);
-  } catch (error) {
-    throw wrapSqsError(error, 'ReceiveMessage', from.name);
-  }
+async function receive(from: QueueEndpoint, count: number, wait: number): Promise<Message[]> {
+  const messages = await receiveMessages(from, { max: count, waitSeconds: wait, visibilityTimeoutSec: HOLD_SEC });
+  return messages.filter((m) => m.Body !== undefined && m.ReceiptHandle !== undefined);
 }
 
 /** Deletes messages from the dead-letter queue once they are in the task queue. */
-async function remove(from: Destination, messages: readonly Message[]): Promise<void> {
+async function remove(from: QueueEndpoint, messages: readonly Message[]): Promise<void> {
   if (messages.length === 0) return;
-  const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
-  let failed: number;
-  try {
-    const response = await from.client.send(new DeleteMessageBatchCommand({ QueueUrl: from.url, Entries }));
-    failed = response.Failed?.length ?? 0;
-  } catch (error) {
-    throw wrapSqsError(error, 'DeleteMessageBatch', from.name);
-  }
+  const errors = await deleteMessageBatch(
+    from,
+    messages.map((m) => m.ReceiptHandle!),
+  );
+  const failed = errors.filter((e) => e !== undefined).length;
   if (failed > 0) {
     throw new SqsQueueError(
       `SQS DeleteMessageBatch on queue '${from.name}' left ${failed} message(s) that are now in both queues ` +
@@ -156,13 +141,11 @@ async function remove(from: Destination, messages: readonly Message[]): Promise<
   }
 }
 
-/** Makes messages visible again in the dead-letter queue, best effort (else after HOLD_SEC). */
-async function release(from: Destination, messages: readonly Message[]): Promise<void> {
+/** Makes messages visible again in the dead-letter queue, best effort (else after HOLD_SEC): tried once. */
+async function release(from: QueueEndpoint, messages: readonly Message[]): Promise<void> {
   if (messages.length === 0) return;
-  const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
-  await from.client
-    .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: from.url, Entries }))
-    .catch(() => undefined);
+  const receipts = messages.map((m) => m.ReceiptHandle!);
+  await changeVisibilityBatch(from, receipts, 0, { maxOutageMs: 0 }).catch(() => undefined);
 }
 
 function bodyDigest(body: string): string {

@@ -2,7 +2,7 @@ import { deleteQueue } from '../calls/ensure-queue.js';
 import { deletePrefix, listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import { resolveAdminOptions, withClient, withS3Client, type QueueAdminOptions } from './queue-admin-options.js';
 import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
-import { ADMIN_RETRY } from '../calls/sqs-retry.js';
+import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**
  * Deletes the outcome queues of a task queue whose runs are gone (orphans, see
@@ -33,7 +33,7 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
       try {
         const now = await describeOutcomeQueue(client, queue.url, resolved);
         if (now?.state !== 'orphan') continue;
-        await deleteQueue({ client, retry: ADMIN_RETRY, onEvent: () => undefined }, queue.url, queue.name);
+        await deleteQueue({ client, retry: ADMIN_BUDGET, onEvent: () => undefined }, queue.url, queue.name);
         deleted.push(now);
       } catch (error) {
         failure ??= error;

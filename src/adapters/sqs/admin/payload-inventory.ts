@@ -9,7 +9,8 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
 import type { OutcomeQueueInfo, OutcomeQueueState } from './queue-inventory.js';
-import { ADMIN_RETRY, retrying } from '../calls/sqs-retry.js';
+import { S3CallError } from '../calls/s3-call-error.js';
+import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
 
 /**
  * The run of a payload prefix, from its execution's outcome queue in this task queue: `alive`,
@@ -111,7 +112,7 @@ export async function deletePrefix(
 ): Promise<{ objects: number; bytes: number }> {
   const deleted = { objects: 0, bytes: 0 };
   await eachPage(s3, bucket, prefix, pageSize, async (objects) => {
-    const answer = await retrying(ADMIN_RETRY, 'DeleteObjects', `s3://${bucket}/${prefix}`, () =>
+    const answer = await retrying(ADMIN_BUDGET, 'DeleteObjects', { bucket, key: prefix }, () =>
       s3.send(
         new DeleteObjectsCommand({
           Bucket: bucket,
@@ -125,9 +126,10 @@ export async function deletePrefix(
     deleted.bytes += gone.reduce((sum, { size }) => sum + size, 0);
     const [first] = failed;
     if (first !== undefined) {
-      throw new Error(
+      throw new S3CallError(
         `S3 DeleteObjects on s3://${bucket}/${prefix} did not delete ${failed.length} object(s), ` +
           `the first s3://${bucket}/${first.Key ?? '?'}: ${first.Code ?? 'error'}: ${first.Message ?? ''}`,
+        { bucket, key: prefix, operation: 'DeleteObjects' },
       );
     }
   });
@@ -144,7 +146,7 @@ async function eachPage(
 ): Promise<void> {
   let ContinuationToken: string | undefined;
   do {
-    const page = await retrying(ADMIN_RETRY, 'ListObjectsV2', `s3://${bucket}/${prefix}`, () =>
+    const page = await retrying(ADMIN_BUDGET, 'ListObjectsV2', { bucket, key: prefix }, () =>
       s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken })),
     );
     const objects = (page.Contents ?? []).flatMap((o) =>

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOME_HEARTBEAT_MS } from '../orchestrator/outcome-heartbeat.js';
 import { isQueueName } from '../calls/queue-names.js';
-import { makeClient, makeS3Client } from '../orchestrator/sqs-execution-queue.js';
+import { makeClient, makeS3Client } from '../calls/sqs-connection.js';
 import { isBucketName } from '../orchestrator/sqs-options.js';
 
 /** The default age past which an outcome queue's last heartbeat marks its run as gone: 10 minutes. */

@@ -1,5 +1,5 @@
 import { SqsQueueError } from './sqs-error.js';
-import { CallRetry, type CallOptions, type RetryPolicy } from './sqs-retry.js';
+import { CallRetry, type CallOptions, type OutageBudget } from './sqs-retry.js';
 
 /** @internal An entry a batch call failed on, as SQS reports it. */
 export interface FailedEntry {
@@ -20,7 +20,7 @@ export interface FailedEntry {
  * call fails for good.
  */
 export async function batchCall(
-  policy: RetryPolicy,
+  budget: OutageBudget,
   operation: string,
   queueName: string,
   count: number,
@@ -28,7 +28,7 @@ export async function batchCall(
   options: CallOptions = {},
 ): Promise<(SqsQueueError | undefined)[]> {
   const results: (SqsQueueError | undefined)[] = new Array<SqsQueueError | undefined>(count).fill(undefined);
-  const retry = new CallRetry(policy, operation, queueName, options);
+  const retry = new CallRetry(budget, operation, queueName, options);
   let pending: readonly number[] = Array.from({ length: count }, (_, i) => i);
   while (pending.length > 0) {
     let failed: readonly FailedEntry[];

@@ -11,12 +11,12 @@ import { deadLetterQueueName } from './queue-names.js';
 import type { SqsQueueEvent } from '../orchestrator/queue-events.js';
 import { isQueueMissing, isQueueNameTaken, isTransientSqsError } from './sqs-error.js';
 import type { ResolvedSqsOptions } from '../orchestrator/sqs-options.js';
-import { retrying, type RetryPolicy } from './sqs-retry.js';
+import { retrying, type OutageBudget } from './sqs-retry.js';
 
 /** @internal What the queue calls need: the client, how they retry, where to report. */
 export interface QueueCalls {
   readonly client: SQSClient;
-  readonly retry: RetryPolicy;
+  readonly retry: OutageBudget;
   readonly onEvent: (event: SqsQueueEvent) => void;
 }
 

@@ -1,3 +1,5 @@
+import { SQS_BATCH_LIMIT } from './batch-limit.js';
+
 /**
  * @internal How long outcomes and deletions are gathered before they are sent: fewer, fuller
  * requests for a few ms of latency.
@@ -6,7 +8,7 @@ export const GATHER_MS = 10;
 
 /**
  * @internal How long deletions are gathered: nobody waits for them (a message done with stays
- * hidden meanwhile), so batches fill up (a full batch of ten goes at once).
+ * hidden meanwhile), so batches fill up (a full batch goes at once).
  */
 export const DELETE_GATHER_MS = 100;
 
@@ -36,7 +38,7 @@ export class MicroBatcher<T> {
 
   constructor(
     handler: BatchHandler<T>,
-    maxItems = 10,
+    maxItems = SQS_BATCH_LIMIT,
     fits: (batch: readonly T[], item: T) => boolean = () => true,
     delayMs = 0,
   ) {

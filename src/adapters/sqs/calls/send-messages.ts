@@ -1,8 +1,9 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import { batchCall } from './batch-call.js';
+import { SQS_BATCH_LIMIT } from './batch-limit.js';
 import type { SqsQueueError } from './sqs-error.js';
-import type { RetryPolicy } from './sqs-retry.js';
+import type { QueueEndpoint } from './queue-endpoint.js';
 
 /** A message to send and its size in UTF-8 bytes. @internal */
 export interface OutgoingMessage {
@@ -10,34 +11,26 @@ export interface OutgoingMessage {
   readonly bytes: number;
 }
 
-/** Where messages go, and how the calls retry. @internal */
-export interface Destination {
-  readonly client: SQSClient;
-  readonly url: string;
-  readonly name: string;
-  readonly retry: RetryPolicy;
-}
-
 /**
- * @internal Sends up to 10 messages (at most 256 KiB in all) in one SendMessageBatch. Resolves to
+ * @internal Sends up to {@link SQS_BATCH_LIMIT} messages (at most 256 KiB in all) in one SendMessageBatch. Resolves to
  * one entry per message: `undefined` when sent, else its error. Transient failures of the whole
  * call, and entries that failed on the server's side, are tried again (only those entries) for
  * up to the outage budget; a whole call that fails for good rejects.
  */
-export function sendBatch(to: Destination, bodies: readonly string[]): Promise<(SqsQueueError | undefined)[]> {
+export function sendBatch(to: QueueEndpoint, bodies: readonly string[]): Promise<(SqsQueueError | undefined)[]> {
   return batchCall(to.retry, 'SendMessageBatch', to.name, bodies.length, async (indices) => {
     const Entries = indices.map((i) => ({ Id: String(i), MessageBody: bodies[i]! }));
     return (await to.client.send(new SendMessageBatchCommand({ QueueUrl: to.url, Entries }))).Failed;
   });
 }
 
-/** @internal Groups messages into batches of at most 10 and 256 KiB, in order. */
+/** @internal Groups messages into batches of at most {@link SQS_BATCH_LIMIT} messages and 256 KiB, in order. */
 export function packBatches(messages: readonly OutgoingMessage[]): string[][] {
   const batches: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
   for (const message of messages) {
-    if (current.length === 10 || (current.length > 0 && bytes + message.bytes > MAX_MESSAGE_BYTES)) {
+    if (current.length === SQS_BATCH_LIMIT || (current.length > 0 && bytes + message.bytes > MAX_MESSAGE_BYTES)) {
       batches.push(current);
       current = [];
       bytes = 0;
@@ -79,7 +72,11 @@ export function createLimiter(limit: number): Limiter {
  * that the requests in flight stay bounded); rejects with the first error, after which the
  * batches not yet started are not sent.
  */
-export async function sendAll(to: Destination, messages: readonly OutgoingMessage[], limiter: Limiter): Promise<void> {
+export async function sendAll(
+  to: QueueEndpoint,
+  messages: readonly OutgoingMessage[],
+  limiter: Limiter,
+): Promise<void> {
   let failure: unknown;
   const send = async (batch: readonly string[]): Promise<void> => {
     if (failure !== undefined) return;

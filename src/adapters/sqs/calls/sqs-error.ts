@@ -1,4 +1,5 @@
 import { MazepaError } from '../../../flows/errors.js';
+import { S3CallError } from './s3-call-error.js';
 
 /**
  * An SQS call failed. Wraps the AWS SDK's error (its `cause`) once, at the adapter boundary,
@@ -32,21 +33,64 @@ export class SqsQueueError extends MazepaError {
   }
 }
 
+/** @internal What a call is about: an SQS queue (its name), or an S3 object (or key prefix). */
+export type CallTarget = string | { readonly bucket: string; readonly key: string };
+
+/** @internal The error of a failed SQS or S3 call. */
+export type CallError = SqsQueueError | S3CallError;
+
+/** @internal Whether `error` is an AWS error wrapped already. */
+export function isCallError(error: unknown): error is CallError {
+  return error instanceof SqsQueueError || error instanceof S3CallError;
+}
+
+/** The AWS error a call error wraps, else `error` itself. */
+function unwrapped(error: unknown): unknown {
+  return isCallError(error) ? error.cause : error;
+}
+
 /** @internal One line about an AWS error: its name and message. */
 export function errorDetail(error: unknown): string {
-  const inner = error instanceof SqsQueueError && error.cause !== undefined ? error.cause : error;
+  const inner = isCallError(error) && error.cause !== undefined ? error.cause : error;
   return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner);
 }
 
-/**
- * @internal How a call is named in messages: `SQS SendMessageBatch on queue 'q'`, or, for a
- * target given as an S3 URL (a payload's `s3://bucket/key`), `S3 GetObject on s3://bucket/key`.
- */
-export function describeCall(operation: string, target: string): string {
-  return target.startsWith('s3://') ? `S3 ${operation} on ${target}` : `SQS ${operation} on queue '${target}'`;
+/** @internal How a target is named in events: the queue's name, or `s3://bucket/key`. */
+export function targetName(target: CallTarget): string {
+  return typeof target === 'string' ? target : `s3://${target.bucket}/${target.key}`;
 }
 
-/** @internal Wraps an AWS error once: an `SqsQueueError` passes through unchanged. */
+/**
+ * @internal How a call is named in messages: `SQS SendMessageBatch on queue 'q'`, or
+ * `S3 GetObject on s3://bucket/key`.
+ */
+export function describeCall(operation: string, target: CallTarget): string {
+  return typeof target === 'string'
+    ? `SQS ${operation} on queue '${target}'`
+    : `S3 ${operation} on ${targetName(target)}`;
+}
+
+/** @internal The error of a call on `target`: an `SqsQueueError` for a queue, an `S3CallError` for S3. */
+export function callError(
+  message: string,
+  operation: string,
+  target: CallTarget,
+  details: { cause?: unknown; failingForMs?: number } = {},
+): CallError {
+  return typeof target === 'string'
+    ? new SqsQueueError(message, { queueName: target, operation, ...details })
+    : new S3CallError(message, { bucket: target.bucket, key: target.key, operation, ...details });
+}
+
+/** @internal Wraps an AWS error once, naming the call: a call error passes through unchanged. */
+export function wrapCallError(error: unknown, operation: string, target: CallTarget): CallError {
+  if (isCallError(error)) return error;
+  return callError(`${describeCall(operation, target)} failed: ${errorDetail(error)}`, operation, target, {
+    cause: error,
+  });
+}
+
+/** @internal Wraps an AWS error of an SQS call once: an `SqsQueueError` passes through unchanged. */
 export function wrapSqsError(error: unknown, operation: string, queueName: string): SqsQueueError {
   if (error instanceof SqsQueueError) return error;
   return new SqsQueueError(`${describeCall(operation, queueName)} failed: ${errorDetail(error)}`, {
@@ -58,7 +102,7 @@ export function wrapSqsError(error: unknown, operation: string, queueName: strin
 
 /** The last part of an AWS error's name (`AWS.SimpleQueueService.QueueNameExists` -> `QueueNameExists`). */
 function errorCode(error: unknown): string | undefined {
-  const inner = error instanceof SqsQueueError ? error.cause : error;
+  const inner = unwrapped(error);
   const name = (inner as { name?: unknown } | undefined)?.name;
   return typeof name === 'string' ? name.slice(name.lastIndexOf('.') + 1) : undefined;
 }
@@ -121,7 +165,7 @@ const NETWORK_CODES = new Set([
 
 /** @internal Whether `error` is SQS (or the network) asking to slow down: backoff starts higher. */
 export function isThrottling(error: unknown): boolean {
-  const inner = error instanceof SqsQueueError ? error.cause : error;
+  const inner = unwrapped(error);
   const meta = (inner as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata;
   return meta?.httpStatusCode === 429 || THROTTLING.has(errorCode(inner) ?? '');
 }
@@ -133,7 +177,7 @@ export function isThrottling(error: unknown): boolean {
  * 4xx answer (missing queue, bad request, access denied) is not transient.
  */
 export function isTransientSqsError(error: unknown, depth = 0): boolean {
-  const inner = error instanceof SqsQueueError ? error.cause : error;
+  const inner = unwrapped(error);
   if (typeof inner !== 'object' || inner === null) return false;
   const e = inner as {
     name?: unknown;

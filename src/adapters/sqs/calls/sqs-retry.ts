@@ -2,13 +2,18 @@
  * Retrying SQS calls that fail with transient errors: capped exponential backoff with full
  * jitter, for as long as an outage budget allows.
  */
+import type { S3CallError } from './s3-call-error.js';
 import {
+  callError,
   describeCall,
   errorDetail,
   isThrottling,
   isTransientSqsError,
-  SqsQueueError,
-  wrapSqsError,
+  targetName,
+  wrapCallError,
+  type CallError,
+  type CallTarget,
+  type SqsQueueError,
 } from './sqs-error.js';
 
 /**
@@ -28,8 +33,8 @@ export interface SqsCallRetried {
   readonly queueName: string;
   /** The SQS or S3 action (`ReceiveMessage`, `SendMessageBatch`, `GetObject`, ...). */
   readonly operation: string;
-  /** The last error, naming the queue and the call. */
-  readonly error: SqsQueueError;
+  /** The last error, naming the queue (or the S3 object) and the call. */
+  readonly error: SqsQueueError | S3CallError;
   /** Failed tries of this call so far. */
   readonly failures: number;
   /** Since the first failed try began. */
@@ -38,8 +43,12 @@ export interface SqsCallRetried {
   readonly retryInMs: number;
 }
 
-/** @internal How the calls of one queue (or worker) retry. */
-export interface RetryPolicy {
+/**
+ * @internal The outage budget of one queue's (or worker's) calls: how long each call may keep
+ * failing with transient errors, tried again after a backoff, before it gives up; and who hears
+ * of each retry.
+ */
+export interface OutageBudget {
   /** How long a call may keep failing before it gives up. */
   readonly maxOutageMs: number;
   /** Told of each retry, before the wait. Must not throw. */
@@ -50,19 +59,23 @@ export interface RetryPolicy {
  * @internal How the one-shot admin calls (`mazepa queues`, redrive, orphan clean-up) retry:
  * transient errors for up to a minute, without reporting each retry.
  */
-export const ADMIN_RETRY: RetryPolicy = { maxOutageMs: 60_000, onRetry: () => undefined };
+export const ADMIN_BUDGET: OutageBudget = { maxOutageMs: 60_000, onRetry: () => undefined };
 
-/** @internal The backoff: the first retry within 100 ms (500 ms when throttled), doubling up to 10 s. */
-export const BACKOFF = { baseMs: 100, throttledBaseMs: 500, capMs: 10_000 } as const;
+/** @internal The backoff of calls: the first retry within 100 ms (500 ms when throttled), doubling up to 10 s. */
+export const CALL_BACKOFF = { baseMs: 100, throttledBaseMs: 500, capMs: 10_000 } as const;
 
-/** @internal The wait after `failures` failed tries: full jitter, uniform in [0, min(cap, base * 2^(failures-1))]. */
-export function backoffMs(failures: number, throttled: boolean): number {
-  const base = throttled ? BACKOFF.throttledBaseMs : BACKOFF.baseMs;
-  const ceiling = Math.min(BACKOFF.capMs, base * 2 ** Math.min(failures - 1, 20));
+/**
+ * @internal The wait before trying a failed call again, after `failures` failed tries: full
+ * jitter, uniform in [0, min(cap, base * 2^(failures-1))], random on every call (unlike the
+ * per-task delay of task retries, `taskBackoffMs`, which is seeded by the task id).
+ */
+export function callBackoffMs(failures: number, throttled: boolean): number {
+  const base = throttled ? CALL_BACKOFF.throttledBaseMs : CALL_BACKOFF.baseMs;
+  const ceiling = Math.min(CALL_BACKOFF.capMs, base * 2 ** Math.min(failures - 1, 20));
   return Math.round(Math.random() * ceiling);
 }
 
-/** @internal What one call's retries need besides the policy. */
+/** @internal What one call's retries need besides the outage budget. */
 export interface CallOptions {
   /** Aborting it ends a wait at once (the call then rejects with its last error). */
   readonly signal?: AbortSignal | undefined;
@@ -77,18 +90,18 @@ export interface CallOptions {
  * throws once the call has failed for the budget (or with an error that is not retryable).
  */
 export class CallRetry {
-  readonly #policy: RetryPolicy;
+  readonly #budget: OutageBudget;
   readonly #operation: string;
-  readonly #queueName: string;
+  readonly #target: CallTarget;
   readonly #options: CallOptions;
   #failures = 0;
   #since: number | undefined;
   #tryStarted = performance.now();
 
-  constructor(policy: RetryPolicy, operation: string, queueName: string, options: CallOptions = {}) {
-    this.#policy = policy;
+  constructor(budget: OutageBudget, operation: string, target: CallTarget, options: CallOptions = {}) {
+    this.#budget = budget;
     this.#operation = operation;
-    this.#queueName = queueName;
+    this.#target = target;
     this.#options = options;
   }
 
@@ -103,49 +116,52 @@ export class CallRetry {
    */
   async failed(error: unknown, retryable = (this.#options.retryable ?? isTransientSqsError)(error)): Promise<void> {
     const { signal } = this.#options;
-    if (signal?.aborted === true || !retryable) throw wrapSqsError(error, this.#operation, this.#queueName);
+    if (signal?.aborted === true || !retryable) throw wrapCallError(error, this.#operation, this.#target);
     this.#failures++;
     this.#since ??= this.#tryStarted;
     const failingForMs = performance.now() - this.#since;
-    const budget = Math.min(this.#options.maxOutageMs ?? Infinity, this.#policy.maxOutageMs);
+    const budget = Math.min(this.#options.maxOutageMs ?? Infinity, this.#budget.maxOutageMs);
     if (failingForMs >= budget) throw this.#gaveUp(error, failingForMs, budget);
-    const retryInMs = Math.min(backoffMs(this.#failures, isThrottling(error)), Math.ceil(budget - failingForMs));
-    this.#policy.onRetry({
+    const retryInMs = Math.min(callBackoffMs(this.#failures, isThrottling(error)), Math.ceil(budget - failingForMs));
+    this.#budget.onRetry({
       type: 'call_retried',
-      queueName: this.#queueName,
+      queueName: targetName(this.#target),
       operation: this.#operation,
-      error: wrapSqsError(error, this.#operation, this.#queueName),
+      error: wrapCallError(error, this.#operation, this.#target),
       failures: this.#failures,
       failingForMs: Math.round(failingForMs),
       retryInMs,
     });
     await pause(retryInMs, signal);
-    if (aborted(signal)) throw wrapSqsError(error, this.#operation, this.#queueName);
+    if (aborted(signal)) throw wrapCallError(error, this.#operation, this.#target);
     this.trying();
   }
 
-  #gaveUp(error: unknown, failingForMs: number, budget: number): SqsQueueError {
+  #gaveUp(error: unknown, failingForMs: number, budget: number): CallError {
     const tries = this.#failures === 1 ? '1 try' : `${this.#failures} tries`;
-    return new SqsQueueError(
-      `${describeCall(this.#operation, this.#queueName)} has failed for ${(failingForMs / 1000).toFixed(1)} s ` +
+    return callError(
+      `${describeCall(this.#operation, this.#target)} has failed for ${(failingForMs / 1000).toFixed(1)} s ` +
         `(${tries}; the outage budget maxOutageMs is ${budget} ms); the last error: ${errorDetail(error)}`,
-      { queueName: this.#queueName, operation: this.#operation, cause: error, failingForMs },
+      this.#operation,
+      this.#target,
+      { cause: error, failingForMs },
     );
   }
 }
 
 /**
  * @internal Runs `call` until it succeeds, retrying transient errors (see {@link CallRetry});
- * rejects with an {@link SqsQueueError} naming the queue and the call.
+ * rejects with an {@link SqsQueueError} naming the queue and the call, or for an S3 target an
+ * {@link S3CallError} naming the bucket and key.
  */
 export async function retrying<T>(
-  policy: RetryPolicy,
+  budget: OutageBudget,
   operation: string,
-  queueName: string,
+  target: CallTarget,
   call: () => Promise<T>,
   options: CallOptions = {},
 ): Promise<T> {
-  const retry = new CallRetry(policy, operation, queueName, options);
+  const retry = new CallRetry(budget, operation, target, options);
   for (;;) {
     try {
       return await call();

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../remote/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
-import { batchCall } from '../calls/batch-call.js';
+import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
 import { createQueue, deleteQueue, type QueueCalls } from '../calls/ensure-queue.js';
 import { readOutcome, type ReadOutcome } from './outcome-decode.js';
-import { DELETE_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { deleteBatcher } from '../calls/message-batches.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import { isOutcomePack, unpackOutcomes } from '../messages/outcome-pack.js';
 import { readOutcomeRef } from '../payloads/outcome-payload.js';
 import { isPayloadRef, type PayloadRef } from '../payloads/payload-ref.js';
 import type { PayloadStore } from '../payloads/payload-store.js';
 import type { SqsQueueEvent } from './queue-events.js';
+import { receiveMessages } from '../calls/receive-messages.js';
 import { isAbort } from '../calls/sqs-error.js';
-import { retrying, type RetryPolicy } from '../calls/sqs-retry.js';
+import type { OutageBudget } from '../calls/sqs-retry.js';
 
 /** @internal What an {@link OutcomeChannel} needs. */
 export interface OutcomeChannelOptions {
@@ -27,7 +28,7 @@ export interface OutcomeChannelOptions {
   readonly waitTimeSeconds: number;
   readonly receivers: number;
   readonly onEvent: (event: SqsQueueEvent) => void;
-  readonly retry: RetryPolicy;
+  readonly retry: OutageBudget;
   /** The URL of an outcome queue that exists (a re-attached run): it is used, not created. */
   readonly existingUrl?: string;
   /** The run token to use (a re-attached run's, so its outcomes are accepted). @default a new one */
@@ -56,16 +57,8 @@ export class OutcomeChannel {
   readonly #calls: QueueCalls;
   readonly #abort = new AbortController();
   readonly #deletes = new Set<Promise<void>>();
-  /** Deletions of received messages, gathered over the receivers into batches of ten. */
-  readonly #deleter = new MicroBatcher<string>(
-    async (url, receipts) => {
-      await this.#delete(url, receipts);
-      return receipts.map(() => undefined);
-    },
-    10,
-    undefined,
-    DELETE_GATHER_MS,
-  );
+  /** Deletions of received messages, gathered over the receivers into full batches. */
+  readonly #deleter;
   #loops: Promise<void>[] = [];
   readonly #heartbeat: OutcomeHeartbeat | undefined;
 
@@ -73,6 +66,8 @@ export class OutcomeChannel {
     this.#options = options;
     this.run = options.run ?? newRunToken();
     this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
+    const { client, name, retry } = options;
+    this.#deleter = deleteBatcher({ client, name, retry }, { signal: this.#abort.signal });
     this.url =
       options.existingUrl !== undefined
         ? Promise.resolve(options.existingUrl)
@@ -81,7 +76,7 @@ export class OutcomeChannel {
             MessageRetentionPeriod: '86400',
           });
     this.url.catch(() => undefined); // reported through start's onError
-    const { client, taskQueueName, executionId } = options;
+    const { taskQueueName, executionId } = options;
     if (taskQueueName !== undefined) {
       this.#heartbeat = startOutcomeHeartbeat({ client, url: this.url, taskQueueName, executionId });
     }
@@ -142,20 +137,7 @@ export class OutcomeChannel {
     while (!signal.aborted) {
       let messages: Message[];
       try {
-        messages = await retrying(
-          retry,
-          'ReceiveMessage',
-          name,
-          async () => {
-            const command = new ReceiveMessageCommand({
-              QueueUrl: url,
-              MaxNumberOfMessages: 10,
-              WaitTimeSeconds: waitTimeSeconds,
-            });
-            return (await client.send(command, { abortSignal: signal })).Messages ?? [];
-          },
-          { signal },
-        );
+        messages = await receiveMessages({ client, url, name, retry }, { waitSeconds: waitTimeSeconds, signal });
       } catch (error) {
         if (isAbort(error, signal)) return;
         throw error; // failing for longer than the budget, or the queue is gone: it does not come back
@@ -167,8 +149,9 @@ export class OutcomeChannel {
         if (message.ReceiptHandle !== undefined) receipts.push(message.ReceiptHandle);
       }
       if (signal.aborted) continue;
-      for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt));
-      if (messages.length === 10) join(url);
+      // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
+      for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt).catch(() => undefined));
+      if (messages.length === SQS_BATCH_LIMIT) join(url);
       else if (!lasting) return;
     }
   }
@@ -211,26 +194,6 @@ export class OutcomeChannel {
       onEvent({ type: 'outcome_rejected', queueName, executionId, messageId, taskId, reason: rejected, failedTask });
     }
     if (report !== undefined) onReport(report);
-  }
-
-  /** Deletes handled outcome messages, retrying until the channel stops. */
-  async #delete(url: string, receipts: readonly string[]): Promise<void> {
-    const { client, name, retry } = this.#options;
-    try {
-      await batchCall(
-        retry,
-        'DeleteMessageBatch',
-        name,
-        receipts.length,
-        async (indices) => {
-          const Entries = indices.map((i) => ({ Id: String(i), ReceiptHandle: receipts[i]! }));
-          return (await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }))).Failed;
-        },
-        { signal: this.#abort.signal },
-      );
-    } catch {
-      // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
-    }
   }
 
   async #removePayload(ref: PayloadRef): Promise<void> {

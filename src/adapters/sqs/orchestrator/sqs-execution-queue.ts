@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../../flows/codec/codec-error.js';
 import { encodeTaskEnvelope, taskEnvelopeOf } from '../../remote/envelope.js';
@@ -10,29 +8,13 @@ import { MazepaError } from '../../../flows/errors.js';
 import type { Task } from '../../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-queue.js';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
-import { ensureTaskQueue, queueVisibility } from '../calls/ensure-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
-import { PayloadStore } from '../payloads/payload-store.js';
-import { outcomeQueueName, outcomeQueuePrefix } from '../calls/queue-names.js';
+import { outcomeQueueName } from '../calls/queue-names.js';
 import { planExecution, type PlannedExecution } from './reattach.js';
 import { createLimiter, sendAll, type Limiter } from '../calls/send-messages.js';
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
-import type { RetryPolicy } from '../calls/sqs-retry.js';
+import { SqsConnector, type SqsConnection, type WorkerRetry } from '../calls/sqs-connection.js';
 import { packTaskMessages, type TaskMessage } from '../messages/task-pack.js';
-
-/** @internal What a worker needs of a queue: its client, URL and settings. */
-export interface SqsConnection {
-  readonly client: SQSClient;
-  readonly url: string;
-  readonly name: string;
-  readonly options: ResolvedSqsOptions;
-  /** Workers reply only to queues whose name starts with this. */
-  readonly outcomePrefix: string;
-  /** How the calls retry transient errors. */
-  readonly retry: RetryPolicy;
-  /** Where messages too big for SQS go, when a payload bucket is set. */
-  readonly payloads?: PayloadStore | undefined;
-}
 
 /**
  * An `ExecutionQueue` on AWS SQS: tasks go to a task queue that worker processes (`mazepa
@@ -56,89 +38,33 @@ export interface SqsConnection {
 export class SqsExecutionQueue implements ExecutionQueue {
   readonly name: string;
   readonly #options: ResolvedSqsOptions;
-  readonly #client: SQSClient;
-  readonly #ownsClient: boolean;
-  readonly #payloads: PayloadStore | undefined;
-  readonly #ownsS3Client: boolean;
+  readonly #connector: SqsConnector;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
   /** Executions `attach` prepared, until their outcomes are subscribed to. */
   readonly #planned = new Map<string, PlannedExecution>();
   /** Bounds the SendMessageBatch requests in flight, over all pushes. */
   readonly #sends: Limiter;
-  readonly #retry: RetryPolicy;
-  #url: Promise<string> | undefined;
-  #connection: Promise<SqsConnection> | undefined;
   #closed = false;
 
   constructor(options: SqsExecutionQueueOptions) {
     this.#options = resolveSqsOptions(options);
-    const { client, region, endpoint } = this.#options;
-    this.#ownsClient = client === undefined;
-    this.#client = client ?? makeClient(region, endpoint, true);
+    this.#connector = new SqsConnector(this.#options);
     this.name = `sqs:${this.#options.queueName}`;
     this.#sends = createLimiter(this.#options.sendConcurrency);
-    const { maxOutageMs, onEvent } = this.#options;
-    this.#retry = { maxOutageMs, onRetry: onEvent };
-    const { payloadBucket, payloadThresholdBytes, s3Client } = this.#options;
-    this.#ownsS3Client = payloadBucket !== undefined && s3Client === undefined;
-    this.#payloads =
-      payloadBucket === undefined
-        ? undefined
-        : new PayloadStore(
-            s3Client ?? makeS3Client(region),
-            payloadBucket,
-            payloadThresholdBytes,
-            this.#retry,
-            this.#options.queueName,
-          );
   }
 
   /**
    * @internal The client, URL and settings, once the task queue exists; its calls retry as this
    * queue's do, or with a worker's own budget and listener.
    */
-  connect(worker?: {
-    readonly maxOutageMs: number | undefined;
-    readonly onRetry: RetryPolicy['onRetry'];
-  }): Promise<SqsConnection> {
-    const retry =
-      worker === undefined
-        ? this.#retry
-        : { maxOutageMs: worker.maxOutageMs ?? this.#retry.maxOutageMs, onRetry: worker.onRetry };
-    if (this.#connection === undefined) {
-      const connection = this.#connect(retry);
-      this.#connection = connection;
-      connection.catch(() => (this.#connection = undefined)); // a later call tries again
-    }
-    return this.#connection.then((connection) => ({
-      ...connection,
-      retry,
-      payloads: connection.payloads?.withRetry(retry),
-    }));
-  }
-
-  async #connect(retry: RetryPolicy): Promise<SqsConnection> {
-    const url = await this.#taskQueueUrl(retry);
-    const { queueName } = this.#options;
-    const calls = { client: this.#client, retry, onEvent: this.#options.onEvent };
-    const options = this.#options.visibilityGiven
-      ? this.#options
-      : { ...this.#options, visibilityTimeoutSec: await queueVisibility(calls, url, queueName) };
-    return {
-      client: this.#client,
-      url,
-      name: queueName,
-      options,
-      outcomePrefix: outcomeQueuePrefix(queueName),
-      retry,
-      payloads: this.#payloads,
-    };
+  connect(worker?: WorkerRetry): Promise<SqsConnection> {
+    return this.#connector.connect(worker);
   }
 
   async pushTasks(tasks: readonly Task[]): Promise<void> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
-    const queueUrl = this.#taskQueueUrl();
+    const queueUrl = this.#connector.taskQueueUrl();
     const messages: TaskMessage[] = [];
     for (const task of tasks) {
       const channel = task.executionId === undefined ? undefined : this.#executions.get(task.executionId);
@@ -151,7 +77,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
       }
       messages.push(await this.#message(task, await channel.url, channel.run));
     }
-    const to = { client: this.#client, url: await queueUrl, name: this.#options.queueName, retry: this.#retry };
+    const to = {
+      client: this.#connector.client,
+      url: await queueUrl,
+      name: this.#options.queueName,
+      retry: this.#connector.retry,
+    };
     await sendAll(to, packTaskMessages(messages, this.#options.maxTasksPerMessage), this.#sends);
   }
 
@@ -163,8 +94,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
    */
   async attach(executionId: string, previous: PreviousRun): Promise<QueueAttachment> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
-    const taskQueueUrl = await this.#taskQueueUrl();
-    const calls = { client: this.#client, retry: this.#retry, onEvent: this.#options.onEvent };
+    const taskQueueUrl = await this.#connector.taskQueueUrl();
+    const calls = { client: this.#connector.client, retry: this.#connector.retry, onEvent: this.#options.onEvent };
     const { plan, attachment } = await planExecution(calls, this.#options, taskQueueUrl, executionId, previous);
     this.#planned.set(attachment.executionId, plan);
     return attachment;
@@ -180,7 +111,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       this.#planned.delete(executionId);
       const watch = plan?.watch;
       const channel = new OutcomeChannel({
-        client: this.#client,
+        client: this.#connector.client,
         name:
           plan?.outcomeQueueName ??
           outcomeQueueName(this.#options.queueName, executionId, randomBytes(3).toString('hex')),
@@ -188,11 +119,11 @@ export class SqsExecutionQueue implements ExecutionQueue {
         ...(plan === undefined ? {} : { run: plan.run }),
         executionId,
         signingKey: this.#options.signingKey,
-        payloads: this.#payloads,
+        payloads: this.#connector.payloads,
         waitTimeSeconds: this.#options.waitTimeSeconds,
         receivers: this.#options.outcomeReceivers,
         onEvent: this.#options.onEvent,
-        retry: this.#retry,
+        retry: this.#connector.retry,
         taskQueueName: this.#options.queueName,
       });
       this.#executions.set(executionId, channel);
@@ -215,6 +146,14 @@ export class SqsExecutionQueue implements ExecutionQueue {
   }
 
   /**
+   * Resolves once the outcome queues of the executions that ended are deleted (or reported as
+   * not deleted); the queue stays open. `execute` awaits it before it settles. Never rejects.
+   */
+  async drained(): Promise<void> {
+    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+  }
+
+  /**
    * Waits until the outcome queues of ended executions are deleted, and destroys the client if
    * this queue made it. Executions still running are not stopped: unsubscribe from them first.
    * Never rejects: an outcome queue that could not be deleted is reported through `onEvent`
@@ -222,18 +161,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+    await this.drained();
     if (this.#executions.size > 0) return;
-    if (this.#ownsClient) this.#client.destroy();
-    if (this.#ownsS3Client) this.#payloads?.client.destroy();
-  }
-
-  #taskQueueUrl(retry: RetryPolicy = this.#retry): Promise<string> {
-    if (this.#url === undefined) {
-      this.#url = ensureTaskQueue({ client: this.#client, retry, onEvent: this.#options.onEvent }, this.#options);
-      this.#url.catch(() => (this.#url = undefined)); // a later call tries again
-    }
-    return this.#url;
+    this.#connector.close();
   }
 
   async #message(task: Task, replyTo: string, run: string): Promise<TaskMessage> {
@@ -254,7 +184,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }
     const bytes = messageBytes(body);
-    const payloads = this.#payloads;
+    const payloads = this.#connector.payloads;
     if (payloads !== undefined && bytes > payloads.thresholdBytes) {
       const { executionId, id: taskId, attempt } = task;
       const owner = { of: 'task', executionId: executionId!, taskId, attempt, run, replyTo } as const;
@@ -270,39 +200,4 @@ export class SqsExecutionQueue implements ExecutionQueue {
     }
     return { body, bytes, packable: true };
   }
-}
-
-/**
- * @internal A client from the options and the SDK's standard configuration. Requests always go
- * to the configured endpoint (the region's, or `endpoint` / `AWS_ENDPOINT_URL_SQS`), never to the
- * host a queue URL names (`useQueueUrlAsEndpoint: false`): a queue URL read from a message must
- * not decide where signed requests go. Emulators' URLs may name another host, too. With
- * `retriedByMazepa` (the queue's and its workers' calls, retried within `maxOutageMs`), the SDK
- * tries each request once (`maxAttempts: 1`) instead of multiplying the tries, and a connection
- * that takes over 10 s to open, or a request silent for 60 s (a long poll waits 20 s at most),
- * fails as a timeout, to be tried again, rather than hanging.
- */
-export function makeClient(
-  region: string | undefined,
-  endpoint: string | undefined,
-  retriedByMazepa = false,
-): SQSClient {
-  return new SQSClient({
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined ? {} : { endpoint }),
-    useQueueUrlAsEndpoint: false,
-    ...(retriedByMazepa
-      ? { maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 } }
-      : {}),
-  });
-}
-
-/**
- * @internal The S3 client of a payload bucket, from the SDK's standard configuration. With a custom
- * endpoint (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`: an emulator, MinIO), addressing is
- * path-style, which such servers expect.
- */
-export function makeS3Client(region: string | undefined): S3Client {
-  const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
-  return new S3Client({ ...(region === undefined ? {} : { region }), ...(custom ? { forcePathStyle: true } : {}) });
 }

@@ -13,8 +13,8 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { encodePayloadRef, type PayloadLocation, type PayloadRef } from './payload-ref.js';
 import { PayloadError } from './payload-error.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
-import { SqsQueueError } from '../calls/sqs-error.js';
-import { retrying, type RetryPolicy } from '../calls/sqs-retry.js';
+import { isCallError } from '../calls/sqs-error.js';
+import { retrying, type OutageBudget } from '../calls/sqs-retry.js';
 
 /** @internal The key prefix of every stored payload. */
 export const PAYLOAD_PREFIX = 'mazepa-payloads/';
@@ -44,13 +44,13 @@ export class PayloadStore {
     readonly bucket: string,
     /** Message texts over this many UTF-8 bytes are stored. */
     readonly thresholdBytes: number,
-    readonly retry: RetryPolicy,
+    readonly retry: OutageBudget,
     /** The task queue whose payloads these are: its name is part of every key. */
     readonly queueName: string,
   ) {}
 
   /** The same bucket, its calls retried by `retry` (a worker's budget). */
-  withRetry(retry: RetryPolicy): PayloadStore {
+  withRetry(retry: OutageBudget): PayloadStore {
     return new PayloadStore(this.client, this.bucket, this.thresholdBytes, retry, this.queueName);
   }
 
@@ -72,9 +72,9 @@ export class PayloadStore {
     return `its payload key ${JSON.stringify(key)} is not one of its task's keys under ${layouts[0]}`;
   }
 
-  /** Runs one S3 call, retrying transient errors (reported and named as `s3://bucket/key`). */
+  /** Runs one S3 call, retrying transient errors (reported as about `s3://bucket/key`); fails with an `S3CallError`. */
   #call<T>(operation: string, { bucket, key }: { bucket: string; key: string }, call: () => Promise<T>): Promise<T> {
-    return retrying(this.retry, operation, `s3://${bucket}/${key}`, call);
+    return retrying(this.retry, operation, { bucket, key }, call);
   }
 
   /** Stores `text` and returns the reference message that stands for it. */
@@ -172,8 +172,8 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The error's message; an AWS error's with its name (an `SqsQueueError` names the call already). */
+/** The error's message; an AWS error's with its name (an `S3CallError` names the call already). */
 function messageOf(error: unknown): string {
-  if (error instanceof SqsQueueError) return error.message;
+  if (isCallError(error)) return error.message;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

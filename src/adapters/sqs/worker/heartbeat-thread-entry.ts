@@ -9,7 +9,7 @@ import { HeldReceipts } from './held-receipts.js';
 import type { HeartbeatCommand, HeartbeatReport, HeartbeatThreadData } from './heartbeat-thread-message.js';
 import { SqsQueueError } from '../calls/sqs-error.js';
 import { resolveSqsOptions } from '../orchestrator/sqs-options.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { extendVisibility } from './worker-calls.js';
 
 const data = workerData as HeartbeatThreadData;

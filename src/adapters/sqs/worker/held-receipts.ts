@@ -1,9 +1,11 @@
-/** @internal Extends the visibility of up to ten messages in one call. */
+import { inBatches } from '../calls/batch-limit.js';
+
+/** @internal Extends the visibility of up to ten messages (`SQS_BATCH_LIMIT`) in one call. */
 export type ExtendVisibility = (receipts: readonly string[]) => Promise<unknown>;
 
 /**
  * @internal The receipt handles of the messages a worker holds, and the beat that keeps them
- * hidden: each beat extends every held message's visibility, ten per call, and reports a call
+ * hidden: each beat extends every held message's visibility, a full batch per call, and reports a call
  * that fails. A receipt released is never extended again. An entry that fails within a call is
  * not reported: that is a message deleted (its task done) while the call was on its way, which
  * needs nothing more.
@@ -34,11 +36,7 @@ export class HeldReceipts {
   async beat(): Promise<void> {
     if (this.#held.size === 0 || this.#beating) return;
     this.#beating = true;
-    const receipts = [...this.#held];
-    const calls: Promise<void>[] = [];
-    for (let i = 0; i < receipts.length; i += 10) {
-      calls.push(this.#extend(receipts.slice(i, i + 10)).then(() => undefined, this.#onError));
-    }
+    const calls = inBatches([...this.#held]).map((batch) => this.#extend(batch).then(() => undefined, this.#onError));
     try {
       await Promise.all(calls);
     } finally {

@@ -2,7 +2,7 @@ import { MazepaError } from '../../../flows/errors.js';
 import { HeldReceipts } from './held-receipts.js';
 import { startHeartbeatThread, type HeartbeatThread } from './heartbeat-thread.js';
 import { SqsQueueError } from '../calls/sqs-error.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { extendVisibility } from './worker-calls.js';
 
 /**

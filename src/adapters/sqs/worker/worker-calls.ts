@@ -2,18 +2,13 @@
  * The SQS calls of a worker, each wrapped once with the queue named, and retried on transient
  * errors for up to the worker's outage budget.
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  ChangeMessageVisibilityCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
-import { batchCall } from '../calls/batch-call.js';
-import { DELETE_GATHER_MS, GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { ChangeMessageVisibilityCommand, type Message } from '@aws-sdk/client-sqs';
+import { changeVisibilityBatch } from '../calls/message-batches.js';
+import { GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import { receiveMessages } from '../calls/receive-messages.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { isQueueMissing } from '../calls/sqs-error.js';
 import { retrying } from '../calls/sqs-retry.js';
 import { sendBatch } from '../calls/send-messages.js';
@@ -23,31 +18,20 @@ import { sendBatch } from '../calls/send-messages.js';
  * error but a missing queue is tried again (a worker must not exit on one) until the receive has
  * failed for the outage budget; aborting `signal` ends it at once.
  */
-export async function receiveTasks(
+export function receiveTasks(
   queue: SqsConnection,
   max: number,
   waitSeconds: number,
   signal: AbortSignal,
 ): Promise<Message[]> {
-  return retrying(
-    queue.retry,
-    'ReceiveMessage',
-    queue.name,
-    async () => {
-      const response = await queue.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: max,
-          WaitTimeSeconds: waitSeconds,
-          VisibilityTimeout: queue.options.visibilityTimeoutSec,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-        { abortSignal: signal },
-      );
-      return response.Messages ?? [];
-    },
-    { signal, retryable: (error) => !isQueueMissing(error) },
-  );
+  return receiveMessages(queue, {
+    max,
+    waitSeconds,
+    visibilityTimeoutSec: queue.options.visibilityTimeoutSec,
+    receiveCount: true,
+    signal,
+    retryable: (error) => !isQueueMissing(error),
+  });
 }
 
 /**
@@ -74,26 +58,13 @@ export function reply(body: string): { body: string; bytes: number } {
   return { body, bytes: packedBytes(body) };
 }
 
-/** @internal Task message deletions, gathered for {@link DELETE_GATHER_MS} into batches of ten. */
-export function deleteBatcher(queue: SqsConnection): MicroBatcher<string> {
-  return new MicroBatcher(
-    (url, receipts) => entryCall(queue, 'DeleteMessageBatch', url, receipts),
-    10,
-    undefined,
-    DELETE_GATHER_MS,
-  );
-}
-
 /**
- * @internal Extends the visibility of running tasks' messages, ten at a time. Retried for no
- * longer than the visibility timeout: after that the receipts are stale anyway.
+ * @internal Extends the visibility of up to `SQS_BATCH_LIMIT` running tasks' messages. Retried for
+ * no longer than the visibility timeout: after that the receipts are stale anyway.
  */
 export async function extendVisibility(queue: SqsConnection, receipts: readonly string[]): Promise<void> {
-  const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < receipts.length; i += 10) {
-    calls.push(entryCall(queue, 'ChangeMessageVisibilityBatch', queue.url, receipts.slice(i, i + 10)));
-  }
-  await Promise.all(calls);
+  const visibility = queue.options.visibilityTimeoutSec;
+  await changeVisibilityBatch(queue, receipts, visibility, { maxOutageMs: visibility * 1000 });
 }
 
 /** @internal Makes a held message visible to every worker again at once. */
@@ -107,33 +78,5 @@ export async function returnMessage(queue: SqsConnection, receipt: string): Prom
         new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
       ),
     { maxOutageMs: queue.options.visibilityTimeoutSec * 1000 },
-  );
-}
-
-function entryCall(
-  queue: SqsConnection,
-  operation: 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch',
-  url: string,
-  receipts: readonly string[],
-): Promise<(Error | undefined)[]> {
-  const visibility = queue.options.visibilityTimeoutSec;
-  const extend = operation === 'ChangeMessageVisibilityBatch';
-  return batchCall(
-    queue.retry,
-    operation,
-    queue.name,
-    receipts.length,
-    async (indices) => {
-      const Entries = indices.map((i) => ({
-        Id: String(i),
-        ReceiptHandle: receipts[i]!,
-        ...(extend ? { VisibilityTimeout: visibility } : {}),
-      }));
-      const response = extend
-        ? await queue.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries }))
-        : await queue.client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries }));
-      return response.Failed;
-    },
-    extend ? { maxOutageMs: visibility * 1000 } : {},
   );
 }

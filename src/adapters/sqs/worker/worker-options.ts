@@ -62,6 +62,7 @@ export type WorkerEvent =
       readonly attempt: number;
     }
   | {
+      /** The task has run; said before its outcome is sent (and before the next task of its slot starts). */
       readonly type: 'task_finished';
       readonly taskId: string;
       readonly operationName: string;

@@ -10,7 +10,7 @@ import { EnvelopeError } from '../../remote/envelope-error.js';
 import { messageBytes } from '../../remote/envelope-text.js';
 import type { PayloadRef } from '../payloads/payload-ref.js';
 import { createLimiter, sendAll } from '../calls/send-messages.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 import { isTaskPack, unpackTasks } from '../messages/task-pack.js';
 
 /** @internal A message received, with its tasks when it is a valid pack. */

@@ -11,7 +11,7 @@ import { outcomeMessage } from '../../remote/outcome-message.js';
 import type { RejectedMessage } from '../../remote/prepare-task.js';
 import { salvageReplyAddress } from '../../remote/reply-address.js';
 import { decodePayloadRef, replyOf, type PayloadRef } from '../payloads/payload-ref.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
 
 /**
  * @internal The task message a reference stands for, read from the payload bucket and checked,

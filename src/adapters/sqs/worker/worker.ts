@@ -1,28 +1,29 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { MazepaError } from '../../../flows/errors.js';
 import { serializeError, withoutStacks } from '../../../flows/serialized-error.js';
 import { outcomeMessage } from '../../remote/outcome-message.js';
-import { prepareTask } from '../../remote/prepare-task.js';
+import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
+import type { TaskOutcome } from '../../../flows/task.js';
 import { runPrepared } from '../../remote/run-prepared.js';
-import { lookupOperation } from '../../../flows/registry.js';
-import { isPayloadRef, replyOf, sameTask, type PayloadRef } from '../payloads/payload-ref.js';
-import { isOutcomeQueueUrl } from '../calls/queue-names.js';
-import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
+import type { PayloadRef } from '../payloads/payload-ref.js';
+import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
+import { deleteBatcher } from '../calls/message-batches.js';
 import { isAbort, isQueueMissing } from '../calls/sqs-error.js';
-import type { SqsConnection } from '../orchestrator/sqs-execution-queue.js';
+import type { SqsConnection } from '../calls/sqs-connection.js';
+import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { OutcomeQueues } from './outcome-queues.js';
+import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
-import { loadTaskPayload, outcomeBody } from './worker-payloads.js';
-import { deleteBatcher, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { outcomeBody } from './worker-payloads.js';
+import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
-import { openMessage, packError, PackedMessages, type OpenedMessage } from './worker-packs.js';
-import { isTaskPack } from '../messages/task-pack.js';
+import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
   type RunWorkerOptions,
+  type WorkerEvent,
   type WorkerStopReason,
   type WorkerSummary,
 } from './worker-options.js';
@@ -68,6 +69,8 @@ class SqsWorker {
   readonly #heartbeat: VisibilityHeartbeat;
   readonly #finishing = new Set<Promise<void>>();
   readonly #resources: WaitingLimiter;
+  /** What taking a message in needs. */
+  readonly #intake: IntakeContext;
   /** The messages that hold several tasks, until all their tasks are done with. */
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
@@ -85,6 +88,7 @@ class SqsWorker {
     this.#outcomeQueues = new OutcomeQueues(queue.client);
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
+    this.#intake = { queue, outcomeQueues: this.#outcomeQueues, resources: this.#resources };
     this.#tasksPerMessage = queue.options.maxTasksPerMessage;
     this.#packs = new PackedMessages({
       queue,
@@ -109,7 +113,8 @@ class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
-      const receivers = Math.min(4, Math.ceil(concurrency / 10));
+      // One receiver per full receive's worth of slots, up to four.
+      const receivers = Math.min(4, Math.ceil(concurrency / SQS_BATCH_LIMIT));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
       await this.#slots.drained();
       while (this.#finishing.size > 0) await Promise.all(this.#finishing);
@@ -131,7 +136,7 @@ class SqsWorker {
     while (!slots.stopped) {
       // Slots count tasks: ask for as many messages as the free slots can hold, at the size of
       // the last packs received (a pack that does not fit waits, in part, for slots).
-      const free = slots.reserve(10 * this.#tasksPerMessage);
+      const free = slots.reserve(SQS_BATCH_LIMIT * this.#tasksPerMessage);
       if (free === 0) {
         await slots.changed();
         continue;
@@ -140,7 +145,7 @@ class SqsWorker {
       try {
         messages = await receiveTasks(
           this.#queue,
-          Math.min(10, Math.ceil(free / this.#tasksPerMessage)),
+          Math.min(SQS_BATCH_LIMIT, Math.ceil(free / this.#tasksPerMessage)),
           slots.waitSeconds(this.#queue.options.waitTimeSeconds),
           slots.signal,
         );
@@ -205,78 +210,35 @@ class SqsWorker {
     else this.#heartbeat.release(receipt);
   }
 
+  /** Takes a message in, then runs its task, drops it or rejects the message. */
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
-    let body = message.Body;
-    if (isTaskPack(body)) return this.#reject(message, receipt, packError(body), undefined, undefined);
-    let ref: PayloadRef | undefined;
-    if (isPayloadRef(body)) {
-      const loaded = await loadTaskPayload(this.#queue, body);
-      if ('error' in loaded) return this.#reject(message, receipt, loaded.error, loaded.reply, loaded.taskId);
-      ({ body, ref } = loaded);
-    }
-    // A payload that fails a check below is left where it is (never deleted unchecked).
-    const prepared = prepareTask(body, this.#queue.options.signingKey, ref && Number.POSITIVE_INFINITY);
-    if (!prepared.ok) {
-      const reply = prepared.reply ?? replyOf(ref);
-      return this.#reject(message, receipt, prepared.error, reply, prepared.taskId);
-    }
-    const { envelope } = prepared.task;
-    if (ref !== undefined && (!sameTask(ref, envelope) || ref.replyTo !== envelope.replyTo)) {
-      const error = new MazepaError(`the payload its message refers to holds another task (${envelope.taskId})`, {
-        taskId: ref.taskId,
-      });
-      return this.#reject(message, receipt, error, replyOf(ref), ref.taskId);
-    }
-    if (!this.#mayReplyTo(envelope.replyTo)) {
-      const error = new MazepaError(
-        `its reply address ${envelope.replyTo} is not an outcome queue of '${this.#queue.name}'`,
-      );
-      return this.#reject(message, receipt, error, undefined, envelope.taskId);
-    }
+    const intake = await takeIn(message.Body, this.#intake);
+    if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
+    if (intake.kind === 'run') return this.#run(intake, receipt, ran);
+    const { kind: _, ref, ...dropped } = intake;
+    this.#o.onEvent({ type: 'task_dropped', ...dropped });
+    await this.#consume(receipt, ref);
+  }
+
+  /** Runs a task once its resources are taken, sends its outcome, then deletes its message. */
+  async #run({ task, ref, resources }: TaskToRun, receipt: string, ran: () => void): Promise<void> {
+    if (resources !== undefined && !(await this.#resources.acquire(resources))) return this.#handBack(receipt);
+    const { envelope } = task;
     const { taskId, operationName, executionId, attempt } = envelope;
-    // An execution whose outcome queue is gone has ended (cancelled, failed or done): nobody
-    // waits for this task. Only the queue this message names counts, never its execution id.
-    if (!(await this.#outcomeQueues.exists(envelope.replyTo))) {
-      this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
-      return this.#consume(receipt, ref);
-    }
-    const use = this.#resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
-    if (use !== undefined) {
-      const impossible = this.#resources.impossible(use);
-      if (impossible !== undefined) {
-        const error = new MazepaError(`this worker cannot run task ${taskId} ('${operationName}'): ${impossible}`, {
-          taskId,
-        });
-        return this.#reject(message, receipt, error, envelope, taskId, ref);
-      }
-      if (!(await this.#resources.acquire(use))) return this.#handBack(receipt);
-    }
     let outcome;
     try {
       this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
-      outcome = await runPrepared(prepared.task);
+      outcome = await runPrepared(task);
     } finally {
-      if (use !== undefined) this.#resources.release(use);
+      if (resources !== undefined) this.#resources.release(resources);
     }
-    ran();
     const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+    // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
+    // start, although sending the outcome overlaps the next task.
+    this.#o.onEvent(finishedEvent(envelope, outcome, failed));
+    ran();
     if (!(await this.#sendReply(envelope, reply))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
-    const executionSecs = outcome.executionSecs;
-    const finished = {
-      type: 'task_finished',
-      taskId,
-      operationName,
-      executionId,
-      attempt,
-      failed,
-      executionSecs,
-    } as const;
-    // A task that returned a value that could not be sent back failed in the outcome message only.
-    const error = failed
-      ? (outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' })
-      : undefined;
-    this.#o.onEvent(error === undefined ? finished : { ...finished, error });
     await this.#consume(receipt, ref);
   }
 
@@ -298,23 +260,15 @@ class SqsWorker {
     }
   }
 
-  async #reject(
-    message: Message,
-    receipt: string,
-    error: Error,
-    to: ReplyAddress | undefined,
-    taskId: string | undefined,
-    ref?: PayloadRef,
-  ): Promise<void> {
+  /**
+   * A message that must not run: its failed outcome is sent where the rejection says (then the
+   * message is deleted), else the message is left to the dead-letter queue.
+   */
+  async #reject(message: Message, receipt: string, { error, to, taskId, ref }: Rejection): Promise<void> {
     this.#counts.rejected++;
-    const reported = to !== undefined && this.#mayReplyTo(to.replyTo);
-    const event = {
-      type: 'message_rejected',
-      messageId: message.MessageId ?? '?',
-      taskId,
-      reason: error.message,
-    } as const;
-    if (!reported) return this.#o.onEvent({ ...event, reported }); // left to the dead-letter queue
+    const messageId = message.MessageId ?? '?';
+    const event = { type: 'message_rejected', messageId, taskId, reason: error.message } as const;
+    if (to === undefined) return this.#o.onEvent({ ...event, reported: false }); // left to the dead-letter queue
     // What is wrong with the message, without the worker's stack: its file paths are nobody's business.
     const { body } = outcomeMessage(
       to,
@@ -351,9 +305,22 @@ class SqsWorker {
       return true;
     }
   }
+}
 
-  /** Only to an outcome queue of this task queue: same origin, same account, `<queueName>-out-…`. */
-  #mayReplyTo(url: string): boolean {
-    return isOutcomeQueueUrl(url, this.#queue.url, this.#queue.outcomePrefix);
-  }
+/** The `task_finished` event of a task whose outcome was sent. */
+function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boolean): WorkerEvent {
+  const { taskId, operationName, executionId, attempt } = envelope;
+  const { executionSecs } = outcome;
+  const finished = {
+    type: 'task_finished',
+    taskId,
+    operationName,
+    executionId,
+    attempt,
+    failed,
+    executionSecs,
+  } as const;
+  if (!failed) return finished;
+  // A task that returned a value that could not be sent back failed in the outcome message only.
+  return { ...finished, error: outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' } };
 }

@@ -1,0 +1,49 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
+import { makeQueue, queueNames, startWorker, useEmulator, workerEnv } from './helpers.js';
+
+const QUEUE = 'interrupted-run';
+const CONTROL = 'interrupted-run-control';
+const emulator = useEmulator();
+
+describe('execute on SIGINT, SQS queue, no checkpoint', () => {
+  it('should reject with MazepaCancelledError only after deleting its outcome queue; workers drop its tasks', async () => {
+    const controlUrl = await makeQueue(emulator.client, CONTROL);
+    const worker = startWorker(emulator.endpoint, QUEUE, ['--concurrency', '1', '--verbose']);
+    await worker.waitFor(/started on queue/);
+    const run = spawnScript(
+      'test/fixtures/run/interrupted-run.ts',
+      ['sqs', QUEUE, CONTROL],
+      workerEnv(emulator.endpoint),
+    );
+    await worker.waitFor(/^started first /);
+    expect(await queueNames(emulator.client, `${QUEUE}-out`)).toHaveLength(1);
+    run.child.kill('SIGINT');
+    const { code, signal, stdout } = await run.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(stdout).toBe('caught MazepaCancelledError\nfinally\n');
+    // The program exited at once after execute rejected: nothing of the run was left behind.
+    expect(await queueNames(emulator.client, `${QUEUE}-out`)).toEqual([]);
+    // Released, the worker goes on with the queued tasks: once a reply finds the outcome queue
+    // gone (the worker trusts a queue it saw for a while), the rest are dropped, not run.
+    await emulator.client.send(new SendMessageCommand({ QueueUrl: controlUrl, MessageBody: 'go' }));
+    const settled = /^mazepa worker: task shout-\S+ (succeeded|dropped)/;
+    await waitForCount(worker.stderr, settled, 5, worker.nextLine);
+    expect(worker.stderr.filter((l) => /dropped, not run: its execution \S+ has ended/.test(l)).length).toBe(
+      5 - worker.stdout.filter((l) => l.startsWith('shout ')).length,
+    );
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+});
+
+/** Waits, line by line, until `lines` holds `count` lines matching `pattern`. */
+async function waitForCount(
+  lines: string[],
+  pattern: RegExp,
+  count: number,
+  next: () => Promise<string>,
+): Promise<void> {
+  while (lines.filter((l) => pattern.test(l)).length < count) await next();
+}
