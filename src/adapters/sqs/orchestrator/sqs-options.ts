@@ -4,6 +4,7 @@ import { checkOptionKeys, type KnownOptions } from '../../../flows/option-keys.j
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import { checkSigningKey, type SigningKey } from '../../remote/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
+import { MAX_TASKS_PER_PACK } from '../messages/task-pack.js';
 import { isQueueName, queueNameFromUrl } from '../calls/queue-names.js';
 
 /**
@@ -207,7 +208,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     signingKey: checkSigningKey(OWNER, options.signingKey),
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
-    maxTasksPerMessage: wholeNumber('maxTasksPerMessage', options.maxTasksPerMessage ?? 10, 1, 1000),
+    maxTasksPerMessage: wholeNumber('maxTasksPerMessage', options.maxTasksPerMessage ?? 10, 1, MAX_TASKS_PER_PACK),
     maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
     payloadBucket: bucketName(options.payloadBucket),
     payloadThresholdBytes: wholeNumber(

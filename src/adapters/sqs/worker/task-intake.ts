@@ -78,7 +78,10 @@ export async function takeIn(body: string | undefined, context: IntakeContext): 
     to: to !== undefined && mayReplyTo(to.replyTo) ? to : undefined,
     ...rest,
   });
-  if (isTaskPack(body)) return reject({ error: packError(body), to: undefined, taskId: undefined, ref: undefined });
+  if (isTaskPack(body)) {
+    const error = packError(body, { signingKey: queue.options.signingKey, mayReplyTo });
+    return reject({ error, to: undefined, taskId: undefined, ref: undefined });
+  }
   let ref: PayloadRef | undefined;
   let text: unknown = body;
   if (isPayloadRef(body)) {
