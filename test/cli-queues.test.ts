@@ -1,7 +1,7 @@
 // `mazepa queues` run as a child process against the SQS emulator.
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { SqsExecutionQueue } from 'mazepa/sqs';
+import { SqsExecutionQueue, encodeTaskEnvelope } from 'mazepa/sqs';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './sqs/admin-helpers.js';
 import { makeQueue, objectKeys, queueNames, queueUrl, s3Client, workerEnv, useEmulator } from './sqs/helpers.js';
@@ -116,20 +116,38 @@ describe('mazepa queues', () => {
     const QUEUE = 'cli-redrive';
     const connection = await new SqsExecutionQueue({ queueName: QUEUE, client }).connect();
     const dlq = await queueUrl(client, `${QUEUE}-dlq`);
-    for (let i = 0; i < 25; i += 10) {
-      const Entries = Array.from({ length: Math.min(10, 25 - i) }, (_, j) => ({
-        Id: String(j),
-        MessageBody: `dead letter ${i + j}`,
-      }));
+    // 25 task messages of this task queue, and 5 of another application sharing the dead-letter queue.
+    const base = connection.url.slice(0, connection.url.lastIndexOf('/'));
+    const replyTo = `${base}/${QUEUE}-out-e-0a1b2c`;
+    const task = (i: number): string =>
+      encodeTaskEnvelope({ executionId: 'e', taskId: `t${i}`, operationName: 'op', attempt: 1, replyTo, args: [] });
+    const bodies = [...Array.from({ length: 25 }, (_, i) => task(i)), ...[0, 1, 2, 3, 4].map((i) => `order ${i}`)];
+    for (let i = 0; i < bodies.length; i += 10) {
+      const Entries = bodies.slice(i, i + 10).map((MessageBody, j) => ({ Id: String(j), MessageBody }));
       await client.send(new SendMessageBatchCommand({ QueueUrl: dlq, Entries }));
     }
     const run = await mazepaQueues(['--queue-name', QUEUE, '--redrive']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`dead-letter queue ${QUEUE}-dlq: 25 message(s), 0 in flight`);
-    expect(run.stdout).toContain(`moved 25 dead-letter message(s) back to ${QUEUE}`);
-    expect(await depth(dlq)).toBe(0);
+    expect(run.stdout).toContain(`dead-letter queue ${QUEUE}-dlq: 30 message(s), 0 in flight`);
+    expect(run.stdout).toContain(
+      `moved 25 dead-letter message(s) back to ${QUEUE}; left 5 that are not mazepa task messages of ${QUEUE}`,
+    );
+    expect(await depth(dlq)).toBe(5);
     expect(await depth(connection.url)).toBe(25);
+  });
+
+  it('should print the text of tags escaped: a forged tag cannot forge lines or reach the terminal (finding 11)', async () => {
+    const QUEUE = 'cli-escape';
+    const forged = 'exec\u001b[31m\r\nmazepa queues: FORGED\u202e';
+    await leftBehind(emulator.client, `${QUEUE}-out-exec-0a1b2c`, QUEUE, 2 * 3_600_000, forged);
+    const listing = await mazepaQueues(['--queue-name', QUEUE]);
+    expect(listing.code).toBe(0);
+    const lines = listing.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('mazepa queues: FORGED'))).toEqual([]);
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    expect(listing.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(listing.stdout).toContain('execution exec\\x1b[31m\\r\\nmazepa queues: FORGED\\u202e,');
   });
 
   it('should exit 1 naming the queue when an SQS call fails, and 2 on bad usage', async () => {

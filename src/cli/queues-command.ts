@@ -67,6 +67,8 @@ interface QueuesResult extends QueueReport {
   readonly deleted?: readonly string[];
   readonly deletedPayloads?: readonly PayloadPrefixInfo[];
   readonly moved?: number;
+  /** With --redrive: dead letters left where they are (not mazepa task messages of this task queue). */
+  readonly left?: number;
 }
 
 /** Runs `mazepa queues` and returns its exit code. @internal */
@@ -124,9 +126,13 @@ export async function queuesAction(
     }
     if (flags.redrive === true) {
       const max = flags.maxMessages === undefined ? {} : { maxMessages: flags.maxMessages };
-      const moved = await redriveDeadLetters({ ...options, ...max });
-      result = { ...result, moved };
-      lines.push(`moved ${moved} dead-letter message(s) back to ${flags.queueName}`);
+      let left = 0;
+      const moved = await redriveDeadLetters({ ...options, ...max, onLeft: (n) => (left = n) });
+      result = { ...result, moved, left };
+      lines.push(
+        `moved ${moved} dead-letter message(s) back to ${flags.queueName}` +
+          (left === 0 ? '' : `; left ${left} that are not mazepa task messages of ${flags.queueName}`),
+      );
     }
   } catch (error) {
     for (const line of lines) out(line);
