@@ -7,6 +7,7 @@ import { Flow, type Startable } from './flows/flow.js';
 import { Task, type TaskOutcome } from './flows/task.js';
 import { loadCheckpoint } from './streams/checkpoint/checkpoint-file.js';
 import { checkCheckpointFolder } from './streams/checkpoint/checkpoint-folder.js';
+import { ID_SCHEMES_FIELD, checkpointIds } from './streams/checkpoint/checkpoint-id-schemes.js';
 import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js';
 import { checkpointing } from './streams/checkpoint/checkpointing.js';
 import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
@@ -161,8 +162,12 @@ function resumable(
 ): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
   return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
-    switchMap((loaded) => attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a] as const))),
-    switchMap(([loaded, attachment]) => {
+    switchMap((loaded) => {
+      // Before any queue is attached to: a file whose ids cannot be matched is refused first.
+      const ids = checkpointIds(path, loaded);
+      return attachTo(queue, resolved.executionId, loaded).pipe(map((a) => [loaded, a, ids] as const));
+    }),
+    switchMap(([loaded, attachment, ids]) => {
       const completed = merged(resolved.completed, loaded.completed);
       const executionId = attachment?.executionId ?? resolved.executionId;
       // Pushed tasks of a run this one does not go on with are nobody's: the file forgets them.
@@ -172,6 +177,7 @@ function resumable(
       const hooks = {
         ...(attachment?.reattached === true ? { adopted: loaded.pushed, lost: attachment.lost } : {}),
         ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
+        ...(ids.completedUnder === undefined ? {} : { completedUnder: ids.completedUnder }),
       };
       return runExecution(root, { ...resolved, executionId, completed }, queue, hooks).pipe(
         checkpointing({
@@ -182,7 +188,7 @@ function resumable(
           ...(scheduler === undefined ? {} : { flushScheduler: scheduler }),
           loaded: stale ? { ...loaded, needsCompaction: true } : loaded,
           // `null` replaces what an earlier run with another queue recorded.
-          meta: { queue: attachment?.record ?? null },
+          meta: { queue: attachment?.record ?? null, [ID_SCHEMES_FIELD]: ids.schemes },
           ...(pushes === undefined ? {} : { pushes }),
         }),
       );

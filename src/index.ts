@@ -91,5 +91,7 @@ export {
   MazepaExecutionFailure,
   MazepaTimeoutError,
   TransientError,
+  WorkerLostError,
   type MazepaErrorOptions,
+  type WorkerLostErrorOptions,
 } from './flows/errors.js';

@@ -1,7 +1,13 @@
 // `mazepa queues` run as a child process against the SQS emulator.
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { SqsExecutionQueue, encodeTaskEnvelope } from 'mazepa/sqs';
+import { packOutcomes } from '../src/adapters/sqs/messages/outcome-pack.js';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './sqs/admin-helpers.js';
 import { makeQueue, objectKeys, queueNames, queueUrl, s3Client, workerEnv, useEmulator } from './sqs/helpers.js';
@@ -38,13 +44,24 @@ describe('mazepa queues', () => {
     await makeQueue(client, foreign[0]!);
     await makeQueue(client, foreign[1]!);
     await leftBehind(client, foreign[2]!, 'another-task-queue', 2 * 3_600_000);
+    // Outcomes that came after the run was gone: a pack of three and one alone, counted as four.
+    const deadUrl = await queueUrl(client, dead);
+    for (const MessageBody of [packOutcomes(['{"a":1}', '{"b":2}', '{"c":3}']), '{"d":4}']) {
+      await client.send(new SendMessageCommand({ QueueUrl: deadUrl, MessageBody }));
+    }
+    // Two tasks waiting in the task queue, one of them taken by a worker.
+    const taskUrl = await queueUrl(client, QUEUE);
+    for (const MessageBody of ['task 1', 'task 2']) {
+      await client.send(new SendMessageCommand({ QueueUrl: taskUrl, MessageBody }));
+    }
+    await client.send(new ReceiveMessageCommand({ QueueUrl: taskUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 600 }));
     const listing = await mazepaQueues(['--queue-name', QUEUE]);
     expect(listing.stderr).toBe('');
     expect(listing.code).toBe(0);
     expect(listing.stdout.split('\n')).toEqual([
-      `task queue ${QUEUE}`,
+      `task queue ${QUEUE}: 1 message(s) waiting, 1 in flight (held by workers), 0 delayed`,
       'outcome queues: 2 (1 orphan, 1 alive, 0 untagged)',
-      `  orphan   ${dead}  execution exec-dead, last heartbeat 2 h 0 min ago, 0 outcome(s) waiting`,
+      `  orphan   ${dead}  execution exec-dead, last heartbeat 2 h 0 min ago, 4 outcome(s) waiting in 2 message(s)`,
       expect.stringMatching(new RegExp(`^  alive    ${liveName}  execution exec-live, last heartbeat 0 min ago`)),
       `dead-letter queue ${QUEUE}-dlq: 0 message(s), 0 in flight`,
       '',
@@ -57,6 +74,7 @@ describe('mazepa queues', () => {
     expect(result.deleted).toEqual([dead]);
     expect(result.outcomeQueues.map((q) => q.name)).toEqual([dead, liveName]);
     expect(await queueNames(client, QUEUE)).toEqual([QUEUE, ...foreign, `${QUEUE}-dlq`, liveName].sort());
+    expect(await depth(taskUrl)).toBe(1); // nothing in the task queue was touched
     subscription.unsubscribe();
     await live.close();
   });
@@ -101,7 +119,7 @@ describe('mazepa queues', () => {
     expect(cleanup.stderr).toBe('');
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toContain(
-      `deleted the payloads of 1 dead run(s): 3 object(s), 3.0 KiB\n  ${run('exec-dead')}\n` +
+      `deleted the payloads of 1 dead or unowned run(s): 3 object(s), 3.0 KiB\n  ${run('exec-dead')}\n` +
         `deleted 1 orphan outcome queue(s)\n  ${dead}\n`,
     );
     expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith(run('exec-dead'))));

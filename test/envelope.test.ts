@@ -100,7 +100,7 @@ describe('decodeTaskEnvelope', () => {
   };
 
   it('should refuse unknown versions, missing and mistyped fields, unknown fields', () => {
-    refuses({ ...valid, v: 2 }, /version 2; this mazepa reads version 1/);
+    refuses({ ...valid, v: 3 }, /version 3; this mazepa reads versions 1 to 2/);
     refuses({ ...valid, kind: 'outcome' }, /kind "outcome"/);
     const { taskId: _, ...noId } = valid;
     refuses(noId, /field "taskId" must be a non-empty string/);

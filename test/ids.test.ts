@@ -2,7 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
+import { Buffer } from 'node:buffer';
+import fc from 'fast-check';
 import { Task, encodeValue, taskableOperation, taskableOperationCls } from 'mazepa';
+import { deriveTaskId } from '../src/flows/ids.js';
+import { murmur3x86128 } from '../src/flows/murmur3.js';
+
+/** `vStep1-...` of the MurmurHash3_x86_128 of `text` (which starts with the operation name). */
+function murmurIdOf(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  const out = Buffer.alloc(16);
+  murmur3x86128(bytes, bytes.length, 0, [0, 0, 0, 0]).forEach((word, i) => out.writeUInt32LE(word, i * 4));
+  return `${text.slice(0, text.indexOf('\u0000'))}-${out.toString('base64url')}`;
+}
 
 const resize = taskableOperation(function resizeChunk(_chunk: { x: number; y: number }, _scale: number) {});
 
@@ -76,13 +88,17 @@ describe('task ids', () => {
 
 describe('task ids, pinned', () => {
   const step = taskableOperation(function pinnedStep(..._args: unknown[]) {});
-  // The id scheme: `<operation>-<first 22 base64url characters of the sha256 of
-  // "<operation>\0<stable JSON of the encoded arguments>">`.
-  const expected = (args: unknown[]) =>
-    `pinnedStep-${createHash('sha256')
-      .update(`pinnedStep\u0000${stableStringify(encodeValue(args, 'args'))}`)
-      .digest('base64url')
-      .slice(0, 22)}`;
+  // The id scheme ('m3x86-128'): `<operation>-<22 base64url characters of the 16 bytes of the
+  // MurmurHash3_x86_128 (seed 0) of the UTF-8 of "<operation>\0<stable JSON of the encoded
+  // arguments>">`, computed here with the hash alone over bytes that Buffer encodes.
+  const murmurId = (op: string, text: string): string => {
+    const bytes = Buffer.from(`${op}\u0000${text}`, 'utf8');
+    const words = murmur3x86128(bytes, bytes.length, 0, [0, 0, 0, 0]);
+    const out = Buffer.alloc(16);
+    words.forEach((word, i) => out.writeUInt32LE(word, i * 4));
+    return `${op}-${out.toString('base64url')}`;
+  };
+  const expected = (args: unknown[]) => murmurId('pinnedStep', stableStringify(encodeValue(args, 'args')));
 
   it('should follow the documented scheme for plain and tagged arguments alike', () => {
     const cases: unknown[][] = [
@@ -94,13 +110,38 @@ describe('task ids, pinned', () => {
       [undefined],
       [{ b: 1, a: [2, { d: new Date(0) }] }],
       [[1, 2], 'nested'],
+      ['é', '日本', '\u{1F600}', 'lone \ud800 surrogate', 'quote " and \\', '\n\t\u0001'],
+      [-2147483648, 2147483647, 2147483648, -1e21, 1e21, 0.1, 5e-7, 123456789012],
     ];
     for (const args of cases) expect(step.makeTask(...args).id).toBe(expected(args));
   });
 
+  it('should hash flat arguments as the very bytes of their JSON, whatever they hold', () => {
+    const flat = fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null)));
+    fc.assert(
+      fc.property(flat, (args) => {
+        const plain = args.filter((a) => typeof a !== 'number' || (Number.isFinite(a) && !Object.is(a, -0)));
+        expect(step.makeTask(...plain).id).toBe(murmurId('pinnedStep', JSON.stringify(plain)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('should not change from one release to the next', () => {
+    // Computed with this MurmurHash3_x86_128, which test/murmur3.test.ts checks against the
+    // reference's verification value: a changed id here breaks every user's checkpoints.
+    expect(step.makeTask(1, 'a').id).toBe('pinnedStep-KNKwvfDxBVU5cVuKTT4_9w');
+    expect(step.makeTask({ x: 1 }, [2, 'b']).id).toBe('pinnedStep-TBzpgmD4HwnZ9yZoHGsUUA');
+  });
+
+  it('should still derive the ids of the earlier scheme (sha256-128), for checkpoints written with them', () => {
     // sha256("pinnedStep\0[1,\"a\"]"), computed apart from mazepa (e.g. with Python's hashlib).
-    expect(step.makeTask(1, 'a').id).toBe('pinnedStep-1NwAqhp_75x24jAy49HGNz');
+    expect(deriveTaskId('pinnedStep', [1, 'a'], undefined, undefined, 'sha256-128').id).toBe(
+      'pinnedStep-1NwAqhp_75x24jAy49HGNz',
+    );
+    expect(deriveTaskId('vStep1', [3], undefined, 1, 'sha256-128').id).toBe(
+      `vStep1-${createHash('sha256').update('vStep1\u0000[3]\u0000v1').digest('base64url').slice(0, 22)}`,
+    );
   });
 });
 
@@ -109,15 +150,13 @@ describe('task ids and operation versions', () => {
     const v1 = taskableOperation(function versionedStep(_a: number) {}, { operationName: 'vStep1', version: 1 });
     const fn = (..._a: unknown[]) => 0;
     // Unversioned: the pinned scheme, exactly.
-    expect(new Task({ fn, operationName: 'pinnedStep', args: [1, 'a'] }).id).toBe('pinnedStep-1NwAqhp_75x24jAy49HGNz');
+    expect(new Task({ fn, operationName: 'pinnedStep', args: [1, 'a'] }).id).toBe('pinnedStep-KNKwvfDxBVU5cVuKTT4_9w');
     expect(v1.makeTask(3).id).toMatch(/^vStep1-[A-Za-z0-9_-]{22}$/);
     expect(v1.makeTask(3).id).not.toBe(new Task({ fn, operationName: 'vStep1', args: [3], version: 2 }).id);
     expect(v1.makeTask(3).id).toBe(new Task({ fn, operationName: 'vStep1', args: [3], version: '1' }).id);
     expect(v1.makeTask(3).id).not.toBe(new Task({ fn, operationName: 'vStep1', args: [3] }).id);
-    // sha256("vStep1\0[3]\0v1"), computed apart from mazepa.
-    expect(v1.makeTask(3).id).toBe(
-      `vStep1-${createHash('sha256').update('vStep1\u0000[3]\u0000v1').digest('base64url').slice(0, 22)}`,
-    );
+    // The version goes into the hashed text as "\0v<version>".
+    expect(v1.makeTask(3).id).toBe(murmurIdOf('vStep1\u0000[3]\u0000v1'));
   });
 
   it('should version class operations too, and refuse bad versions naming the option', () => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EXIT } from './exit-codes.js';
 import { runMazepa } from './program.js';
 
 // The AWS SDK's notice that its next versions need a newer Node is noise for a CLI user on
@@ -10,6 +11,6 @@ runMazepa(process.argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`mazepa: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    process.exit(EXIT.failed);
   },
 );

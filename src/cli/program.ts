@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { cancelCommand } from './cancel-command.js';
+import { EXIT } from './exit-codes.js';
 import { queuesCommand } from './queues-command.js';
 import { runCommand } from './run-command.js';
 import { workerCommand } from './worker-command.js';
 
 /**
- * The `mazepa` command line: `mazepa run`, `mazepa worker` and `mazepa queues`. Errors in the command line
+ * The `mazepa` command line: `mazepa run`, `mazepa worker`, `mazepa queues` and `mazepa cancel`. Errors in the command line
  * itself exit with code 2; `--help` exits with 0.
  *
  * @internal the bin is `dist/cli/main.js`
@@ -15,7 +17,8 @@ export function mazepaProgram(): Command {
     .showHelpAfterError()
     .addCommand(runCommand())
     .addCommand(workerCommand())
-    .addCommand(queuesCommand());
+    .addCommand(queuesCommand())
+    .addCommand(cancelCommand());
   for (const command of [program, ...program.commands]) command.exitOverride();
   return program;
 }
@@ -26,8 +29,8 @@ export async function runMazepa(argv: readonly string[]): Promise<number> {
   try {
     await mazepaProgram().parseAsync([...argv]);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.done : EXIT.usage;
     throw error;
   }
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.done;
 }

@@ -1,7 +1,10 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { oneLine } from './escape-text.js';
+import { EXIT } from './exit-codes.js';
+import { heartbeatAgeMs, whole } from './option-parsers.js';
 import type { PayloadPrefixInfo } from '../adapters/sqs/admin/payload-inventory.js';
-import type { OutcomeQueueInfo, QueueReport } from '../adapters/sqs/admin/queue-inventory.js';
+import type { OutcomeQueueInfo } from '../adapters/sqs/admin/outcome-queue-info.js';
+import type { QueueReport } from '../adapters/sqs/admin/queue-inventory.js';
 
 /** The flags of `mazepa queues`, as commander parses them. @internal */
 export interface QueuesFlags {
@@ -17,19 +20,19 @@ export interface QueuesFlags {
 }
 
 /**
- * The `mazepa queues` command: lists a task queue's outcome queues (alive, orphan or untagged)
- * and its dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
+ * The `mazepa queues` command: shows a task queue's depth (waiting, in flight, delayed), lists
+ * its outcome queues (alive, orphan or untagged; an orphan's outcomes counted) and its
+ * dead-letter queue's depth (with `--payload-bucket`, also the payload objects per
  * execution); `--delete-orphans` deletes the outcome queues (and payload objects) of runs that
- * are gone, `--redrive` moves the dead letters back to the task queue. Exit codes: 0 done,
- * 1 an SQS or S3 call failed, 2 bad usage.
+ * are gone (and unowned payload objects older than `--older-than-ms`), `--redrive` moves the
+ * dead letters back to the task queue. Exit codes ({@link EXIT}): 0 done, 1 an SQS or S3 call
+ * failed, 2 bad usage.
  *
  * @example
- * ```ts
- * import { Command } from 'commander';
- * import { queuesCommand } from 'mazepa/cli/queues-command';
- * await new Command('mazepa').addCommand(queuesCommand()).parseAsync();
- * // mazepa queues --queue-name mazepa-tasks --payload-bucket my-bucket --delete-orphans --redrive
+ * ```sh
+ * mazepa queues --queue-name mazepa-tasks --payload-bucket my-bucket --delete-orphans --redrive
  * ```
+ * @internal the `mazepa` bin registers it
  */
 export function queuesCommand(): Command {
   return new Command('queues')
@@ -41,8 +44,8 @@ export function queuesCommand(): Command {
     .option('--endpoint <url>', 'the SQS endpoint (default: AWS_ENDPOINT_URL_SQS)')
     .option(
       '--older-than-ms <ms>',
-      'a run whose last heartbeat is older than this is gone (>= 120000)',
-      millis,
+      'a run whose last heartbeat is older than this is gone (>= 120000); with --delete-orphans, also the age past which the payloads of runs without an outcome queue (unowned) are deleted',
+      heartbeatAgeMs,
       600_000,
     )
     .option(
@@ -51,10 +54,10 @@ export function queuesCommand(): Command {
     )
     .option(
       '--delete-orphans',
-      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone',
+      'delete the outcome queues (and, with --payload-bucket, the payload objects) of runs that are gone, and the unowned payloads older than --older-than-ms',
     )
     .option('--redrive', "move the dead-letter queue's messages back to the task queue")
-    .option('--max-messages <n>', 'with --redrive: move at most n messages', count)
+    .option('--max-messages <n>', 'with --redrive: move at most n messages', whole)
     .option('--json', 'print one JSON object instead of text')
     .showHelpAfterError()
     .action(async (flags: QueuesFlags) => {
@@ -79,11 +82,11 @@ export async function queuesAction(
 ): Promise<number> {
   if (flags.queueName === undefined) {
     err('mazepa queues: give --queue-name (the task queue)');
-    return 2;
+    return EXIT.usage;
   }
   if (flags.maxMessages !== undefined && flags.redrive !== true) {
     err('mazepa queues: --max-messages applies to --redrive only');
-    return 2;
+    return EXIT.usage;
   }
   const { inspectQueues, deleteOrphanPayloads, deleteOrphanQueues, redriveDeadLetters } = await import('../sqs.js');
   const options = {
@@ -99,10 +102,10 @@ export async function queuesAction(
   } catch (error) {
     if (error instanceof TypeError) {
       err(`mazepa queues: ${error.message}`);
-      return 2;
+      return EXIT.usage;
     }
     err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
-    return 1;
+    return EXIT.failed;
   }
   const lines = describe(result, Date.now(), flags.payloadBucket ?? '');
   try {
@@ -113,7 +116,7 @@ export async function queuesAction(
       const objects = deletedPayloads.reduce((n, p) => n + p.objects, 0);
       const bytes = deletedPayloads.reduce((n, p) => n + p.bytes, 0);
       lines.push(
-        `deleted the payloads of ${deletedPayloads.length} dead run(s): ${objects} object(s), ${size(bytes)}` +
+        `deleted the payloads of ${deletedPayloads.length} dead or unowned run(s): ${objects} object(s), ${size(bytes)}` +
           deletedPayloads.map((p) => `\n  ${oneLine(p.prefix)}`).join(''),
       );
     }
@@ -137,17 +140,24 @@ export async function queuesAction(
   } catch (error) {
     for (const line of lines) out(line);
     err(`mazepa queues: ${oneLine(error instanceof Error ? error.message : String(error))}`);
-    return 1;
+    return EXIT.failed;
   }
   if (flags.json === true) out(JSON.stringify(result));
   else for (const line of lines) out(line);
-  return 0;
+  return EXIT.done;
 }
 
 /** The report as text, one line per queue. */
 function describe(report: QueueReport, now: number, bucket: string): string[] {
   const { queueName, taskQueueUrl, outcomeQueues, deadLetter } = report;
-  const lines = [taskQueueUrl === undefined ? `task queue ${queueName}: does not exist` : `task queue ${queueName}`];
+  const depth = report.taskQueueDepth;
+  const lines = [
+    taskQueueUrl === undefined
+      ? `task queue ${queueName}: does not exist`
+      : depth === undefined
+        ? `task queue ${queueName}`
+        : `task queue ${queueName}: ${depth.waiting} message(s) waiting, ${depth.inFlight} in flight (held by workers), ${depth.delayed} delayed`,
+  ];
   const states = ['orphan', 'alive', 'untagged'] as const;
   const tally = states.map((s) => `${outcomeQueues.filter((q) => q.state === s).length} ${s}`).join(', ');
   lines.push(`outcome queues: ${outcomeQueues.length} (${tally})`);
@@ -190,7 +200,11 @@ function size(bytes: number): string {
 function details(queue: OutcomeQueueInfo, now: number): string {
   const parts = [`execution ${queue.executionId === undefined ? '?' : oneLine(queue.executionId)}`];
   if (queue.heartbeatAt !== undefined) parts.push(`last heartbeat ${age(now - queue.heartbeatAt)} ago`);
-  parts.push(`${queue.messages} outcome(s) waiting`);
+  if (queue.outcomes === undefined) parts.push(`${queue.messages} message(s) waiting`);
+  else {
+    const atLeast = queue.outcomesCounted === false ? 'at least ' : '';
+    parts.push(`${atLeast}${queue.outcomes} outcome(s) waiting in ${queue.messages} message(s)`);
+  }
   return parts.join(', ');
 }
 
@@ -207,18 +221,4 @@ function stdoutLine(line: string): void {
 
 function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-function millis(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 120_000) {
-    throw new InvalidArgumentError('must be a whole number of milliseconds >= 120000 (twice the heartbeat interval)');
-  }
-  return n;
-}
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
 }

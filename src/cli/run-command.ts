@@ -1,13 +1,15 @@
 import { inspect } from 'node:util';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { execute, type ExecutionTarget } from '../execute.js';
 import { MazepaExecutionFailure } from '../flows/errors.js';
 import { CheckpointError } from '../streams/checkpoint/checkpoint-error.js';
 import { dryRun } from '../streams/engine/dry-run.js';
 import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
-import { makeQueue, parseOutageMs, type QueueFlags } from './make-queue.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT } from './exit-codes.js';
+import { makeQueue, type QueueFlags } from './make-queue.js';
+import { outageMs, positive, whole } from './option-parsers.js';
+import { UsageError } from './usage-error.js';
 import { asBlock, oneLine } from './escape-text.js';
 
 /** The flags of `mazepa run`, as commander parses them. @internal */
@@ -65,7 +67,7 @@ export function runCommand(): Command {
     .option(
       '--max-outage-ms <ms>',
       'how long SQS calls may fail with transient errors (retried meanwhile) before the run fails (default: 300000)',
-      parseOutageMs,
+      outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
@@ -186,16 +188,4 @@ function isJsonValue(value: unknown, ancestors: Set<object>): boolean {
   const ok = Object.values(value).every((item) => isJsonValue(item, ancestors));
   ancestors.delete(value);
   return ok;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('a number > 0 is needed.');
-  return n;
-}
-
-function whole(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1 is needed.');
-  return n;
 }

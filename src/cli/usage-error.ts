@@ -7,6 +7,3 @@
 export class UsageError extends Error {
   override name = 'UsageError';
 }
-
-/** The exit codes of `mazepa run`. @internal */
-export const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;

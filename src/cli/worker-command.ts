@@ -1,42 +1,39 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import type { SqsExecutionQueueOptions } from '../adapters/sqs/orchestrator/sqs-options.js';
 import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
-import { parseLimits, parseOutageMs } from './make-queue.js';
+import { EXIT } from './exit-codes.js';
+import { count, outageMs, resourceLimits as parseLimits, seconds, whole } from './option-parsers.js';
+import { namesSqsQueue, sqsOptionsFrom, type SqsFlags } from './sqs-flags.js';
 import { registeredOperationNames } from '../flows/registry.js';
 import { describeOperations, formatWorkerEvent, stampLine } from './worker-events.js';
+import { superviseWorkers } from './worker-fleet.js';
 import { createWorkerStatus } from './worker-status.js';
 
-/** The flags of `mazepa worker`, as commander parses them. @internal */
-export interface WorkerFlags {
-  readonly queueName?: string;
-  readonly queueUrl?: string;
-  readonly region?: string;
-  readonly endpoint?: string;
+/** The flags of `mazepa worker`, as commander parses them: its queue's, and its own. @internal */
+export interface WorkerFlags extends SqsFlags {
   readonly import?: readonly string[];
   readonly concurrency: number;
   readonly maxRuntime?: number;
   readonly idleTimeout?: number;
-  readonly visibilityTimeout?: number;
-  readonly signingKeyEnv?: string;
-  readonly payloadBucket?: string;
   readonly verbose?: boolean;
   readonly resourceLimit?: readonly string[];
-  readonly maxOutageMs?: number;
+  readonly processes?: number;
+  readonly maxRestarts?: number;
 }
 
 /**
  * The `mazepa worker` command: imports the modules that define the operations, then runs tasks
  * from an SQS queue until stopped. SIGTERM or SIGINT: take no new tasks, finish the running
- * ones, exit 0; a second signal exits at once. Exit codes: 0 stopped, 1 failed, 2 bad usage.
+ * ones, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). Exit codes
+ * ({@link EXIT}): 0 stopped, 1 failed, 2 bad usage.
  *
  * @example
- * ```ts
- * import { Command } from 'commander';
- * import { workerCommand } from 'mazepa/cli/worker-command';
- * await new Command('mazepa').addCommand(workerCommand()).parseAsync();
- * // mazepa worker --queue-name mazepa-tasks --import ./ops.js --concurrency 4
+ * ```sh
+ * mazepa worker --queue-name mazepa-tasks --import ./ops.js --concurrency 4
  * ```
+ * @internal the `mazepa` bin registers it
  */
 export function workerCommand(): Command {
   return new Command('worker')
@@ -55,19 +52,32 @@ export function workerCommand(): Command {
     .option(
       '--max-outage-ms <ms>',
       'how long SQS calls may fail with transient errors (retried meanwhile) before the worker exits (default: 300000)',
-      parseOutageMs,
+      outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--verbose', 'print a line per task')
+    .option(
+      '--processes <n>',
+      'run n worker processes with these options and keep them running (one that dies is restarted)',
+      whole,
+    )
+    .option('--max-restarts <n>', 'with --processes: restarts of one process in a row before it is given up', count, 5)
     .showHelpAfterError()
     .action(async (flags: WorkerFlags) => {
-      process.exitCode = await workerAction(flags);
+      process.exitCode =
+        flags.processes === undefined ? await workerAction(flags) : await fleetAction(flags, process.argv);
     });
 }
 
-/** Runs `mazepa worker` and returns its exit code. @internal */
-export async function workerAction(
+/**
+ * Runs `mazepa worker --processes N`: N worker processes with the same flags, supervised (see
+ * {@link superviseWorkers}); SIGTERM or SIGINT stops them all (again: at once). Returns the exit code.
+ *
+ * @internal
+ */
+export async function fleetAction(
   flags: WorkerFlags,
+  argv: readonly string[],
   log: (line: string) => void = (line) => stderrLine(stampLine(line)),
 ): Promise<number> {
   if (flags.queueName === undefined && flags.queueUrl === undefined) {
@@ -78,20 +88,63 @@ export async function workerAction(
     log('mazepa worker: give --import with the module(s) that define the operations to run');
     return 2;
   }
-  let resourceLimits: Record<string, number> | undefined;
-  try {
-    resourceLimits = parseLimits(flags.resourceLimit);
-  } catch (error) {
-    log(`mazepa worker: ${(error as Error).message}`);
+  const script = argv[1];
+  const at = argv.indexOf('worker', 2);
+  if (script === undefined || at < 0) {
+    log('mazepa worker: --processes: cannot tell how this command was started');
     return 2;
   }
-  let signingKey: string | undefined;
-  if (flags.signingKeyEnv !== undefined) {
-    signingKey = process.env[flags.signingKeyEnv];
-    if (!signingKey) {
-      log(`mazepa worker: --signing-key-env: the environment variable ${flags.signingKeyEnv} is not set`);
-      return 2;
-    }
+  const command = [process.execPath, ...process.execArgv, script, 'worker', ...withoutFleetFlags(argv.slice(at + 1))];
+  const fleet = superviseWorkers({
+    processes: flags.processes ?? 1,
+    command,
+    log,
+    forward: (stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`),
+    ...(flags.maxRestarts === undefined ? {} : { maxRestarts: flags.maxRestarts }),
+  });
+  const onSignal = (): void => fleet.stop();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    return await fleet.exited;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** The worker's arguments without the supervisor's own flags. */
+function withoutFleetFlags(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--processes' || arg === '--max-restarts') i++;
+    else if (!arg.startsWith('--processes=') && !arg.startsWith('--max-restarts=')) kept.push(arg);
+  }
+  return kept;
+}
+
+/** Runs `mazepa worker` and returns its exit code. @internal */
+export async function workerAction(
+  flags: WorkerFlags,
+  log: (line: string) => void = (line) => stderrLine(stampLine(line)),
+): Promise<number> {
+  if (!namesSqsQueue(flags)) {
+    log('mazepa worker: give --queue-name (or --queue-url)');
+    return EXIT.usage;
+  }
+  if (flags.import === undefined || flags.import.length === 0) {
+    log('mazepa worker: give --import with the module(s) that define the operations to run');
+    return EXIT.usage;
+  }
+  let resourceLimits: Record<string, number> | undefined;
+  let options: SqsExecutionQueueOptions;
+  try {
+    resourceLimits = parseLimits(flags.resourceLimit);
+    options = sqsOptionsFrom(flags);
+  } catch (error) {
+    log(`mazepa worker: ${(error as Error).message}`);
+    return EXIT.usage;
   }
   for (const spec of flags.import) {
     try {
@@ -100,33 +153,24 @@ export async function workerAction(
       log(
         `mazepa worker: --import ${spec} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
-      return 2;
+      return EXIT.usage;
     }
   }
   log(describeOperations(registeredOperationNames()));
   const { SqsExecutionQueue, runWorker } = await import('../sqs.js');
   let queue: InstanceType<typeof SqsExecutionQueue>;
   try {
-    queue = new SqsExecutionQueue({
-      ...(flags.queueName === undefined ? {} : { queueName: flags.queueName }),
-      ...(flags.queueUrl === undefined ? {} : { queueUrl: flags.queueUrl }),
-      ...(flags.region === undefined ? {} : { region: flags.region }),
-      ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
-      ...(flags.visibilityTimeout === undefined ? {} : { visibilityTimeoutSec: flags.visibilityTimeout }),
-      ...(signingKey === undefined ? {} : { signingKey }),
-      ...(flags.maxOutageMs === undefined ? {} : { maxOutageMs: flags.maxOutageMs }),
-      ...(flags.payloadBucket === undefined ? {} : { payloadBucket: flags.payloadBucket }),
-    });
+    queue = new SqsExecutionQueue(options);
   } catch (error) {
     log(`mazepa worker: ${(error as Error).message}`);
-    return 2;
+    return EXIT.usage;
   }
   const stop = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) {
       log(`mazepa worker: ${signal} again, exiting now`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
     }
     log(`mazepa worker: ${signal}: finishing the running tasks (${signal} again to exit at once)`);
     stop.abort();
@@ -148,10 +192,10 @@ export async function workerAction(
         if (line !== undefined) log(line);
       },
     });
-    return 0;
+    return EXIT.done;
   } catch (error) {
     log(`mazepa worker: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return EXIT.failed;
   } finally {
     status.stop();
     process.off('SIGTERM', onSignal);
@@ -162,16 +206,4 @@ export async function workerAction(
 
 function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-function whole(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds >= 0');
-  return n;
 }

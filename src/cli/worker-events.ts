@@ -28,6 +28,15 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
     }
     case 'task_dropped':
       return `${prefix} task ${oneLine(event.taskId)} dropped, not run: its execution ${oneLine(event.executionId)} has ended`;
+    case 'task_lost':
+      return (
+        `${prefix} task ${oneLine(event.taskId)} ('${oneLine(event.operationName)}', attempt ${event.attempt}) lost: ` +
+        `received ${event.receiveCount} times without an outcome (its workers died on it); failed back with WorkerLostError, not run`
+      );
+    case 'messages_returned':
+      return event.reason === 'stopping'
+        ? `${prefix} gave back ${event.count} message(s) its last long poll brought while stopping (visible again at once)`
+        : undefined; // said once per build, by the build refusal
     case 'message_rejected':
       return (
         `${prefix} message ${oneLine(event.messageId)} rejected, not run: ${oneLine(event.reason.slice(0, 300))} ` +

@@ -115,3 +115,49 @@ export class MazepaCancelledError extends MazepaError {
     this.executionId = options.executionId;
   }
 }
+
+/** What a {@link WorkerLostError} knows of the task it names. */
+export interface WorkerLostErrorOptions extends MazepaErrorOptions {
+  /** The task's operation. */
+  readonly operationName: string;
+  /** How many times its message was received without an outcome. */
+  readonly receiveCount: number;
+  /** The workers known to have taken it (`host pid N`), where known; possibly none. */
+  readonly workers?: readonly string[];
+}
+
+/**
+ * A task's message was received `maxReceiveCount` times and never came back with an outcome:
+ * the worker that took it died each time (a crash, an out-of-memory kill, a `process.exit` in the
+ * task). Like Celery's `WorkerLostError`, it fails the task as any error does, so the task is
+ * retried as its `maxRetry` says, then fails the execution with a `MazepaExecutionFailure` whose
+ * `cause` it is.
+ *
+ * @example
+ * ```ts
+ * import { execute, MazepaExecutionFailure, WorkerLostError } from 'mazepa';
+ * try {
+ *   await execute(flow, { queue });
+ * } catch (e) {
+ *   if (e instanceof MazepaExecutionFailure && e.cause instanceof WorkerLostError) {
+ *     console.error(`${e.cause.operationName} killed its worker ${e.cause.receiveCount} times`);
+ *   }
+ * }
+ * ```
+ */
+export class WorkerLostError extends MazepaError {
+  override name = 'WorkerLostError';
+  /** The task's operation. */
+  readonly operationName: string;
+  /** How many times its message was received without an outcome. */
+  readonly receiveCount: number;
+  /** The workers known to have taken it (`host pid N`), where known. */
+  readonly workers: readonly string[];
+
+  constructor(message: string, options: WorkerLostErrorOptions) {
+    super(message, options);
+    this.operationName = options.operationName;
+    this.receiveCount = options.receiveCount;
+    this.workers = options.workers ?? [];
+  }
+}

@@ -1,3 +1,5 @@
+import { WorkerLostError } from './errors.js';
+
 /** How a task's error travels in a {@link TaskOutcome}: plain data, so it crosses processes. */
 export interface SerializedError {
   readonly name: string;
@@ -5,6 +7,24 @@ export interface SerializedError {
   readonly stack?: string;
   /** The error's `cause`, serialized the same way when it is an error. */
   readonly cause?: SerializedError;
+  /** The worker that sent the error back, for errors of remote tasks: its host name and pid. */
+  readonly worker?: WorkerAddress;
+  /** What a `WorkerLostError` knows of its task. */
+  readonly lost?: LostTask;
+}
+
+/** A worker process: its host name and pid. */
+export interface WorkerAddress {
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** What a `WorkerLostError` knows of its task. */
+export interface LostTask {
+  readonly taskId: string;
+  readonly operationName: string;
+  readonly receiveCount: number;
+  readonly workers: readonly string[];
 }
 
 const ORIGINAL = Symbol('mazepa.originalError');
@@ -36,6 +56,16 @@ function readError(error: unknown, depth: number): SerializedError {
     message: text(error.message),
     ...(typeof stack === 'string' ? { stack } : {}),
     ...(cause !== undefined && depth < 8 ? { cause: serializeError(cause, depth + 1) } : {}),
+    ...(error instanceof WorkerLostError
+      ? {
+          lost: {
+            taskId: error.taskId ?? '',
+            operationName: error.operationName,
+            receiveCount: error.receiveCount,
+            workers: [...error.workers],
+          },
+        }
+      : {}),
   };
 }
 
@@ -56,12 +86,15 @@ export function withoutStacks(shape: SerializedError): SerializedError {
     name: shape.name,
     message: shape.message,
     ...(shape.cause === undefined ? {} : { cause: withoutStacks(shape.cause) }),
+    ...(shape.worker === undefined ? {} : { worker: shape.worker }),
+    ...(shape.lost === undefined ? {} : { lost: shape.lost }),
   };
 }
 
 /**
  * The error a flow sees for a failed task: the original object where the task ran in this
- * process, otherwise an `Error` rebuilt from the serialized one (name, message, remote stack).
+ * process, otherwise an `Error` rebuilt from the serialized one (name, message, remote stack;
+ * a `WorkerLostError` as one; `worker`, the text `host pid N`, when a worker sent it back).
  *
  * @internal
  */
@@ -69,9 +102,15 @@ export function errorFromSerialized(shape: SerializedError): Error {
   const original = (shape as { [ORIGINAL]?: unknown })[ORIGINAL];
   if (original instanceof Error) return original;
   const cause = shape.cause === undefined ? undefined : errorFromSerialized(shape.cause);
-  const error = new Error(shape.message, cause === undefined ? undefined : { cause });
+  const { lost, worker } = shape;
+  const error =
+    shape.name === 'WorkerLostError' && lost !== undefined
+      ? new WorkerLostError(shape.message, { ...lost, ...(cause === undefined ? {} : { cause }) })
+      : new Error(shape.message, cause === undefined ? undefined : { cause });
   error.name = shape.name;
   if (shape.stack !== undefined) error.stack = shape.stack;
+  // Where a remote error came from, for the one who reads it.
+  if (worker !== undefined) Object.assign(error, { worker: `${worker.host} pid ${worker.pid}` });
   return error;
 }
 

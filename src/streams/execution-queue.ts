@@ -24,7 +24,8 @@ export interface OutcomeReport {
  *   than call order. Each task carries its `executionId` and `attempt`.
  * - `outcomes(executionId)` is subscribed to before the first push of that execution; it emits one
  *   report per finished attempt. Unsubscribing means the execution is over: drop its queued tasks
- *   and cancel its running ones where the queue can.
+ *   and cancel its running ones where the queue can. Erroring with `MazepaCancelledError` ends the
+ *   run as cancelled (e.g. from outside); any other error fails it.
  * - `attach` (optional) lets a rerun with a checkpoint go on with the run that wrote it instead
  *   of starting afresh (see {@link QueueAttachment}). A queue without it always starts afresh.
  *

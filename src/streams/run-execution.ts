@@ -1,7 +1,7 @@
 import { EMPTY, Observable, catchError, from, mergeMap } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../flows/errors.js';
 import type { Flow } from '../flows/flow.js';
-import type { Task } from '../flows/task.js';
+import type { Task, TaskOutcome } from '../flows/task.js';
 import type { ExecutionEvent, ExecutionSummary, OperationCounts } from './execution-event.js';
 import type { ExecutionQueue } from './execution-queue.js';
 import type { ResolvedOptions } from './execute-options.js';
@@ -18,6 +18,8 @@ export interface RunHooks {
   readonly lost?: Observable<string>;
   /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
   readonly pushing?: (tasks: readonly Task[]) => void;
+  /** The outcome a checkpoint holds for a task under an id of another scheme than its own. */
+  readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
 }
 
 /**
@@ -48,6 +50,7 @@ export function runExecution(
     const pipeline = createExecutionPipeline(root, {
       ...options,
       ...(adopted === undefined ? {} : { adopted }),
+      ...(hooks.completedUnder === undefined ? {} : { completedUnder: hooks.completedUnder }),
       emit: (event) => {
         if (!done) subscriber.next(event);
       },
@@ -118,8 +121,13 @@ export function runExecution(
     subscriber.add(
       completions.subscribe({
         next: (completion) => pipeline.complete(completion),
+        // A queue may end the run as cancelled (from outside); anything else fails it.
         error: (error: unknown) =>
-          fail(new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error })),
+          fail(
+            error instanceof MazepaCancelledError
+              ? error
+              : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+          ),
         complete: () =>
           fail(
             new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
@@ -142,7 +150,10 @@ function executionFailure(
       : origin?.flowId !== undefined
         ? `flow '${origin.flowName}' (${origin.flowId}) failed`
         : 'failed';
-  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}: ${error.name}: ${error.message}`, {
+  // A remote task's error names the worker that sent it back (`host pid N`).
+  const worker = (error as { worker?: unknown }).worker;
+  const where = typeof worker === 'string' ? ` (on ${worker})` : '';
+  return new MazepaExecutionFailure(`Execution ${executionId}: ${what}${where}: ${error.name}: ${error.message}`, {
     cause: error,
     executionId,
     taskId: origin?.taskId,

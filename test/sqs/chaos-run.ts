@@ -1,11 +1,12 @@
 // A layered run through the fault proxy: `mazepa run` and `mazepa worker` processes, all of
-// whose SQS calls go through a proxy that fails a share of them and drops all of them for a
+// whose SQS calls go through a proxy that fails a share of them, loses the answer of a share of
+// the calls that change something (after the server applied them), and drops all of them for a
 // while. Shared by the fast fault test (npm test) and the full-size one (npm run chaos).
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
-import { startFaultProxy, type FaultCounts } from './fault-proxy.js';
+import { LOST_ANSWERS, MUTATING_CALLS, startFaultProxy, type FaultCounts } from './fault-proxy.js';
 import { startWorker, workerEnv, type Emulator, type WorkerProcess } from './helpers.js';
 
 export interface ChaosOptions {
@@ -14,8 +15,13 @@ export interface ChaosOptions {
   readonly layers: number;
   readonly workers: number;
   readonly concurrency: number;
-  /** Share of calls failed (500, throttling, dropped connection). */
+  /** Share of calls failed before they reach the server (500, throttling, dropped connection). */
   readonly faultRate: number;
+  /**
+   * Share of the calls that change something (send, delete, change visibility) that the server
+   * applies and whose answer is then lost (a reset or a 500): the caller retries a call that acted.
+   */
+  readonly lostRate: number;
   /** The outage: every call dropped, once this many calls have gone through... */
   readonly outageAfterCalls: number;
   /** ...until this many calls have been dropped (by the orchestrator and the workers, retrying). */
@@ -48,6 +54,7 @@ export async function runChaos(emulator: Emulator, o: ChaosOptions): Promise<Cha
   const budget = ['--max-outage-ms', '120000'];
   // Faults from the first call on: start-up calls (GetQueueUrl, CreateQueue) get them too.
   proxy.setFaults(o.faultRate);
+  proxy.addFaults(o.lostRate, LOST_ANSWERS, MUTATING_CALLS);
   const workers: WorkerProcess[] = [];
   const stop = async (): Promise<(number | string)[]> => {
     proxy.setFaults(0);

@@ -43,6 +43,8 @@ export interface FaultCounts {
   outage: number;
   /** Failed calls per action (`ReceiveMessage`, ..., and for S3 `GetObject`, ...), lost answers included. */
   byAction: Record<string, number>;
+  /** Calls applied by the emulator whose answer was lost, per action. */
+  lostByAction: Record<string, number>;
   /** Calls forwarded to the emulator, per action (those whose answer was lost included). */
   forwardedByAction: Record<string, number>;
   /** Bytes of the emulator's answers passed on to the client, per action. */
@@ -72,6 +74,8 @@ export interface FaultProxy {
   dropped(n: number): Promise<void>;
   /** Resolves once `n` calls in all have been forwarded to the emulator. */
   forwarded(n: number): Promise<void>;
+  /** Resolves once `n` calls of `action` in all have been forwarded to the emulator. */
+  forwardedOf(action: string, n: number): Promise<void>;
   /** Resolves once the emulator has answered `n` calls of `action` in all (answers lost on the way included). */
   answered(action: string, n: number): Promise<void>;
   stop(): Promise<void>;
@@ -140,6 +144,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     lost500: 0,
     outage: 0,
     byAction: {},
+    lostByAction: {},
     forwardedByAction: {},
     answerBytesByAction: {},
     answeredByAction: {},
@@ -147,6 +152,13 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
   const waiters: { n: number; resolve: () => void }[] = [];
   const outageWaiters: { n: number; resolve: () => void }[] = [];
   const answerWaiters = new Map<string, { n: number; resolve: () => void }[]>();
+  const forwardWaiters = new Map<string, { n: number; resolve: () => void }[]>();
+  const waitOn = (on: Map<string, { n: number; resolve: () => void }[]>, action: string, n: number): Promise<void> =>
+    new Promise((resolve) => {
+      const list = on.get(action) ?? [];
+      on.set(action, list);
+      list.push({ n, resolve });
+    });
 
   const answerFailed = (kind: FaultKind, req: IncomingMessage, res: ServerResponse): void => {
     if (kind === 'drop' || kind === 'lostReset') {
@@ -223,6 +235,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
           answer.resume();
           answer.on('end', () => {
             answered(action);
+            counts.lostByAction[action] = (counts.lostByAction[action] ?? 0) + 1;
             fail(fault, action, req, res);
           });
         },
@@ -232,6 +245,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
       counts.forwarded++;
       counts.forwardedByAction[action] = (counts.forwardedByAction[action] ?? 0) + 1;
       settle(waiters, counts.forwarded);
+      settle(forwardWaiters.get(action) ?? [], counts.forwardedByAction[action]);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -267,6 +281,10 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     forwarded(n) {
       if (counts.forwarded >= n) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    forwardedOf(action, n) {
+      if ((counts.forwardedByAction[action] ?? 0) >= n) return Promise.resolve();
+      return waitOn(forwardWaiters, action, n);
     },
     answered(action, n) {
       if ((counts.answeredByAction[action] ?? 0) >= n) return Promise.resolve();

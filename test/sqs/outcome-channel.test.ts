@@ -157,7 +157,7 @@ describe('SqsExecutionQueue outcomes', () => {
     expect(receives).toBe(4 + 8);
   });
 
-  it('should fail the execution at once when its outcome queue is deleted', async () => {
+  it('should cancel the execution at once when its outcome queue is deleted (from outside)', async () => {
     const { client } = stubClient((name, input) => {
       if (name === 'CreateQueue') return { QueueUrl: `http://h/000/${input.QueueName}` };
       if (name === 'ReceiveMessage') throw new QueueDoesNotExist({ message: 'gone', $metadata: {} });
@@ -171,7 +171,8 @@ describe('SqsExecutionQueue outcomes', () => {
       onEvent: (e) => events.push(e),
     });
     const error = await listen(queue).failure;
-    expect(error).toMatchObject({ name: 'SqsQueueError', operation: 'ReceiveMessage' });
+    expect(error).toMatchObject({ name: 'MazepaCancelledError', executionId: 'e' });
+    expect((error as Error).cause).toMatchObject({ name: 'SqsQueueError', operation: 'ReceiveMessage' });
     expect(events.filter((e) => e.type === 'call_retried')).toEqual([]);
   });
 

@@ -189,11 +189,44 @@ describe('deleteOrphanPayloads', () => {
     const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
 
     const { payloads } = await inspectQueues(options);
+    const newestAt = expect.any(Number) as number;
     expect(payloads).toEqual([
-      { executionId: 'exec-dead', prefix: 'mazepa-payloads/exec-dead/', state: 'unowned', objects: 1, bytes: 2 },
-      { executionId: 'exec-dead', prefix: run('exec-dead'), state: 'orphan', objects: 5, bytes: 15 },
-      { executionId: 'exec-ended', prefix: run('exec-ended'), state: 'unowned', objects: 1, bytes: 9 },
-      { executionId: 'exec-live', prefix: run('exec-live'), state: 'alive', objects: 3, bytes: 21 },
+      {
+        executionId: 'exec-dead',
+        prefix: 'mazepa-payloads/exec-dead/',
+        taskQueue: undefined,
+        state: 'unowned',
+        objects: 1,
+        bytes: 2,
+        newestAt,
+      },
+      {
+        executionId: 'exec-dead',
+        prefix: run('exec-dead'),
+        taskQueue: QUEUE,
+        state: 'orphan',
+        objects: 5,
+        bytes: 15,
+        newestAt,
+      },
+      {
+        executionId: 'exec-ended',
+        prefix: run('exec-ended'),
+        taskQueue: QUEUE,
+        state: 'unowned',
+        objects: 1,
+        bytes: 9,
+        newestAt,
+      },
+      {
+        executionId: 'exec-live',
+        prefix: run('exec-live'),
+        taskQueue: QUEUE,
+        state: 'alive',
+        objects: 3,
+        bytes: 21,
+        newestAt,
+      },
     ]);
     expect((await inspectQueues({ queueName: QUEUE, client })).payloads).toBeUndefined();
 
@@ -208,6 +241,30 @@ describe('deleteOrphanPayloads', () => {
     ]);
     // The outcome queues are left to deleteOrphanQueues.
     expect(await queueNames(client, `${QUEUE}-out-`)).toHaveLength(2);
+    s3.destroy();
+  });
+
+  it('should delete the unowned objects written more than olderThanMs ago, and only those', async () => {
+    const client = emulator.client;
+    const QUEUE = 'payload-unowned';
+    const BUCKET = 'payload-unowned';
+    const s3 = await s3Client(emulator.endpoint, BUCKET);
+    await makeQueue(client, QUEUE);
+    await putObjects(s3, BUCKET, `mazepa-payloads/${QUEUE}/exec-ended/r/`, [10, 20]);
+    const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
+    const [ended] = (await inspectQueues(options)).payloads!;
+    expect(ended).toMatchObject({ state: 'unowned', objects: 2, bytes: 30 });
+    const writtenAt = ended!.newestAt!;
+    expect(Math.abs(writtenAt - Date.now())).toBeLessThan(HOUR);
+    // Ten minutes after they were written: young enough to be kept.
+    expect(await deleteOrphanPayloads({ ...options, now: () => writtenAt + 600_000 })).toEqual([]);
+    expect(await objectKeys(s3, BUCKET)).toHaveLength(2);
+    const later = (): number => writtenAt + 2 * HOUR;
+    const deleted = await deleteOrphanPayloads({ ...options, now: later, olderThanMs: HOUR });
+    expect(deleted).toEqual([
+      expect.objectContaining({ executionId: 'exec-ended', state: 'unowned', objects: 2, bytes: 30 }),
+    ]);
+    expect(await objectKeys(s3, BUCKET)).toEqual([]);
     s3.destroy();
   });
 

@@ -1,6 +1,8 @@
-// Real `mazepa run` and `mazepa worker` processes through a proxy that fails 20% of the SQS calls
-// and drops all of them until 40 were dropped: the run completes with the right results, no task
-// is lost, and every worker stays up. The full size (2,000 tasks, 300 calls dropped) is `npm run chaos`.
+// Real `mazepa run` and `mazepa worker` processes through a proxy that fails 20% of the SQS calls,
+// loses the answer of 5% of the sends, deletes and visibility changes after the server applied
+// them, and drops all calls until 40 were dropped: the run completes with the right results, no
+// task is lost (a task may run twice, counted once), and every worker stays up. The full size
+// (2,000 tasks, 300 calls dropped) is `npm run chaos`.
 import { describe, expect, it } from 'vitest';
 import { SqsExecutionQueue, type SqsQueueEvent } from 'mazepa/sqs';
 import { checkChaos } from './chaos-check.js';
@@ -10,7 +12,7 @@ import { REGION, workerEnv, useEmulator } from './helpers.js';
 const emulator = useEmulator();
 
 describe('SQS under injected faults', () => {
-  it('should complete a layered run with 20% of the calls failing and an outage, workers staying up', async () => {
+  it('should complete a layered run with 20% of the calls failing, 5% of answers lost and an outage, workers staying up', async () => {
     await checkChaos(emulator, {
       name: 'chaos-small',
       tasks: 200,
@@ -18,6 +20,7 @@ describe('SQS under injected faults', () => {
       workers: 2,
       concurrency: 8,
       faultRate: 0.2,
+      lostRate: 0.05,
       outageAfterCalls: 60,
       outageCalls: 40,
     });

@@ -9,7 +9,7 @@ import { EnvelopeError } from './envelope-error.js';
 import { intField, optionalNumber, optionalString, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
 import { ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
-import type { SerializedError } from '../../flows/serialized-error.js';
+import type { LostTask, SerializedError, WorkerAddress } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';
 
 /**
@@ -65,7 +65,9 @@ const OUTCOME_FIELDS = new Set([
   'error',
   'sig',
 ]);
-const ERROR_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
+const ERROR_FIELDS = new Set(['name', 'message', 'stack', 'cause', 'worker', 'lost']);
+const WORKER_FIELDS = new Set(['host', 'pid']);
+const LOST_FIELDS = new Set(['taskId', 'operationName', 'receiveCount', 'workers']);
 const WHAT = 'outcome message';
 const MAX_CAUSES = 8;
 
@@ -133,11 +135,34 @@ function readError(value: unknown, path: string, depth: number): SerializedError
   if (fields.cause !== undefined && depth >= MAX_CAUSES)
     throw new EnvelopeError(`${what} has causes nested too deeply`);
   const cause = fields.cause === undefined ? undefined : readError(fields.cause, `${path}.cause`, depth + 1);
+  const worker = fields.worker === undefined ? undefined : readWorker(fields.worker, `${what} field "worker"`);
+  const lost = fields.lost === undefined ? undefined : readLost(fields.lost, `${what} field "lost"`);
   return {
     name,
     message,
     ...(stack === undefined ? {} : { stack }),
     ...(cause === undefined ? {} : { cause }),
+    ...(worker === undefined ? {} : { worker }),
+    ...(lost === undefined ? {} : { lost }),
+  };
+}
+
+function readWorker(value: unknown, what: string): WorkerAddress {
+  const fields = plainObject(value, what, WORKER_FIELDS);
+  return { host: stringField(fields, 'host', what, 256), pid: intField(fields, 'pid', what, 0) };
+}
+
+function readLost(value: unknown, what: string): LostTask {
+  const fields = plainObject(value, what, LOST_FIELDS);
+  const workers = fields.workers;
+  if (!Array.isArray(workers) || workers.length > 100 || workers.some((w) => typeof w !== 'string' || w.length > 300)) {
+    throw new EnvelopeError(`${what} field "workers" must be an array of at most 100 short strings`);
+  }
+  return {
+    taskId: stringField(fields, 'taskId', what),
+    operationName: stringField(fields, 'operationName', what, 1024),
+    receiveCount: intField(fields, 'receiveCount', what, 1),
+    workers: workers as string[],
   };
 }
 
@@ -148,5 +173,16 @@ function plainError(error: SerializedError, depth: number): SerializedError {
     message: error.message,
     ...(error.stack === undefined ? {} : { stack: error.stack }),
     ...(error.cause === undefined || depth >= MAX_CAUSES ? {} : { cause: plainError(error.cause, depth + 1) }),
+    ...(error.worker === undefined ? {} : { worker: { host: error.worker.host, pid: error.worker.pid } }),
+    ...(error.lost === undefined
+      ? {}
+      : {
+          lost: {
+            taskId: error.lost.taskId,
+            operationName: error.lost.operationName,
+            receiveCount: error.lost.receiveCount,
+            workers: [...error.lost.workers],
+          },
+        }),
   };
 }

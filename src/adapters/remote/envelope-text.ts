@@ -16,7 +16,10 @@ import { EnvelopeError } from './envelope-error.js';
 export const MAX_MESSAGE_BYTES = 262_144;
 
 /**
- * The envelope format this version writes and reads (the `v` field of every message).
+ * The envelope format this version writes (the `v` field of every message). Version 2 added a
+ * task's `build` and operation `version`, and the worker and lost-task fields of errors sent
+ * back; this version reads versions 1 and 2, and a worker of version 1 refuses a message of
+ * version 2 with an error naming both versions.
  *
  * @example
  * ```ts
@@ -24,7 +27,17 @@ export const MAX_MESSAGE_BYTES = 262_144;
  * console.log(JSON.parse(messageBody).v === ENVELOPE_VERSION);
  * ```
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
+
+/** @internal The oldest envelope format this version reads. */
+export const OLDEST_ENVELOPE_VERSION = 1;
+
+/**
+ * @internal The format of the messages that wrap envelopes (task and outcome packs, payload
+ * references): unchanged by version 2, so that a worker of version 1 opens them and refuses the
+ * envelopes inside by their version.
+ */
+export const WRAPPER_VERSION = 1;
 
 // JSON.stringify escapes control characters and lone surrogates, but not these two, which SQS
 // refuses in a message body; inside JSON text they can only occur in strings, so escaping is safe.

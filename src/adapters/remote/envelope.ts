@@ -9,7 +9,13 @@ import type { Encoded } from '../../flows/codec/encoded.js';
 import { EnvelopeError } from './envelope-error.js';
 import { encodedArray, intField, optionalNumber, plainObject, stringField, type Fields } from './envelope-fields.js';
 import { signFields, verifyFields, type SigningKey } from './envelope-signing.js';
-import { ENVELOPE_VERSION, MAX_MESSAGE_BYTES, parseMessageText, toMessageText } from './envelope-text.js';
+import {
+  ENVELOPE_VERSION,
+  MAX_MESSAGE_BYTES,
+  OLDEST_ENVELOPE_VERSION,
+  parseMessageText,
+  toMessageText,
+} from './envelope-text.js';
 import { MAX_TIMER_MS, type Task } from '../../flows/task.js';
 
 /**
@@ -207,9 +213,10 @@ export function readEnvelope(
   options: EnvelopeOptions,
 ): Fields {
   const fields = plainObject(parseMessageText(text, what, options.maxBytes ?? MAX_MESSAGE_BYTES), what, allowed);
-  if (fields.v !== ENVELOPE_VERSION) {
+  if (typeof fields.v !== 'number' || !(fields.v >= OLDEST_ENVELOPE_VERSION && fields.v <= ENVELOPE_VERSION)) {
     throw new EnvelopeError(
-      `${what} has version ${JSON.stringify(fields.v) ?? 'missing'}; this mazepa reads version ${ENVELOPE_VERSION}`,
+      `${what} has version ${JSON.stringify(fields.v) ?? 'missing'}; this mazepa reads versions ` +
+        `${OLDEST_ENVELOPE_VERSION} to ${ENVELOPE_VERSION} (is the sender a newer mazepa? run the same one on both sides)`,
     );
   }
   if (fields.kind !== kind) {

@@ -7,6 +7,7 @@ import { MazepaError } from '../../flows/errors.js';
 import { serializeError, type SerializedError } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';
 import type { ReplyAddress } from './reply-address.js';
+import { thisWorker } from './worker-address.js';
 
 /** An outcome as message text, and whether it reports a failure. @internal */
 export interface OutcomeMessage {
@@ -68,9 +69,12 @@ export function outcomeMessage(
     }
   }
   const failure: SerializedError = error ?? { name: 'MazepaError', message: 'Task failed' };
+  // Which worker sent it back: the operator reads that worker's log.
+  const worker = failure.worker ?? thisWorker();
   let body = '';
   for (const limits of ERROR_LIMITS) {
-    body = encodeOutcomeEnvelope({ ...base, error: truncateError(failure, limits, 0) }, { signingKey });
+    const sent = { ...truncateError(failure, limits, 0), worker };
+    body = encodeOutcomeEnvelope({ ...base, error: sent }, { signingKey });
     if (messageBytes(body) <= maxBytes) break;
   }
   return { body, failed: true };
@@ -87,6 +91,7 @@ export function truncateError(error: SerializedError, limits: Limits, depth: num
     message: cut(error.message, limits.message),
     ...(error.stack === undefined ? {} : { stack: cut(error.stack, limits.stack) }),
     ...(cause === undefined ? {} : { cause }),
+    ...(error.lost === undefined ? {} : { lost: error.lost }),
   };
 }
 

@@ -14,7 +14,7 @@ import { createFlowNode, type FlowNode, type TaskNode } from './nodes.js';
 import type { Completion, RetryStageConfig } from './retry-stage.js';
 import { createStats } from './stats.js';
 import { createSubflows } from './subflows.js';
-import { createTaskStart } from './task-start.js';
+import { createTaskStart, type TaskStartConfig } from './task-start.js';
 import { createTaskTable } from './task-table.js';
 import { routeYields } from './yield-router.js';
 
@@ -25,6 +25,8 @@ export interface ExecutionPipelineConfig extends Pick<
 > {
   /** A re-attached run's tasks that the earlier run pushed (see `adopted-tasks.ts`). */
   readonly adopted?: AdoptedTasks;
+  /** See {@link TaskStartConfig.completedUnder}. */
+  readonly completedUnder?: TaskStartConfig['completedUnder'];
   readonly emit: (event: ExecutionEvent) => void;
   /** The root flow is done: `error` is set when it failed. */
   readonly finish: (error: Error | undefined, origin: FailureOrigin | undefined) => void;
@@ -67,7 +69,15 @@ export function createExecutionPipeline(root: Flow<unknown>, config: ExecutionPi
   const gate = createGate({ raiseOnFailedTask, tasks, flows, makeReady, completeFlow: complete, failFlow: fail });
   const subflows = createSubflows({ flows, gate, makeReady, fail, moved: pump });
   const lifecycle = createFlowLifecycle({ executionId, root: rootNode, emit, gate, stop: subflows.stop, finish });
-  const startTask = createTaskStart({ executionId, tasks, completed: config.completed, gate, stats, emit });
+  const startTask = createTaskStart({
+    executionId,
+    tasks,
+    completed: config.completed,
+    ...(config.completedUnder === undefined ? {} : { completedUnder: config.completedUnder }),
+    gate,
+    stats,
+    emit,
+  });
   const apply = applyCompletion({ raiseOnFailedTask, tasks, sink, gate, taskFailed: lifecycle.taskFailed });
   const busy = (): boolean => stepper.hasReady || sink.inFlight > 0 || subflows.streaming > 0 || retries.count > 0;
   stepper.idle.subscribe(() => {

@@ -11,6 +11,11 @@ export interface TaskStartConfig {
   readonly tasks: TaskTable;
   /** The outcomes a checkpoint holds: those tasks are skipped. */
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /**
+   * The outcome `completed` holds for a task under an id of another scheme (a checkpoint written
+   * by an earlier mazepa): asked only when its own id is not there.
+   */
+  readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
   readonly gate: Pick<Gate, 'adopt' | 'settleAwaited'>;
   readonly stats: Stats;
   readonly emit: (event: ExecutionEvent) => void;
@@ -25,7 +30,7 @@ export interface TaskStartConfig {
  * @internal
  */
 export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task: Task) => TaskNode | undefined {
-  const { executionId, tasks, completed, gate, stats, emit } = config;
+  const { executionId, tasks, completed, completedUnder, gate, stats, emit } = config;
   return (owner, task) => {
     const id = task.id;
     const existing = tasks.get(id);
@@ -38,7 +43,7 @@ export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task
       addOwner(existing, owner);
       return undefined;
     }
-    const stored = completed?.get(id);
+    const stored = completed === undefined ? undefined : (completed.get(id) ?? completedUnder?.(task));
     if (stored !== undefined) {
       tasks.done(id, stored, undefined);
       copyOutcome(task, stored, undefined);

@@ -3,7 +3,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
 import { findDeadLetter, findQueueUrl } from '../calls/dead-letter-queue.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
-import { changeVisibilityBatch, deleteMessageBatch } from '../calls/message-batches.js';
+import { deleteMessageBatch, releaseMessages } from '../calls/message-batches.js';
 import type { QueueEndpoint } from '../calls/queue-endpoint.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import { packBatches, sendBatch } from '../calls/send-messages.js';
@@ -173,11 +173,12 @@ async function remove(from: QueueEndpoint, messages: readonly Message[]): Promis
   }
 }
 
-/** Makes messages visible again in the dead-letter queue, best effort (else after HOLD_SEC): tried once. */
+/** Makes messages visible again in the dead-letter queue, best effort (else after HOLD_SEC). */
 async function release(from: QueueEndpoint, messages: readonly Message[]): Promise<void> {
-  if (messages.length === 0) return;
-  const receipts = messages.map((m) => m.ReceiptHandle!);
-  await changeVisibilityBatch(from, receipts, 0, { maxOutageMs: 0 }).catch(() => undefined);
+  await releaseMessages(
+    from,
+    messages.map((m) => m.ReceiptHandle!),
+  );
 }
 
 /** Whether a message is a mazepa task message (a task, a task pack, a task's payload reference) of this task queue. */

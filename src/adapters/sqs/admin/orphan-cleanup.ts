@@ -1,7 +1,8 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
 import { deletePrefix, listPayloadPrefixes, type PayloadPrefixInfo } from './payload-inventory.js';
 import { resolveAdminOptions, withClient, withS3Client, type QueueAdminOptions } from './queue-admin-options.js';
-import { describeOutcomeQueue, inspectWith, type OutcomeQueueInfo } from './queue-inventory.js';
+import { describeOutcomeQueue, type OutcomeQueueInfo } from './outcome-queue-info.js';
+import { inspectWith } from './queue-inventory.js';
 import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 
 /**
@@ -47,14 +48,15 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
 /**
  * Deletes the payload objects (`mazepa-payloads/<taskQueue>/<executionId>/<run>/…` in
  * `payloadBucket`) of this task queue's runs that are gone: those whose outcome queue in this
- * task queue is an orphan (see
- * {@link deleteOrphanQueues}; run it after this). The outcome queues' heartbeats are read again
- * just before an execution's objects are deleted, so a run that came back keeps them. Objects of
- * live runs, of untagged queues' runs and of executions without an outcome queue here
- * (`unowned`: ended runs, keys of the earlier layout) and other task queues' objects (even of the
- * same execution id) are never touched. Objects
- * are listed and deleted a page (1,000) at a time. Rejects with the first error after trying
- * every execution.
+ * task queue is an orphan (see {@link deleteOrphanQueues}; run it after this), and those of its
+ * executions without an outcome queue here (`unowned`: runs that ended without deleting them,
+ * e.g. a payload that failed its checks) written more than `olderThanMs` ago. The outcome
+ * queues' heartbeats are read again just before an execution's objects are deleted, so a run
+ * that came back keeps them. Objects of live runs, of untagged queues' runs, of other task
+ * queues (even with the same execution id) and keys of the earlier layout
+ * (`mazepa-payloads/<executionId>/…`, which do not say their task queue) are never touched.
+ * Objects are listed and deleted a page (1,000) at a time. Rejects with the first error after
+ * trying every execution.
  *
  * @returns the executions whose objects were deleted, with how many objects and bytes
  * @example
@@ -88,7 +90,21 @@ export async function deleteOrphanPayloadsPaged(
       const prefixes = await listPayloadPrefixes(s3, bucket, resolved.queueName, outcomeQueues, pageSize);
       const deleted: PayloadPrefixInfo[] = [];
       let failure: unknown;
+      // An unowned prefix has no outcome queue to read a heartbeat from: its objects' age tells.
+      const writtenBefore = resolved.now() - resolved.olderThanMs;
       for (const prefix of prefixes) {
+        if (prefix.state === 'unowned') {
+          // The earlier layout does not say its task queue: it may be another's live run.
+          if (prefix.taskQueue === undefined) continue;
+          if ((prefix.newestAt ?? Number.POSITIVE_INFINITY) >= writtenBefore) continue;
+          try {
+            const gone = await deletePrefix(s3, bucket, prefix.prefix, pageSize, writtenBefore);
+            if (gone.objects > 0) deleted.push({ ...prefix, ...gone });
+          } catch (error) {
+            failure ??= error;
+          }
+          continue;
+        }
         if (prefix.state !== 'orphan') continue;
         try {
           const queues = outcomeQueues.filter((q) => q.executionId === prefix.executionId);

@@ -8,7 +8,7 @@
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
-import type { OutcomeQueueInfo, OutcomeQueueState } from './queue-inventory.js';
+import type { OutcomeQueueInfo, OutcomeQueueState } from './outcome-queue-info.js';
 import { S3CallError } from '../calls/s3-call-error.js';
 import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
 
@@ -17,7 +17,9 @@ import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
  * `orphan` (the run is gone: its objects are deleted by {@link deleteOrphanPayloads}) or
  * `untagged`, as {@link OutcomeQueueState}; `unowned` when this task queue has no outcome queue
  * of that execution (the run ended, its queue was deleted already), or the prefix is of the
- * earlier key layout, which does not name its task queue. Only `orphan` prefixes are ever deleted.
+ * earlier key layout, which does not name its task queue. {@link deleteOrphanPayloads} deletes
+ * the objects of `orphan` prefixes, and those of this task queue's `unowned` prefixes written
+ * more than `olderThanMs` ago; never those of the earlier layout.
  *
  * @example
  * ```ts
@@ -45,11 +47,15 @@ export interface PayloadPrefixInfo {
    * segment URI-encoded), or `mazepa-payloads/<executionId>/` in the earlier layout.
    */
   readonly prefix: string;
+  /** The task queue its keys name; `undefined` for the earlier layout, which names none. */
+  readonly taskQueue: string | undefined;
   readonly state: PayloadRunState;
   /** How many objects (when deleted: how many were deleted). */
   readonly objects: number;
   /** Their size in all, in bytes. */
   readonly bytes: number;
+  /** When the newest of them was written, in milliseconds since the epoch (when S3 says). */
+  readonly newestAt?: number;
 }
 
 /** @internal Objects asked for per ListObjectsV2 page (and so per DeleteObjects call). */
@@ -63,27 +69,34 @@ export async function listPayloadPrefixes(
   outcomeQueues: readonly OutcomeQueueInfo[],
   pageSize = PAYLOAD_PAGE,
 ): Promise<PayloadPrefixInfo[]> {
-  const found = new Map<string, { executionId: string; legacy: boolean; objects: number; bytes: number }>();
+  interface Found {
+    executionId: string;
+    legacy: boolean;
+    objects: number;
+    bytes: number;
+    newestAt?: number;
+  }
+  const found = new Map<string, Found>();
   const ours = encodeURIComponent(queueName);
   await eachPage(s3, bucket, PAYLOAD_PREFIX, pageSize, (objects) => {
-    for (const { key, size } of objects) {
+    for (const { key, size, modifiedAt } of objects) {
       const segments = key.slice(PAYLOAD_PREFIX.length).split('/');
       const legacy = segments.length === 2;
       if (!legacy && (segments.length !== 4 || segments[0] !== ours)) continue; // not this task queue's
-      const kept = legacy ? segments.slice(0, 1) : segments.slice(0, 3);
-      const prefix = `${PAYLOAD_PREFIX}${kept.join('/')}/`;
+      const prefix = `${PAYLOAD_PREFIX}${segments.slice(0, legacy ? 1 : 3).join('/')}/`;
       const executionId = decodeSegment(legacy ? segments[0]! : segments[1]!);
       const counts = found.get(prefix) ?? { executionId, legacy, objects: 0, bytes: 0 };
       counts.objects++;
       counts.bytes += size;
+      if (modifiedAt !== undefined) counts.newestAt = Math.max(counts.newestAt ?? 0, modifiedAt);
       found.set(prefix, counts);
     }
     return Promise.resolve();
   });
   return [...found]
-    .map(([prefix, { executionId, legacy, objects, bytes }]) => {
+    .map(([prefix, { executionId, legacy, ...counts }]) => {
       const state: PayloadRunState = legacy ? 'unowned' : runState(executionId, outcomeQueues);
-      return { executionId, prefix, state, objects, bytes };
+      return { executionId, prefix, taskQueue: legacy ? undefined : queueName, state, ...counts };
     })
     .sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
 }
@@ -100,7 +113,8 @@ export function runState(executionId: string, outcomeQueues: readonly OutcomeQue
 }
 
 /**
- * @internal Deletes every object under `prefix`, a page at a time (ListObjectsV2, then
+ * @internal Deletes every object under `prefix` (with `writtenBefore`, only those written before
+ * that time, in milliseconds since the epoch), a page at a time (ListObjectsV2, then
  * DeleteObjects of that page); resolves to what was deleted. Rejects naming the first key S3
  * would not delete.
  */
@@ -109,9 +123,15 @@ export async function deletePrefix(
   bucket: string,
   prefix: string,
   pageSize = PAYLOAD_PAGE,
+  writtenBefore?: number,
 ): Promise<{ objects: number; bytes: number }> {
   const deleted = { objects: 0, bytes: 0 };
-  await eachPage(s3, bucket, prefix, pageSize, async (objects) => {
+  await eachPage(s3, bucket, prefix, pageSize, async (listed) => {
+    const objects =
+      writtenBefore === undefined
+        ? listed
+        : listed.filter((o) => o.modifiedAt !== undefined && o.modifiedAt < writtenBefore);
+    if (objects.length === 0) return;
     const answer = await retrying(ADMIN_BUDGET, 'DeleteObjects', { bucket, key: prefix }, () =>
       s3.send(
         new DeleteObjectsCommand({
@@ -142,7 +162,7 @@ async function eachPage(
   bucket: string,
   prefix: string,
   pageSize: number,
-  onPage: (objects: { key: string; size: number }[]) => Promise<void>,
+  onPage: (objects: { key: string; size: number; modifiedAt: number | undefined }[]) => Promise<void>,
 ): Promise<void> {
   let ContinuationToken: string | undefined;
   do {
@@ -150,7 +170,7 @@ async function eachPage(
       s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken })),
     );
     const objects = (page.Contents ?? []).flatMap((o) =>
-      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0 }],
+      o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, modifiedAt: o.LastModified?.getTime() }],
     );
     if (objects.length > 0) await onPage(objects);
     ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;

@@ -4,7 +4,7 @@
  */
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { batchCall } from './batch-call.js';
-import { SQS_BATCH_LIMIT } from './batch-limit.js';
+import { inBatches, SQS_BATCH_LIMIT } from './batch-limit.js';
 import { DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import type { QueueEndpoint } from './queue-endpoint.js';
 import type { SqsQueueError } from './sqs-error.js';
@@ -67,5 +67,17 @@ export function deleteBatcher(queue: Omit<QueueEndpoint, 'url'>, options: CallOp
     SQS_BATCH_LIMIT,
     undefined,
     DELETE_GATHER_MS,
+  );
+}
+
+/**
+ * @internal Makes received messages visible again at once, best effort: each batch is tried
+ * once and its failure ignored (the messages then show again when their visibility timeout ends).
+ */
+export async function releaseMessages(from: QueueEndpoint, receipts: readonly string[]): Promise<void> {
+  await Promise.all(
+    inBatches(receipts).map((batch) =>
+      changeVisibilityBatch(from, batch, 0, { maxOutageMs: 0 }).catch(() => undefined),
+    ),
   );
 }

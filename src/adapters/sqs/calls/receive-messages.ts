@@ -13,14 +13,22 @@ export interface ReceiveOptions extends CallOptions {
   readonly visibilityTimeoutSec?: number | undefined;
   /** Whether to ask for each message's `ApproximateReceiveCount`. @default false */
   readonly receiveCount?: boolean;
+  /**
+   * Whether aborting `signal` also cuts a long poll in flight. SQS may still hand messages to a
+   * poll whose connection was cut, and they stay hidden for their visibility timeout: a worker
+   * lets its last poll end instead, and gives back what it brings. @default true
+   */
+  readonly cutPoll?: boolean;
 }
 
 /**
  * @internal One ReceiveMessage on `from`, retried on transient errors for up to its outage
- * budget (see {@link retrying}); aborting `signal` ends a long poll or a wait at once.
+ * budget (see {@link retrying}); aborting `signal` ends a wait between tries at once, and a long
+ * poll too unless `cutPoll` is false.
  */
 export function receiveMessages(from: QueueEndpoint, options: ReceiveOptions): Promise<Message[]> {
   const { max = SQS_BATCH_LIMIT, waitSeconds, visibilityTimeoutSec, receiveCount = false, signal } = options;
+  const abortSignal = options.cutPoll === false ? undefined : signal;
   const input = {
     QueueUrl: from.url,
     MaxNumberOfMessages: max,
@@ -29,7 +37,7 @@ export function receiveMessages(from: QueueEndpoint, options: ReceiveOptions): P
     ...(receiveCount ? { MessageSystemAttributeNames: ['ApproximateReceiveCount' as const] } : {}),
   };
   const receive = async (): Promise<Message[]> =>
-    (await from.client.send(new ReceiveMessageCommand(input), signal === undefined ? {} : { abortSignal: signal }))
+    (await from.client.send(new ReceiveMessageCommand(input), abortSignal === undefined ? {} : { abortSignal }))
       .Messages ?? [];
   return retrying(from.retry, 'ReceiveMessage', from.name, receive, options);
 }

@@ -113,6 +113,11 @@ export function isQueueMissing(error: unknown): boolean {
   return code !== undefined && (code.endsWith('QueueDoesNotExist') || code.endsWith('NonExistentQueue'));
 }
 
+/** @internal Whether a visibility change failed because the message is not held (visible, or gone). */
+export function isMessageNotInflight(error: unknown): boolean {
+  return errorCode(error) === 'MessageNotInflight';
+}
+
 /** @internal Whether a CreateQueue failed because the queue exists with other attributes. */
 export function isQueueNameTaken(error: unknown): boolean {
   const code = errorCode(error);

@@ -6,7 +6,7 @@
 import { EnvelopeError } from '../../remote/envelope-error.js';
 import { plainObject } from '../../remote/envelope-fields.js';
 import {
-  ENVELOPE_VERSION,
+  WRAPPER_VERSION,
   MAX_MESSAGE_BYTES,
   messageBytes,
   parseMessageText,
@@ -33,14 +33,14 @@ export function packedBytes(body: string): number {
 /** @internal The pack format whose kind and list field are `kind`; `what` names it in errors. */
 export function messagePack(kind: 'tasks' | 'outcomes', what: string): MessagePack {
   const fieldNames = new Set(['v', 'kind', kind]);
-  const prefix = `{"v":${ENVELOPE_VERSION},"kind":"${kind}"`;
+  const prefix = `{"v":${WRAPPER_VERSION},"kind":"${kind}"`;
   return {
     overhead: messageBytes(`${prefix},"${kind}":[]}`),
-    pack: (bodies) => toMessageText({ v: ENVELOPE_VERSION, kind, [kind]: bodies }),
+    pack: (bodies) => toMessageText({ v: WRAPPER_VERSION, kind, [kind]: bodies }),
     isPack: (body): body is string => typeof body === 'string' && body.startsWith(prefix),
     unpack(body) {
       const fields = plainObject(parseMessageText(body, what, MAX_MESSAGE_BYTES), what, fieldNames);
-      if (fields.v !== ENVELOPE_VERSION || fields.kind !== kind) {
+      if (fields.v !== WRAPPER_VERSION || fields.kind !== kind) {
         throw new EnvelopeError(
           `${what} has version ${JSON.stringify(fields.v)} and kind ${JSON.stringify(fields.kind)}`,
         );

@@ -14,7 +14,8 @@ import { isPayloadRef, type PayloadRef } from '../payloads/payload-ref.js';
 import type { PayloadStore } from '../payloads/payload-store.js';
 import type { SqsQueueEvent } from './queue-events.js';
 import { receiveMessages } from '../calls/receive-messages.js';
-import { isAbort } from '../calls/sqs-error.js';
+import { isAbort, isQueueMissing } from '../calls/sqs-error.js';
+import { MazepaCancelledError } from '../../../flows/errors.js';
 import type { OutageBudget } from '../calls/sqs-retry.js';
 
 /** @internal What an {@link OutcomeChannel} needs. */
@@ -42,8 +43,8 @@ export interface OutcomeChannelOptions {
  * few receivers that hand each decoded outcome on and delete the messages, and deleted when
  * the execution ends, however it ends. A message that is not a valid outcome of this run of the
  * execution is deleted and reported, never fatal. Every call is retried on transient errors for up
- * to the outage budget; a receive that fails for longer, or finds the queue deleted, fails the
- * execution.
+ * to the outage budget; a receive that fails for longer fails the execution, and one that finds
+ * the queue deleted (`cancelExecution`) cancels it with a `MazepaCancelledError`.
  */
 export class OutcomeChannel {
   /** The queue's URL, once it exists: where workers send the outcomes. */
@@ -140,7 +141,9 @@ export class OutcomeChannel {
         messages = await receiveMessages({ client, url, name, retry }, { waitSeconds: waitTimeSeconds, signal });
       } catch (error) {
         if (isAbort(error, signal)) return;
-        throw error; // failing for longer than the budget, or the queue is gone: it does not come back
+        // Deleted from outside (`mazepa cancel`, `cancelExecution`): the run is cancelled.
+        if (isQueueMissing(error)) throw cancelledBy(this.#options.executionId, name, error);
+        throw error; // failing for longer than the budget: it does not come back
       }
       const receipts: string[] = [];
       for (const message of messages) {
@@ -214,4 +217,13 @@ export class OutcomeChannel {
 /** @internal A new run token: 18 random bytes, base64url. */
 export function newRunToken(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/** @internal Why an execution ends when its outcome queue was deleted from outside. */
+export function cancelledBy(executionId: string, queueName: string, cause: unknown): MazepaCancelledError {
+  return new MazepaCancelledError(
+    `Execution ${executionId} was cancelled: its outcome queue '${queueName}' was deleted ` +
+      '(mazepa cancel, or cancelExecution)',
+    { executionId, cause },
+  );
 }

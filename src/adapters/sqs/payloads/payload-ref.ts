@@ -8,7 +8,7 @@ import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from '../../remote
 import { EnvelopeError } from '../../remote/envelope-error.js';
 import { intField, plainObject, stringField } from '../../remote/envelope-fields.js';
 import { signFields } from '../../remote/envelope-signing.js';
-import { ENVELOPE_VERSION, toMessageText } from '../../remote/envelope-text.js';
+import { WRAPPER_VERSION, toMessageText } from '../../remote/envelope-text.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
 
 /** Where a payload is stored and how to check it. @internal */
@@ -40,7 +40,7 @@ const FIELDS = new Set(['v', 'kind', 'of', 'executionId', 'taskId', 'attempt', '
 const LOCATION_FIELDS = new Set(['bucket', 'key', 'size', 'sha256']);
 const WHAT = 'payload reference';
 // toMessageText keeps the order of the fields: every reference starts like this.
-const PREFIX = `{"v":${ENVELOPE_VERSION},"kind":"${KIND}"`;
+const PREFIX = `{"v":${WRAPPER_VERSION},"kind":"${KIND}"`;
 
 /** @internal Whether a message body is a reference (it may still fail to decode). */
 export function isPayloadRef(body: unknown): body is string {
@@ -50,7 +50,7 @@ export function isPayloadRef(body: unknown): body is string {
 /** @internal The message text of a reference, signed when `options.signingKey` is set. */
 export function encodePayloadRef(ref: PayloadRef, options: EnvelopeOptions = {}): string {
   const fields: Record<string, unknown> = {
-    v: ENVELOPE_VERSION,
+    v: WRAPPER_VERSION,
     kind: KIND,
     of: ref.of,
     executionId: ref.executionId,

@@ -3,20 +3,23 @@
  * errors for up to the worker's outage budget.
  */
 import { ChangeMessageVisibilityCommand, type Message } from '@aws-sdk/client-sqs';
+import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
 import { changeVisibilityBatch } from '../calls/message-batches.js';
 import { GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import { receiveMessages } from '../calls/receive-messages.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
-import { isQueueMissing } from '../calls/sqs-error.js';
+import { isMessageNotInflight, isQueueMissing } from '../calls/sqs-error.js';
 import { retrying } from '../calls/sqs-retry.js';
 import { sendBatch } from '../calls/send-messages.js';
 
 /**
  * @internal Receives up to `max` task messages, waiting up to `waitSeconds` for the first. Any
  * error but a missing queue is tried again (a worker must not exit on one) until the receive has
- * failed for the outage budget; aborting `signal` ends it at once.
+ * failed for the outage budget; aborting `signal` ends a wait between tries at once, never the
+ * long poll in flight: SQS may hand messages to a poll whose connection was cut, hidden then for
+ * the visibility timeout, so a stopping worker lets its last poll end and gives back what it brings.
  */
 export function receiveTasks(
   queue: SqsConnection,
@@ -30,6 +33,7 @@ export function receiveTasks(
     visibilityTimeoutSec: queue.options.visibilityTimeoutSec,
     receiveCount: true,
     signal,
+    cutPoll: false,
     retryable: (error) => !isQueueMissing(error),
   });
 }
@@ -67,16 +71,38 @@ export async function extendVisibility(queue: SqsConnection, receipts: readonly 
   await changeVisibilityBatch(queue, receipts, visibility, { maxOutageMs: visibility * 1000 });
 }
 
-/** @internal Makes a held message visible to every worker again at once. */
+/**
+ * @internal Makes a held message visible to every worker again at once. A retry that finds the
+ * message no longer held is done: the try before it went through, and only its answer was lost.
+ */
 export async function returnMessage(queue: SqsConnection, receipt: string): Promise<void> {
+  let tries = 0;
   await retrying(
     queue.retry,
     'ChangeMessageVisibility',
     queue.name,
-    () =>
-      queue.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
-      ),
+    async () => {
+      try {
+        await queue.client.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+        );
+      } catch (error) {
+        if (++tries > 1 && isMessageNotInflight(error)) return;
+        throw error;
+      }
+    },
     { maxOutageMs: queue.options.visibilityTimeoutSec * 1000 },
   );
+}
+
+/** @internal Makes messages visible to every worker again at once; the receipts not changed come back. */
+export async function returnMessages(queue: SqsConnection, receipts: readonly string[]): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (let i = 0; i < receipts.length; i += SQS_BATCH_LIMIT) {
+    const results = await changeVisibilityBatch(queue, receipts.slice(i, i + SQS_BATCH_LIMIT), 0, {
+      maxOutageMs: queue.options.visibilityTimeoutSec * 1000,
+    });
+    for (const result of results) if (result !== undefined) failures.push(result);
+  }
+  return failures;
 }

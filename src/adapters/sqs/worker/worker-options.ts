@@ -83,6 +83,29 @@ export type WorkerEvent =
       readonly attempt: number;
     }
   | {
+      /**
+       * A task whose message came back `receiveCount` times (the queue's `maxReceiveCount`)
+       * without an outcome, its workers dead on it each time: failed back with a
+       * `WorkerLostError`, not run again.
+       */
+      readonly type: 'task_lost';
+      readonly taskId: string;
+      readonly operationName: string;
+      readonly executionId: string;
+      readonly attempt: number;
+      readonly receiveCount: number;
+    }
+  | {
+      /**
+       * Messages made visible again at once, not run: received by the last long poll of a
+       * stopping worker (`stopping`; SQS may hand messages to a poll whose connection was cut,
+       * so a stopping worker lets it end), or tasks of another build (`build`).
+       */
+      readonly type: 'messages_returned';
+      readonly count: number;
+      readonly reason: 'stopping' | 'build';
+    }
+  | {
       readonly type: 'message_rejected';
       readonly messageId: string;
       readonly taskId: string | undefined;

@@ -15,11 +15,13 @@ import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { outcomeBody } from './worker-payloads.js';
-import { receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
+import { receiveTasks, reply, replyBatcher, returnMessage, returnMessages } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage, type PackCheck } from './worker-packs.js';
 import { isOutcomeQueueUrl } from '../calls/queue-names.js';
+import { isLastReceive, workerLost } from './lost-task.js';
+import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -78,6 +80,8 @@ class SqsWorker {
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
   #tasksPerMessage: number;
+  /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
+  #maxReceiveCount: number | undefined;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -120,6 +124,7 @@ class SqsWorker {
     onEvent({ type: 'worker_started', queueName: this.#queue.name, concurrency });
     try {
       await beating; // no task is taken before its message can be kept hidden
+      this.#maxReceiveCount = await maxReceiveCountOf(this.#queue);
       // One receiver per full receive's worth of slots, up to four.
       const receivers = Math.min(4, Math.ceil(concurrency / SQS_BATCH_LIMIT));
       await Promise.all(Array.from({ length: receivers }, () => this.#receiveLoop()));
@@ -166,6 +171,8 @@ class SqsWorker {
       } finally {
         slots.release(free);
       }
+      // The last poll of a stopping worker ran to its end: what it brought goes back at once.
+      if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
       const opened = messages.map((message) => openMessage(message, this.#packCheck));
@@ -173,6 +180,19 @@ class SqsWorker {
       for (const message of opened) this.#handleMessage(message);
       if (messages.length === 0) slots.checkIdle();
     }
+  }
+
+  /** Makes messages received while stopping visible again at once, for another worker. */
+  async #giveBack(messages: readonly Message[]): Promise<void> {
+    const receipts = messages.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]));
+    if (receipts.length === 0) return;
+    try {
+      const failures = await returnMessages(this.#queue, receipts);
+      for (const error of failures) this.#o.onEvent({ type: 'worker_error', error });
+    } catch (error) {
+      this.#o.onEvent({ type: 'worker_error', error }); // they show again after their visibility timeout
+    }
+    this.#o.onEvent({ type: 'messages_returned', count: receipts.length, reason: 'stopping' });
   }
 
   /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
@@ -221,7 +241,14 @@ class SqsWorker {
   async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
-    if (intake.kind === 'run') return this.#run(intake, receipt, ran);
+    if (intake.kind === 'run') {
+      // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
+      const received = receiveCountOf(message.Attributes);
+      if (isLastReceive(received, this.#maxReceiveCount)) {
+        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref);
+      }
+      return this.#run(intake, receipt, ran);
+    }
     const { kind: _, ref, ...dropped } = intake;
     this.#o.onEvent({ type: 'task_dropped', ...dropped });
     await this.#consume(receipt, ref);
@@ -285,6 +312,17 @@ class SqsWorker {
     const sent = await this.#sendReply(to, body);
     this.#o.onEvent({ ...event, reported: sent });
     if (sent) await this.#consume(receipt, ref);
+  }
+
+  /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
+  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
+    const error = withoutStacks(serializeError(workerLost(envelope, receiveCount, [])));
+    const { body } = outcomeMessage(envelope, { error, executionSecs: 0 }, this.#queue.options.signingKey);
+    if (!(await this.#sendReply(envelope, body))) return;
+    this.#counts.failed++;
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_lost', taskId, operationName, executionId, attempt, receiveCount });
+    await this.#consume(receipt, ref);
   }
 
   /** A task that waited for a resource when the worker stopped: its message is visible again at once. */

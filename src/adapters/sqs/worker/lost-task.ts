@@ -1,0 +1,26 @@
+import { WorkerLostError } from '../../../flows/errors.js';
+import type { TaskEnvelope } from '../../remote/envelope.js';
+import { thisWorker, workerText } from '../../remote/worker-address.js';
+
+/**
+ * @internal Whether a message received `receiveCount` times is on its last allowed receive
+ * (`maxReceiveCount`): it went out that many times and never came back done, so each worker
+ * that took it died (or stalled past its visibility) on it. The first receive always runs, even
+ * with `maxReceiveCount` 1.
+ */
+export function isLastReceive(receiveCount: number, maxReceiveCount: number | undefined): boolean {
+  return maxReceiveCount !== undefined && receiveCount > 1 && receiveCount >= maxReceiveCount;
+}
+
+/** @internal The error a task whose workers died on it fails with, sent back by the worker that saw it last. */
+export function workerLost(envelope: TaskEnvelope, receiveCount: number, workers: readonly string[]): WorkerLostError {
+  const { taskId, operationName, attempt } = envelope;
+  const known = workers.length === 0 ? '' : ` (taken by ${workers.join(', ')})`;
+  return new WorkerLostError(
+    `Task ${taskId} ('${operationName}', attempt ${attempt}) was received ${receiveCount} times without an ` +
+      `outcome${known}: the worker that took it died each time (a crash, an out-of-memory kill, process.exit ` +
+      `in the task?) or stalled past the visibility timeout; ${workerText(thisWorker())} reported it lost ` +
+      'instead of running it again',
+    { taskId, operationName, receiveCount, workers },
+  );
+}

@@ -1,0 +1,79 @@
+// `mazepa cancel` ends a running execution from outside: its orchestrator rejects with
+// MazepaCancelledError, and a real worker drops its tasks instead of running them.
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { MazepaCancelledError, execute } from 'mazepa';
+import { SqsExecutionQueue, cancelExecution } from 'mazepa/sqs';
+import { hold } from '../fixtures/sqs/ops.js';
+import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
+import { makeQueue, queueNames, queueUrl, startWorker, useEmulator, workerEnv } from './helpers.js';
+import { readQueueDepth } from '../../src/adapters/sqs/calls/queue-depth.js';
+
+const emulator = useEmulator();
+
+function mazepaCancel(args: readonly string[]) {
+  return spawnScript('src/cli/main.ts', ['cancel', ...args], workerEnv(emulator.endpoint)).exited;
+}
+
+describe('mazepa cancel', () => {
+  it('should end a running execution: its orchestrator rejects as cancelled, its worker drops its tasks', async () => {
+    const client = emulator.client;
+    const QUEUE = 'cancel-tasks';
+    const control = await makeQueue(client, 'cancel-control');
+    const worker = startWorker(emulator.endpoint, QUEUE, ['--concurrency', '1']);
+    await worker.waitFor(/started on queue/);
+    const queue = new SqsExecutionQueue({ queueName: QUEUE, client, maxTasksPerMessage: 1 });
+    const tasks = Array.from({ length: 5 }, (_, i) => hold.makeTask(`h${i}`, 'cancel-control'));
+    const run = execute(tasks, { queue, executionId: 'cancel-me', showProgress: false });
+    const settled = run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await worker.waitFor(/^started h\d /); // one task runs, four wait in the task queue
+
+    const cancelled = await mazepaCancel(['--queue-name', QUEUE, '--execution-id', 'cancel-me']);
+    expect(cancelled.stderr).toBe('');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(
+      /^cancelled execution cancel-me: deleted its outcome queue\(s\) cancel-tasks-out-cancel-me-/,
+    );
+    const error = await settled;
+    expect(error).toBeInstanceOf(MazepaCancelledError);
+    expect((error as MazepaCancelledError).executionId).toBe('cancel-me');
+    expect((error as Error).message).toMatch(
+      /was cancelled: its outcome queue 'cancel-tasks-out-cancel-me-\w+' was deleted/,
+    );
+    await queue.close();
+
+    // The running task finishes (its outcome has nowhere to go). Its worker trusted the outcome
+    // queue to exist when it started the task: until a reply of the run comes back refused, it may
+    // start one more per slot (released too); every other task is dropped, not run.
+    for (const MessageBody of ['go', 'go'])
+      await client.send(new SendMessageCommand({ QueueUrl: control, MessageBody }));
+    const dropped = (): number =>
+      worker.stderr.filter((line) => / dropped, not run: its execution cancel-me has ended/.test(line)).length;
+    const started = (): number => worker.stdout.filter((line) => line.startsWith('started ')).length;
+    while (dropped() + started() < 5) await worker.nextLine();
+    expect(started()).toBeLessThanOrEqual(2);
+    expect(dropped()).toBeGreaterThanOrEqual(3);
+    const url = await queueUrl(client, QUEUE);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await readQueueDepth(client, url, QUEUE)).toEqual({ waiting: 0, inFlight: 0, delayed: 0 });
+    expect(await queueNames(client, `${QUEUE}-out-`)).toEqual([]);
+  });
+
+  it('should exit 1 when the execution is not running there, and 2 without its flags', async () => {
+    await makeQueue(emulator.client, 'cancel-none');
+    const [none, usage] = await Promise.all([
+      mazepaCancel(['--queue-name', 'cancel-none', '--execution-id', 'nobody']),
+      mazepaCancel(['--queue-name', 'cancel-none']),
+    ]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('execution nobody has no outcome queue on cancel-none: it is not running there');
+    expect(usage.code).toBe(2);
+    await expect(cancelExecution({ queueName: 'cancel-none', executionId: '' })).rejects.toThrow(
+      /option 'executionId' must be a non-empty string/,
+    );
+  });
+});
