@@ -1,5 +1,5 @@
 // inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed, vi } from 'vitest';
 import {
   GetQueueAttributesCommand,
   ListQueueTagsCommand,
@@ -347,5 +347,25 @@ describe('redriveDeadLetters', () => {
     expect(await redriveDeadLetters({ queueName: QUEUE, client })).toBe(0);
     expect(await depth(client, lookalike)).toBe(1);
     await queue.close();
+  });
+});
+
+describe('a skewed clock on the admin host (finding 7)', () => {
+  it("should judge a heartbeat's age by the time SQS gives, and keep a live run's queue", async () => {
+    const client = emulator.client;
+    const QUEUE = 'skew-tasks';
+    const live = `${QUEUE}-out-exec-live-0a1b2c`;
+    await leftBehind(client, live, QUEUE, 0, 'exec-live'); // a beat just now, by SQS's clock too
+    // This host's clock runs an hour ahead (SQS answers with its own Date).
+    const real = Date.now.bind(Date);
+    const skew = vi.spyOn(Date, 'now').mockImplementation(() => real() + 3_600_000);
+    try {
+      const report = await inspectQueues({ queueName: QUEUE, client });
+      expect(report.outcomeQueues.map((q) => [q.name, q.state])).toEqual([[live, 'alive']]);
+      expect(await deleteOrphanQueues({ queueName: QUEUE, client })).toEqual([]);
+    } finally {
+      skew.mockRestore();
+    }
+    expect(await queueNames(client, live)).toEqual([live]);
   });
 });

@@ -91,7 +91,7 @@ export async function deleteOrphanPayloadsPaged(
       const deleted: PayloadPrefixInfo[] = [];
       let failure: unknown;
       // An unowned prefix has no outcome queue to read a heartbeat from: its objects' age tells.
-      const writtenBefore = resolved.now() - resolved.olderThanMs;
+      const writtenBefore = (resolved.now?.() ?? Date.now()) - resolved.olderThanMs;
       for (const prefix of prefixes) {
         if (prefix.state === 'unowned') {
           // The earlier layout does not say its task queue: it may be another's live run.
