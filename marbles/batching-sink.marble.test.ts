@@ -1,79 +1,74 @@
 import { describe, expect, it } from 'vitest';
-import { map } from 'rxjs';
+import { Subject, map } from 'rxjs';
 import { flowSchema } from 'mazepa';
-import { batchTasks, createBatchingSink, type TaskEmission } from '../src/streams/engine/batching-sink.js';
-import { createFlowNode, createTaskNode } from '../src/streams/engine/nodes.js';
+import { batchTasks, createBatchingPolicy, type TaskEmission } from '../src/streams/engine/batching-sink.js';
+import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/graph/nodes.js';
+import type { ExecutionEvent } from '../src/streams/execution-event.js';
 import { createStats } from '../src/streams/engine/stats.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
 const owner = createFlowNode(flowSchema(function* owner() {})(), undefined);
 const node = (label: string) => createTaskNode(step.makeTask(label), owner);
 
-describe('the batching sink (task emissions in, pushTasks batches out)', () => {
+/** The batch stage with batches of two, flushed by `flushes`; the graph's `taskSubmitted` sets the state. */
+function stage(flushes: Subject<void>, emit: (e: ExecutionEvent) => void, pushedBefore?: (id: string) => boolean) {
+  return batchTasks({
+    executionId: 'e',
+    policy: { maxBatchLen: 2 },
+    flushes,
+    graph: { taskSubmitted: (n: TaskNode) => void (n.state = 'submitted') },
+    stats: createStats(),
+    emit,
+    taskEvents: true,
+    pushedBefore,
+  });
+}
+
+describe('the batch stage (task emissions in, pushTasks batches out)', () => {
   it('cuts the buffered tasks into batches of at most maxBatchLen, in order, when flushed', () => {
     const scheduler = createTestScheduler();
     const schedule = (work: () => void, frame: number) => scheduler.schedule(work, frame);
     scheduler.run(({ expectObservable }) => {
       const events: string[] = [];
-      const sink = createBatchingSink({
-        executionId: 'e',
-        maxBatchLen: 2,
-        maxInFlight: 100,
-        stats: createStats(),
-        emit: (e) => events.push(e.type),
-        taskEvents: true,
-      });
-      const out = sink.batches.pipe(map((batch) => batch.map(labelOf).join('')));
+      const [emissions, flushes] = [new Subject<TaskEmission>(), new Subject<void>()];
+      const out = emissions.pipe(
+        stage(flushes, (e) => events.push(e.type)),
+        map((batch) => batch.map(labelOf).join('')),
+      );
       schedule(() => {
-        for (const label of 'abcde') sink.add(node(label), true);
-        sink.flush();
+        emissions.next([...'abcde'].map(node));
+        flushes.next();
       }, 1);
       schedule(() => {
-        sink.add(node('f'), true);
-        sink.flush();
+        emissions.next(node('f'));
+        flushes.next();
       }, 10);
-      schedule(() => sink.close(), 12);
+      schedule(() => emissions.complete(), 12);
       expectObservable(out).toBe('-(xyz)----w-|', { x: 'ab', y: 'cd', z: 'e', w: 'f' });
       schedule(() => expect(events).toEqual(Array(6).fill('task_submitted')), 13);
     });
   });
 
   it('applies backpressure: no room at maxInFlight until a refill (half of it, at most a batch) has drained', () => {
-    const sink = createBatchingSink({
-      executionId: 'e',
-      maxBatchLen: 10,
-      maxInFlight: 4,
-      stats: createStats(),
-      emit: () => {},
-      taskEvents: false,
-    });
+    let inFlight = 0;
+    const policy = createBatchingPolicy({ maxBatchLen: 10, maxInFlight: 4, inFlight: () => inFlight });
     const room: boolean[] = [];
-    for (const label of 'abcd') {
-      room.push(sink.hasRoom());
-      sink.add(node(label), true);
+    for (let i = 0; i < 4; i++) {
+      room.push(policy.room());
+      inFlight++;
     }
-    room.push(sink.hasRoom()); // 4 in flight: full
-    sink.settled();
-    room.push(sink.hasRoom()); // 3: still throttled
-    sink.settled();
-    room.push(sink.hasRoom()); // 2: a refill's worth drained
-    sink.add(node('r'), false); // a retry does not count again
+    room.push(policy.room()); // 4 in flight: full
+    inFlight--;
+    room.push(policy.room()); // 3: still throttled
+    inFlight--;
+    room.push(policy.room()); // 2: a refill's worth drained
     expect(room).toEqual([true, true, true, true, false, false, true]);
-    expect(sink.inFlight).toBe(2);
-    expect(sink.buffered).toBe(5);
   });
 
-  it('as an operator: sends a batch out as soon as an emission fills one, the rest at the flush', () => {
+  it('sends a batch out as soon as an emission fills one, the rest at the flush', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const sink = createBatchingSink({
-        executionId: 'e',
-        maxBatchLen: 2,
-        maxInFlight: 100,
-        stats: createStats(),
-        emit: () => {},
-        taskEvents: false,
-      });
+      const flushes = new Subject<void>();
       const adopted = node('p');
       const emissions: Record<string, TaskEmission> = {
         a: node('a'),
@@ -84,16 +79,17 @@ describe('the batching sink (task emissions in, pushTasks batches out)', () => {
       };
       const source = cold('a-p-b-l-f', emissions);
       const out = source.pipe(
-        batchTasks(sink, (id) => id === adopted.id),
+        stage(
+          flushes,
+          () => {},
+          (id) => id === adopted.id,
+        ),
         map((batch) => batch.map(labelOf).join('')),
       );
-      scheduler.schedule(() => sink.flush(), 10);
+      scheduler.schedule(() => flushes.next(), 10);
       expectObservable(out, '^----------!').toBe('----x-(yz)w', { x: 'ab', y: 'cd', z: 'e', w: 'f' });
       expectSubscriptions(source.subscriptions).toBe('^----------!');
-      scheduler.schedule(() => {
-        expect(adopted.state).toBe('submitted');
-        expect(sink.inFlight).toBe(7);
-      }, 11);
+      scheduler.schedule(() => expect(adopted.state).toBe('submitted'), 11);
     });
   });
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { from, map } from 'rxjs';
 import { Dependency, flowSchema, type Flow, type Task } from 'mazepa';
 import type { TaskEmission } from '../src/streams/engine/batching-sink.js';
-import type { FlowYield } from '../src/streams/engine/flow-stepper.js';
-import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/nodes.js';
+import type { FlowYield } from '../src/streams/engine/flow-driver.js';
+import { createFlowNode, createTaskNode, type TaskNode } from '../src/streams/engine/graph/nodes.js';
 import { routeYields } from '../src/streams/engine/yield-router.js';
 import { createTestScheduler, labelOf, step } from './helpers.js';
 
@@ -15,12 +15,21 @@ function setup() {
   const log: string[] = [];
   const owner = createFlowNode(flowSchema(function* owner() {})(), undefined);
   const operator = routeYields({
-    startTask: (flow, task) => (task === known ? undefined : createTaskNode(task, flow)),
-    startFlow: (flow, started: Flow<unknown>) => log.push(`flow ${started.name} from ${flow.flow.name}`),
-    gate: {
-      waitFor: (_flow, targets) => log.push(`wait for ${targets.map((t) => labelOf(t as Task)).join('')}`),
-      waitForAll: (_flow, state) => log.push(`wait for all (${state})`),
+    graph: {
+      taskYielded: (flow, task) => (task === known ? undefined : createTaskNode(task, flow)),
+      flowYielded: (flow, started: Flow<unknown>) => {
+        log.push(`flow ${started.name} from ${flow.flow.name}`);
+        return createFlowNode(started, flow);
+      },
+      dependencyYielded: (_flow, { targets }) =>
+        log.push(
+          targets === undefined
+            ? 'wait for all (waiting)'
+            : `wait for ${targets.map((t) => labelOf(t as Task)).join('')}`,
+        ),
+      yieldRejected: (flow, error) => (flow.pendingError = error),
     },
+    started: { next: (flow) => log.push(`started ${flow.flow.name}`) },
   });
   const letters = map((e: TaskEmission) =>
     Array.isArray(e) ? (e as TaskNode[]).map((n) => labelOf(n.task)).join('') : labelOf((e as TaskNode).task),
@@ -30,7 +39,7 @@ function setup() {
 }
 
 describe('the yield router (yields in, new tasks for the sink out)', () => {
-  it('sends new tasks on (an array’s together), subflows to start and dependencies to the gate', () => {
+  it('sends new tasks on (an array’s together), subflows to start and dependencies to the graph', () => {
     createTestScheduler().run(({ cold, expectObservable, flush }) => {
       const { log, operator, letters, at } = setup();
       const [a, b, c] = [step.makeTask('a'), step.makeTask('b'), step.makeTask('c')];
@@ -48,11 +57,11 @@ describe('the yield router (yields in, new tasks for the sink out)', () => {
         c: 'c',
       });
       flush();
-      expect(log).toEqual(['flow routedSub from owner', 'wait for a', 'wait for all (waiting)']);
+      expect(log).toEqual(['flow routedSub from owner', 'started routedSub', 'wait for a', 'wait for all (waiting)']);
     });
   });
 
-  it('sets a TypeError naming the flow for a yield that is not a task, flow, array of them or dependency', () => {
+  it('has the graph throw a TypeError naming the flow for a yield that is not a task, flow, array of them or dependency', () => {
     const { operator } = setup();
     const named = flowSchema(function* misusing(_n: number) {});
     const [f1, f2] = [createFlowNode(named(1), undefined), createFlowNode(named(2), undefined)];

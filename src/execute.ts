@@ -89,10 +89,13 @@ function run(
         scheduler: resolved.scheduler,
         warn: (message) => void process.stderr.write(`${message}\n`),
       });
-  if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler);
+  // Where the tasks in flight are (waiting, or held by workers), from a queue that can tell.
+  const asked: ExecutionQueue = queue;
+  const depth = IN_PROCESS_QUEUES.has(queue.name) || asked.depth === undefined ? {} : { depth: () => asked.depth!() };
+  if (!resolved.estimateTotals) return renderProgress(events, process.stderr, resolved.scheduler, depth);
   return defer(() => from(estimate(target))).pipe(
     switchMap((totals) =>
-      renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? {} : { totals }),
+      renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? depth : { ...depth, totals }),
     ),
   );
 }

@@ -66,7 +66,12 @@ export type {
   ExecutionSummary,
   OperationCounts,
 } from './streams/execution-event.js';
-export { progress, type OperationProgress, type ProgressOptions, type ProgressSnapshot } from './streams/progress/progress.js';
+export {
+  progress,
+  type OperationProgress,
+  type ProgressOptions,
+  type ProgressSnapshot,
+} from './streams/progress/progress.js';
 export { TRANSIENT_RETRY_LIMIT, type TransientCondition } from './streams/engine/retry-policy.js';
 
 // Operating long runs: checkpoints, dry run
@@ -78,6 +83,7 @@ export type { ResourceUse } from './flows/resources.js';
 // Queues
 export type { ExecutionQueue, OutcomeReport } from './streams/execution-queue.js';
 export type { PreviousRun, QueueAttachment } from './streams/queue-attachment.js';
+export type { QueueDepth } from './streams/queue-depth.js';
 export { LocalExecutionQueue, type LocalExecutionQueueOptions } from './adapters/local/local-execution-queue.js';
 
 // Worker threads

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MazepaError, flowSchema } from 'mazepa';
-import { createDeadlockCheck } from '../src/streams/engine/deadlock-check.js';
-import { createFlowNode, type FlowNode } from '../src/streams/engine/nodes.js';
+import { Subject } from 'rxjs';
+import { deadlockCheck } from '../src/streams/engine/deadlock-check.js';
+import { NONE } from '../src/streams/engine/graph/execution-graph.js';
+import { createFlowNode, type FlowNode } from '../src/streams/engine/graph/nodes.js';
 
 const named = flowSchema(function* stuck(_name: string) {});
 
@@ -19,25 +21,32 @@ function setup(options: { busy?: boolean; awaited?: boolean } = {}) {
   const failed: [FlowNode, Error][] = [];
   let moved = 0;
   let awaited = options.awaited ?? false;
-  const check = createDeadlockCheck({
-    executionId: 'e1',
-    root,
-    flows,
-    gate: {
-      failAwaited: () => {
-        const had = awaited;
-        awaited = false;
-        return had;
-      },
-    },
-    busy: () => options.busy ?? false,
-    fail: (flow, error) => failed.push([flow, error]),
-    moved: () => moved++,
-  });
+  const quiet = new Subject<void>();
+  quiet
+    .pipe(
+      deadlockCheck({
+        executionId: 'e1',
+        graph: {
+          root,
+          flows: () => flows.values(),
+          tasksInFlight: 0,
+          failAwaited: () => {
+            const had = awaited;
+            awaited = false;
+            return had;
+          },
+          takeReadied: () => NONE,
+          flowFailed: (flow, error) => void failed.push([flow, error as Error]),
+        },
+        busy: () => options.busy ?? false,
+      }),
+    )
+    .subscribe(() => moved++);
+  const check = (): void => quiet.next();
   return { root, a, b, check, failed, moved: () => moved };
 }
 
-describe('createDeadlockCheck', () => {
+describe('deadlockCheck', () => {
   it('should do nothing while something can still move', () => {
     const { check, failed, moved } = setup({ busy: true });
     check();

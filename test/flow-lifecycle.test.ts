@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Subscription } from 'rxjs';
 import { flowSchema, taskableOperation } from 'mazepa';
 import type { ExecutionEvent } from '../src/streams/execution-event.js';
-import { closeFlows, createFlowLifecycle, type FailureOrigin } from '../src/streams/engine/flow-lifecycle.js';
-import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/engine/nodes.js';
+import { createFlowLifecycle, type FailureOrigin } from '../src/streams/engine/graph/flow-lifecycle.js';
+import { createFlowNode, createTaskNode } from '../src/streams/engine/graph/nodes.js';
 
 const named = flowSchema(function* lived(_name: string) {});
 const op = taskableOperation(function lifeOp(_n: number) {});
@@ -19,7 +18,7 @@ function setup() {
     executionId: 'e',
     root,
     emit: (event) => events.push(event),
-    gate: {
+    waits: {
       settle: (node, error) => log.push(`settle ${node.id === root.id ? 'root' : 'child'}${error ? ' failed' : ''}`),
       waitForAll: (flow, state) => log.push(`${flow.flow.args[0]} ${state}`),
     },
@@ -65,30 +64,5 @@ describe('createFlowLifecycle', () => {
     const error = new Error('thrown by the flow');
     lifecycle.fail(root, error);
     expect(finished).toEqual([[error, { flowId: root.id, flowName: 'lived' }]]);
-  });
-});
-
-describe('closeFlows', () => {
-  it('should close generators (running their finally, even one that throws) and unsubscribe sources', () => {
-    const closed: string[] = [];
-    const open = flowSchema(function* open(name: string) {
-      try {
-        yield op.makeTask(0);
-      } finally {
-        closed.push(name);
-        if (name === 'b') throw new Error('finally throws'); // eslint-disable-line no-unsafe-finally
-      }
-    });
-    const nodes: FlowNode[] = ['a', 'b', 'c'].map((name) => createFlowNode(open(name), undefined));
-    for (const node of nodes) {
-      node.generator = node.flow.fn!(...node.flow.args);
-      node.generator.next();
-    }
-    let unsubscribed = false;
-    nodes[2]!.source = new Subscription(() => (unsubscribed = true));
-    closeFlows(nodes);
-    expect(closed).toEqual(['a', 'b', 'c']);
-    expect(unsubscribed).toBe(true);
-    expect(nodes.every((node) => node.generator === undefined)).toBe(true);
   });
 });

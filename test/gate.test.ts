@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dependency, flowSchema, taskableOperation } from 'mazepa';
-import { createGate } from '../src/streams/engine/gate.js';
-import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/engine/nodes.js';
-import { createTaskTable } from '../src/streams/engine/task-table.js';
+import { createWaits } from '../src/streams/engine/graph/waits.js';
+import { createFlowNode, createTaskNode, type FlowNode } from '../src/streams/engine/graph/nodes.js';
+import { createTaskTable } from '../src/streams/engine/graph/task-table.js';
 
 const op = taskableOperation(function gated(_n: number) {});
 const waiter = flowSchema(function* waiter(_name: string) {});
@@ -12,7 +12,7 @@ function setup(raiseOnFailedTask = true) {
   const tasks = createTaskTable();
   const flows = new Map<string, FlowNode>();
   const log: string[] = [];
-  const gate = createGate({
+  const gate = createWaits({
     raiseOnFailedTask,
     tasks,
     flows,

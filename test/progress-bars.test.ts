@@ -1,3 +1,4 @@
+import { of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { ExecutionEvent } from 'mazepa';
@@ -163,5 +164,36 @@ describe('renderProgress', () => {
     // printed once, before the frame drawn after it, and the bars drawn again below
     expect(text.split('chunk 7 loaded\n')).toHaveLength(2);
     expect(text.slice(text.indexOf('chunk 7 loaded'))).toMatch(/resize +█+ 1\/1/);
+  });
+
+  it("should show where the tasks in flight are, from the queue's depth asked at a low rate", () => {
+    const stream = fakeStream(false);
+    const bars = fakeStream(true);
+    const answers = [
+      { waiting: 2, inFlight: 0, delayed: 0 },
+      { waiting: 0, inFlight: 1, delayed: 0 },
+    ];
+    let asked = 0;
+    // Answers at once: the poll stays on virtual time.
+    const depth = () => of(answers[Math.min(asked++, answers.length - 1)]!);
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    scheduler.run(({ hot }) => {
+      const events = hot<ExecutionEvent>('(st) 1499ms a 1499ms |', values);
+      const options = { intervalMs: 1000, depth, depthEveryMs: 2000 };
+      renderProgress(events, stream, scheduler, options).subscribe();
+      renderProgress(events, bars, scheduler, options).subscribe();
+    });
+    expect(stream.writes.join('')).toBe(
+      '[mazepa] 1.0s resize 0/2 (submitted 2, ok 0, failed 0, skipped 0) 0/s ETA ?\n' +
+        '[mazepa] 1.0s in flight 2 | task queue: 2 waiting, 0 held by workers, 0 delayed (messages)\n' +
+        '[mazepa] 2.0s resize 1/2 (submitted 2, ok 1, failed 0, skipped 0) 1/s ETA 2s\n' +
+        '[mazepa] 2.0s in flight 1 | task queue: 0 waiting, 1 held by workers, 0 delayed (messages)\n' +
+        '[mazepa] 3.0s resize 1/2 (submitted 2, ok 1, failed 0, skipped 0) 0/s ETA 3s\n' +
+        '[mazepa] 3.0s in flight 1 | task queue: 0 waiting, 1 held by workers, 0 delayed (messages)\n' +
+        // the last snapshot, once done, has no queue line
+        '[mazepa] done in 3.0s resize 1/2 (submitted 2, ok 1, failed 0, skipped 0) 0/s ETA 3s\n',
+    );
+    expect(asked).toBe(4); // at 0, 2 and 4 s for each display: not once per redraw
+    expect(bars.text()).toMatch(/in flight 1 \| task queue: 0 waiting, 1 held by workers, 0 delayed \(messages\)/);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { flowSchema, taskableOperation } from 'mazepa';
 import type { ExecutionEvent } from '../src/streams/execution-event.js';
-import { createFlowNode } from '../src/streams/engine/nodes.js';
+import { createFlowNode } from '../src/streams/engine/graph/nodes.js';
 import { createStats } from '../src/streams/engine/stats.js';
-import { createTaskStart } from '../src/streams/engine/task-start.js';
-import { createTaskTable } from '../src/streams/engine/task-table.js';
+import { createTaskStart } from '../src/streams/engine/graph/task-start.js';
+import { createTaskTable } from '../src/streams/engine/graph/task-table.js';
 
 const op = taskableOperation(function started(_n: number) {});
 const named = flowSchema(function* starter(_name: string) {});
@@ -18,7 +18,7 @@ function setup(completed?: ReadonlyMap<string, { returnValue: unknown; execution
     executionId: 'e',
     tasks,
     completed,
-    gate: {
+    waits: {
       adopt: (id) => gateLog.push(`adopt ${id}`),
       settleAwaited: (id) => gateLog.push(`settled ${id}`),
     },

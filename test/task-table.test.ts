@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flowSchema, taskableOperation } from 'mazepa';
-import { createFlowNode, createTaskNode } from '../src/streams/engine/nodes.js';
-import { createTaskTable } from '../src/streams/engine/task-table.js';
+import { createFlowNode, createTaskNode } from '../src/streams/engine/graph/nodes.js';
+import { createTaskTable } from '../src/streams/engine/graph/task-table.js';
 
 const op = taskableOperation(function tableOp(_n: number) {});
 const owner = createFlowNode(flowSchema(function* owner() {})(), undefined);

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Command } from 'commander';
 import { execute, type ExecutionTarget } from '../execute.js';
-import { MazepaExecutionFailure } from '../flows/errors.js';
+import { MazepaCancelledError, MazepaExecutionFailure } from '../flows/errors.js';
 import { CheckpointError } from '../streams/checkpoint/checkpoint-error.js';
 import { dryRun } from '../streams/engine/dry-run.js';
 import type { ExecutionQueue } from '../streams/execution-queue.js';
@@ -27,7 +27,7 @@ export interface RunFlags extends QueueFlags {
 /**
  * The `mazepa run` command: loads a module, takes an exported flow (or flow schema, or function
  * returning a flow) and runs it, in this process or on SQS. Exit codes: 0 done, 1 a task (or
- * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted (after the checkpoint
+ * flow) failed, 2 bad usage (also a refused checkpoint), 130 interrupted or cancelled (after the checkpoint
  * was written). `--print-result` prints what the root returned on stdout (JSON when it can be).
  *
  * @example
@@ -133,6 +133,12 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       process.stderr.write(
         `mazepa run: interrupted by ${interrupted}${flags.checkpoint ? `; checkpoint written to ${flags.checkpoint}` : ''}\n`,
       );
+      return EXIT.interrupted;
+    }
+    if (error instanceof MazepaCancelledError) {
+      // Cancelled from outside (mazepa cancel): as an interrupted run.
+      const written = flags.checkpoint ? `; checkpoint written to ${flags.checkpoint}` : '';
+      process.stderr.write(`mazepa run: ${oneLine(error.message)}${written}\n`);
       return EXIT.interrupted;
     }
     if (error instanceof CheckpointError) {

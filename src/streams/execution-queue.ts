@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Task, TaskOutcome } from '../flows/task.js';
 import type { PreviousRun, QueueAttachment } from './queue-attachment.js';
+import type { QueueDepth } from './queue-depth.js';
 
 /** A task's completion, as a queue reports it. */
 export interface OutcomeReport {
@@ -66,6 +67,12 @@ export interface ExecutionQueue {
    * program may exit right after `execute`. It must not reject. @default nothing to wait for
    */
   drained?(): Promise<void>;
+  /**
+   * How many of the queue's messages wait and how many workers hold, for the progress display
+   * (asked every few seconds while a run shows progress). Only for queues that send tasks away;
+   * one answer should cost one cheap request.
+   */
+  depth?(): Promise<QueueDepth>;
   /** Releases the queue's resources. */
   close?(): Promise<void>;
 }

@@ -30,6 +30,10 @@ describe('mazepa cancel', () => {
       (error: unknown) => error,
     );
     await worker.waitFor(/^started h\d /); // one task runs, four wait in the task queue
+    // What the progress display asks: the worker holds the running task (and may hold more).
+    const depth = await queue.depth();
+    expect(depth.inFlight).toBeGreaterThanOrEqual(1);
+    expect(depth.waiting + depth.inFlight + depth.delayed).toBe(5);
 
     const cancelled = await mazepaCancel(['--queue-name', QUEUE, '--execution-id', 'cancel-me']);
     expect(cancelled.stderr).toBe('');

@@ -2,19 +2,27 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runMazepa } from '../../src/cli/program.js';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
 import { OPS_MODULE, workerEnv } from './helpers.js';
 
-/** An endpoint on 127.0.0.1 where nothing listens: every call is refused, a transient error. */
-async function refusingEndpoint(): Promise<string> {
-  const server = createServer().listen(0, '127.0.0.1');
+/**
+ * An endpoint on 127.0.0.1 that resets every connection (a transient error) for as long as it
+ * is open: the port stays this test's, unlike a free port closed and reused, which another
+ * process may take in between.
+ */
+async function resettingEndpoint(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = createServer((socket) => socket.resetAndDestroy()).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return `http://127.0.0.1:${port}`;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.close();
+      await once(server, 'close');
+    },
+  };
 }
 
 async function mazepa(...args: string[]): Promise<{ code: number; stderr: string }> {
@@ -42,11 +50,19 @@ describe('--max-outage-ms', () => {
     expect(local.code).toBe(2);
   });
 
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
   it('should make a worker and a run that cannot reach SQS give up after it, saying why', async () => {
-    const endpoint = await refusingEndpoint();
+    const { endpoint, close } = await resettingEndpoint();
+    cleanup = close;
+    // A budget of 2 s: room for a retry even when the first try is slow on a busy machine.
     const worker = spawnScript(
       'src/cli/main.ts',
-      ['worker', '--queue-name', 'q', '--import', OPS_MODULE, '--max-outage-ms', '300'],
+      ['worker', '--queue-name', 'q', '--import', OPS_MODULE, '--max-outage-ms', '2000'],
       workerEnv(endpoint),
     );
     const run = spawnScript(
@@ -54,14 +70,14 @@ describe('--max-outage-ms', () => {
       ['run', 'test/fixtures/run/sqs-flow.ts', '--export', 'sums', '--args', '[3]', '--queue-name', 'q'].concat([
         '--no-progress',
         '--max-outage-ms',
-        '300',
+        '2000',
       ]),
       workerEnv(endpoint),
     );
     const [w, r] = await Promise.all([worker.exited, run.exited]);
     // The first call to give up: the task queue's lookup, or the run's outcome queue.
     const gaveUp =
-      /SQS \w+ on queue 'q[\w-]*' has failed for \d+\.\d s \(\d+ tr(y|ies); the outage budget maxOutageMs is 300 ms\); the last error: .*ECONNREFUSED/;
+      /SQS \w+ on queue 'q[\w-]*' has failed for \d+\.\d s \(\d+ tr(y|ies); the outage budget maxOutageMs is 2000 ms\); the last error: .*ECONNRESET/;
     expect(w.stderr).toMatch(gaveUp);
     expect(w.stderr).toMatch(
       /mazepa worker: SQS GetQueueUrl on queue 'q' failed: .*; retrying in \d+ ms \(1 failure\)/,

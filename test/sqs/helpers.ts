@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from 'vitest';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The real command line: `mazepa worker ...`.
 const WORKER_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

@@ -33,4 +33,36 @@ describe('MicroBatcher', () => {
     ]);
     await Promise.all([...added, other]);
   });
+
+  it('should keep gathering while items come within the delay, up to the longest delay', async () => {
+    vi.useFakeTimers();
+    const sent: number[][] = [];
+    const batcher = new MicroBatcher<number>(
+      (_key, items) => {
+        sent.push([...items]);
+        return Promise.resolve(items.map(() => undefined));
+      },
+      1000,
+      undefined,
+      10,
+      100,
+    );
+    // A lone item goes after the short delay.
+    const lone = batcher.add('a', 0);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sent).toEqual([[0]]);
+    await lone;
+    // Items 8 ms apart keep the batch open until 100 ms after the first.
+    const added: Promise<void>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      added.push(batcher.add('a', i));
+      await vi.advanceTimersByTimeAsync(8);
+      if (i * 8 < 100) expect(sent).toHaveLength(1);
+    }
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent.slice(2).flat()).toEqual([14, 15, 16, 17, 18, 19, 20]);
+    await Promise.all(added);
+  });
 });

@@ -9,8 +9,8 @@ import { decodePayloadRef, encodePayloadRef } from '../../src/adapters/sqs/paylo
 import { PayloadStore } from '../../src/adapters/sqs/payloads/payload-store.js';
 import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
-import { startFaultProxy } from './fault-proxy.js';
-import { objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { CREDENTIALS, objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
 const QUEUE = 'payload-tasks';
@@ -19,17 +19,35 @@ const PREFIX = 'mazepa-payloads/';
 const NO_RETRY = { maxOutageMs: 0, onRetry: () => undefined };
 const emulator = useEmulator();
 let s3: S3Client;
+/** What the queues and CLI workers of the tests below do on S3 goes through it, so that tests can wait on it. */
+let proxy: FaultProxy;
+let s3ViaProxy: S3Client;
 
 beforeAll(async () => {
   s3 = await s3Client(emulator.endpoint, BUCKET);
+  proxy = await startFaultProxy(emulator.endpoint);
+  s3ViaProxy = new S3Client({
+    endpoint: proxy.endpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+    forcePathStyle: true,
+  });
 });
 
-afterAll(() => {
+afterAll(async () => {
   s3?.destroy();
+  s3ViaProxy?.destroy();
+  await proxy?.stop();
 });
 
 function queue(queueName = QUEUE, extra: Partial<ConstructorParameters<typeof SqsExecutionQueue>[0]> = {}) {
-  return new SqsExecutionQueue({ queueName, client: emulator.client, s3Client: s3, payloadBucket: BUCKET, ...extra });
+  return new SqsExecutionQueue({
+    queueName,
+    client: emulator.client,
+    s3Client: s3ViaProxy,
+    payloadBucket: BUCKET,
+    ...extra,
+  });
 }
 
 async function run(task: Parameters<typeof execute>[0], q = queue()): Promise<void> {
@@ -40,17 +58,19 @@ async function run(task: Parameters<typeof execute>[0], q = queue()): Promise<vo
   }
 }
 
-/** Waits (on the emulator's answers only) until no payload object is left under `prefix`. */
-async function payloadsGone(prefix = PREFIX): Promise<string[]> {
-  let keys = await objectKeys(s3, BUCKET, prefix);
-  for (let i = 0; i < 5000 && keys.length > 0; i++) keys = await objectKeys(s3, BUCKET, prefix);
-  return keys;
+/** How many calls of an S3 `action` the emulator has answered, through the proxy. */
+const answered = (action: string): number => proxy.counts.answeredByAction[action] ?? 0;
+
+/** The payload objects left under `prefix` once `deletes` more objects were deleted (by a worker or an orchestrator). */
+async function leftAfter(deletes: Promise<void>, prefix = PREFIX): Promise<string[]> {
+  await deletes;
+  return objectKeys(s3, BUCKET, prefix);
 }
 
 describe('payloads through S3, with CLI workers', () => {
   beforeAll(async () => {
     await queue().connect();
-    const worker = startWorker(emulator.endpoint, QUEUE, ['--payload-bucket', BUCKET, '--concurrency', '2']);
+    const worker = startWorker(proxy.endpoint, QUEUE, ['--payload-bucket', BUCKET, '--concurrency', '2']);
     await worker.waitFor(/started on queue/);
   }, 120_000);
 
@@ -58,28 +78,32 @@ describe('payloads through S3, with CLI workers', () => {
     const values = Float32Array.from({ length: (5 * 2 ** 20) / 4 }, (_, i) => (i % 7) - 3);
     const expected = values.reduce((sum, v) => sum + v, 0);
     const task = sumFloats.makeTask(values);
+    const deleted = proxy.answered('DeleteObject', answered('DeleteObject') + 1); // by the worker
     await run(task);
     expect(task.outcome?.returnValue).toEqual({ length: values.length, sum: expected });
-    expect(await payloadsGone()).toEqual([]);
+    expect(await leftAfter(deleted)).toEqual([]);
   });
 
   it('should round-trip a 3 MB result, then delete its object', async () => {
     const length = (3 * 2 ** 20) / 4;
     const task = floatsOf.makeTask(length);
+    const deleted = proxy.answered('DeleteObject', answered('DeleteObject') + 1); // by the orchestrator
     await run(task);
     const result = task.outcome?.returnValue as Float32Array;
     expect(result).toBeInstanceOf(Float32Array);
     expect(result.length).toBe(length);
     expect(result[999]).toBe(999);
     expect(result[length - 1]).toBe((length - 1) % 1000);
-    expect(await payloadsGone()).toEqual([]);
+    expect(await leftAfter(deleted)).toEqual([]);
     expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([]);
   });
 
   it('should send small messages as before, storing nothing', async () => {
+    const puts = answered('PutObject');
     const task = echo.makeTask('small');
     await run(task);
     expect(task.outcome?.returnValue).toBe('small');
+    expect(answered('PutObject')).toBe(puts);
     expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual([]);
   });
 });
@@ -90,10 +114,11 @@ describe('a payload that was changed', () => {
     const q = queue(name);
     await q.connect();
     const task = echo.makeTask('y'.repeat(300_000));
+    const stored = proxy.answered('PutObject', answered('PutObject') + 1);
     const failure = execute(task, { queue: q, showProgress: false }).catch((e: unknown) => e);
     // No worker runs yet: change the object as soon as it is there.
-    let keys: string[] = [];
-    for (let i = 0; i < 500 && keys.length === 0; i++) keys = await objectKeys(s3, BUCKET, PREFIX);
+    await stored;
+    const keys = await objectKeys(s3, BUCKET, PREFIX);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toContain(`${PREFIX}${name}/${encodeURIComponent(task.executionId!)}/`);
     const original = await readObject(keys[0]!);
@@ -251,10 +276,10 @@ describe('a payload task of a run that has ended', () => {
     expect(await objectKeys(s3, BUCKET, `${PREFIX}${name}/ended-run/`)).toHaveLength(1);
 
     // The worker reaches SQS and S3 through a proxy that counts its calls.
-    const proxy = await startFaultProxy(emulator.endpoint);
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const client = new SQSClient({ endpoint: proxy.endpoint, region: REGION, credentials });
-    const s3Proxied = new S3Client({ endpoint: proxy.endpoint, region: REGION, credentials, forcePathStyle: true });
+    const counting = await startFaultProxy(emulator.endpoint);
+    const credentials = CREDENTIALS;
+    const client = new SQSClient({ endpoint: counting.endpoint, region: REGION, credentials });
+    const s3Proxied = new S3Client({ endpoint: counting.endpoint, region: REGION, credentials, forcePathStyle: true });
     const workerQueue = new SqsExecutionQueue({ queueName: name, client, s3Client: s3Proxied, payloadBucket: BUCKET });
     const stop = new AbortController();
     let dropped!: (event: WorkerEvent) => void;
@@ -271,9 +296,9 @@ describe('a payload task of a run that has ended', () => {
     await running;
     client.destroy();
     s3Proxied.destroy();
-    await proxy.stop();
+    await counting.stop();
     // Read first: a reference that names an outcome queue that is gone deletes nothing unchecked.
-    expect(proxy.counts.forwardedByAction).toMatchObject({ GetObject: 1, DeleteObject: 1 });
+    expect(counting.counts.forwardedByAction).toMatchObject({ GetObject: 1, DeleteObject: 1 });
     expect(event).toEqual({
       type: 'task_dropped',
       taskId: task.id,

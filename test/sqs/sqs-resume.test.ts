@@ -7,7 +7,8 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue } from 'mazepa/sqs';
 import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
-import { startWorker, workerEnv, type WorkerProcess, useEmulator } from './helpers.js';
+import { startFaultProxy } from './fault-proxy.js';
+import { queueNames, startWorker, workerEnv, type WorkerProcess, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 let dir: string;
@@ -20,7 +21,14 @@ afterAll(() => {
 });
 
 /** Runs the `counted` flow: its first `free` tasks to start return at once, the others once the gate opens. */
-function run(queueName: string, log: string, checkpoint: string, n: number, free: number): MazepaChild {
+function run(
+  queueName: string,
+  log: string,
+  checkpoint: string,
+  n: number,
+  free: number,
+  endpoint = emulator.endpoint,
+): MazepaChild {
   const args = [
     'run',
     'test/fixtures/run/sqs-count.ts',
@@ -32,8 +40,36 @@ function run(queueName: string, log: string, checkpoint: string, n: number, free
   return spawnScript(
     'src/cli/main.ts',
     [...args, '--queue-name', queueName, '--checkpoint', checkpoint, '--resume-empty', '2', '--no-progress'],
-    workerEnv(emulator.endpoint),
+    workerEnv(endpoint),
   );
+}
+
+/**
+ * Reruns the flow through a fault proxy (faults off) that watches its calls: a rerun that
+ * re-attaches creates no queue, so one that calls CreateQueue (a fresh outcome queue) fails
+ * here at once, with a message, rather than hanging or failing later on what ran twice.
+ */
+async function rerun(...args: Parameters<typeof run>): MazepaChild['exited'] {
+  const proxy = await startFaultProxy(emulator.endpoint);
+  try {
+    const second = run(...(args.slice(0, 5) as [string, string, string, number, number]), proxy.endpoint);
+    const created = proxy.answered('CreateQueue', 1).then(() => undefined);
+    const result = await Promise.race([second.exited, created]);
+    if (result === undefined) {
+      second.child.kill('SIGKILL');
+      await second.exited;
+      throw new Error('the rerun did not re-attach to the killed run: it created an outcome queue of its own');
+    }
+    return result;
+  } finally {
+    await proxy.stop();
+  }
+}
+
+/** The outcome queue name the checkpoint records last. */
+function recordedOutcomeQueue(checkpoint: string): string | undefined {
+  const names = [...readFileSync(checkpoint, 'utf8').matchAll(/"outcomeQueueName":"([^"]+)"/g)];
+  return names.at(-1)?.[1];
 }
 
 /** How often each task ran, from the lines the fixture appends. */
@@ -65,9 +101,12 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     const before = runs(log, n).filter((c) => c > 0).length;
     expect(before).toBeLessThan(n / 2);
     writeFileSync(`${log}.open`, ''); // the held tasks finish, for the killed run
+    // The killed run's outcome queue, left behind: the rerun must go on with this very queue.
+    const left = await queueNames(emulator.client, `${queueName}-out-`);
+    expect(left).toHaveLength(1);
+    expect(recordedOutcomeQueue(checkpoint)).toBe(left[0]);
 
-    const second = run(queueName, log, checkpoint, n, 6);
-    const result = await second.exited;
+    const result = await rerun(queueName, log, checkpoint, n, 6);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`total ${(n * (n - 1)) / 2}`);
@@ -75,11 +114,11 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     expect(counts.every((c) => c >= 1)).toBe(true);
     // Only a message whose visibility ran out while its worker was busy could run twice.
     expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(2);
-    // It went on with the killed run's execution and outcome queue.
-    const meta = readFileSync(checkpoint, 'utf8');
-    expect(meta).toMatch(/"outcomeQueueName":"resume-kill-out-exec-/);
+    // It went on with the killed run's outcome queue (and deleted it at the end).
+    expect(recordedOutcomeQueue(checkpoint)).toBe(left[0]);
+    expect(await queueNames(emulator.client, `${queueName}-out-`)).toEqual([]);
     for (const w of workers) w.child.kill('SIGKILL');
-  });
+  }, 120_000);
 
   it('should push again a task whose message is gone, once the task queue stays empty', async () => {
     const queueName = 'resume-lost';
@@ -103,8 +142,10 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: taken.ReceiptHandle }));
 
     const worker = startWorker(emulator.endpoint, queueName);
-    const second = run(queueName, log, checkpoint, n, n);
-    const result = await second.exited;
+    const left = await queueNames(client, `${queueName}-out-`);
+    expect(left).toHaveLength(1);
+    const result = await rerun(queueName, log, checkpoint, n, n);
+    expect(recordedOutcomeQueue(checkpoint)).toBe(left[0]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`total ${(n * (n - 1)) / 2}`);
@@ -112,5 +153,5 @@ describe('mazepa run --queue-name --checkpoint, SIGKILLed and rerun', () => {
     // away ran once, pushed again by the rerun; the second layer ran once.
     expect(runs(log, n)).toEqual(Array.from({ length: n }, () => 1));
     worker.child.kill('SIGKILL');
-  });
+  }, 120_000);
 });

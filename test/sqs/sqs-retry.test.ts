@@ -243,7 +243,7 @@ describe('SqsExecutionQueue and runWorker under transient errors', () => {
       if (name === 'ReceiveMessage') {
         receives++;
         if (receives <= 5) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        if (!failing) return idlePoll(signal);
+        if (!failing) return idlePoll(signal, stop.signal);
         throw awsError('ServiceUnavailable', 503);
       }
       return { QueueUrl: 'http://h/000/tasks' };

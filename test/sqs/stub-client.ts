@@ -26,9 +26,15 @@ export function stubClient(reply: (name: string, input: Record<string, any>, sig
   return { client, sent };
 }
 
-/** A long poll that finds nothing and ends only when aborted, as the SDK's does. */
-export function idlePoll(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) =>
-    signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
-  );
+/**
+ * A long poll that finds nothing: it ends when aborted, as the SDK's does, or, for a poll that
+ * its caller lets run to its end (a stopping worker's), empty once `ends` aborts: the moment the
+ * test stands for its `WaitTimeSeconds` running out.
+ */
+export function idlePoll(signal: AbortSignal | undefined, ends?: AbortSignal): Promise<{ Messages?: never }> {
+  return new Promise((resolve, reject) => {
+    signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+    if (ends?.aborted === true) resolve({});
+    ends?.addEventListener('abort', () => resolve({}));
+  });
 }

@@ -82,7 +82,7 @@ describe('runWorker', () => {
     let received = false;
     const { client, sent } = stubClient((name, _input, signal) => {
       if (name === 'ReceiveMessage') {
-        if (received) return idlePoll(signal);
+        if (received) return idlePoll(signal, stop.signal);
         received = true;
         return { Messages: messages };
       }

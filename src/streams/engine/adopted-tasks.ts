@@ -18,7 +18,7 @@ export interface AdoptedTasks {
    * awaited (push it now); one not yielded yet is pushed as any other task when it is.
    */
   lost(taskId: string): boolean;
-  /** Emits the kept outcomes of the tasks claimed since the last call (the driver's pump calls it). */
+  /** Emits the kept outcomes of the tasks claimed since the last call (the composition calls it when the flow driver is idle). */
   replay(): void;
   /** The stage: outcome reports in, outcome reports out, early ones held back until replayed. */
   readonly stage: MonoTypeOperatorFunction<OutcomeReport>;

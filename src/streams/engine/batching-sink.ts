@@ -1,65 +1,97 @@
-import { Observable, Subject, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { Task } from '../../flows/task.js';
 import type { ExecutionEvent } from '../execution-event.js';
-import type { TaskNode } from './nodes.js';
+import type { ExecutionGraph } from './graph/execution-graph.js';
+import type { TaskNode } from './graph/nodes.js';
 import type { Stats } from './stats.js';
 
-/** What the sink needs from the execution around it. @internal */
-export interface BatchingSinkConfig {
-  readonly executionId: string;
+/**
+ * The batching policy of an execution, all of it: how many tasks a push holds, when the buffer
+ * goes out, and when flows may yield more. Changing how tasks are batched changes this file only.
+ *
+ * - A batch holds at most `maxBatchLen` tasks, in emission order.
+ * - The buffer goes out once it holds a batch's worth, and whatever it holds when the flows
+ *   cannot go on (the flow driver's `idle`).
+ * - Backpressure ({@link BatchingPolicy.room}): flows may yield while fewer than `maxInFlight`
+ *   tasks are in flight (started and not done, buffered ones included); once it is reached, not
+ *   until a refill's worth (a batch, at most half of `maxInFlight`) has drained, so that pushes
+ *   stay batched.
+ *
+ * @internal
+ */
+export interface BatchingPolicy {
+  readonly maxBatchLen: number;
+  /** Whether flows may yield more now. */
+  room(): boolean;
+}
+
+/** What the policy counts. @internal */
+export interface BatchingPolicyConfig {
   readonly maxBatchLen: number;
   readonly maxInFlight: number;
+  /** Tasks in flight (the graph's count). */
+  readonly inFlight: () => number;
+}
+
+/** Makes the batching policy of one execution. @internal */
+export function createBatchingPolicy(config: BatchingPolicyConfig): BatchingPolicy {
+  const { maxBatchLen, maxInFlight, inFlight } = config;
+  const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
+  let throttled = false;
+  return {
+    maxBatchLen,
+    room() {
+      const n = inFlight();
+      if (n === 0) return true;
+      if (throttled) {
+        if (n > maxInFlight - refill) return false;
+        throttled = false;
+      }
+      if (n >= maxInFlight) {
+        throttled = true;
+        return false;
+      }
+      return true;
+    },
+  };
+}
+
+/** Tasks for the batch stage: a new one, the new tasks of one yielded array, or one going back (a retry). @internal */
+export type TaskEmission = TaskNode | readonly TaskNode[];
+
+/** What the batch stage needs from the execution around it. @internal */
+export interface BatchTasksConfig {
+  readonly executionId: string;
+  readonly policy: Pick<BatchingPolicy, 'maxBatchLen'>;
+  /** When the buffer goes out whatever it holds (the flow driver's `idle`). */
+  readonly flushes: Observable<void>;
+  /** The graph records each task as submitted. */
+  readonly graph: Pick<ExecutionGraph, 'taskSubmitted'>;
   readonly stats: Stats;
   readonly emit: (event: ExecutionEvent) => void;
   /** False when nobody reads `task_submitted` events: they are not made. */
   readonly taskEvents: boolean;
+  /**
+   * The earlier run of a re-attached queue pushed this task: it counts as submitted at once and
+   * is awaited, not pushed.
+   */
+  readonly pushedBefore?: ((taskId: string) => boolean) | undefined;
 }
 
 /**
- * The sink end of the pipeline: task emissions in, `pushTasks` batches out. @internal
+ * The batch stage, an operator: task emissions in, `pushTasks` batches out, after the
+ * {@link BatchingPolicy}. Each task of a batch is submitted (the graph records it, a
+ * `task_submitted` event tells it) as the batch goes out. When the emissions end, what is
+ * buffered goes out; unsubscribing drops it.
+ *
+ * @internal
  */
-export interface BatchingSink {
-  /** The batches for the queue, each at most `maxBatchLen` tasks, in emission order. */
-  readonly batches: Observable<Task[]>;
-  /** Tasks pushed and not done (retrying ones count). */
-  readonly inFlight: number;
-  /** Tasks buffered, not pushed yet. */
-  readonly buffered: number;
-  /** Whether a batch's worth (`maxBatchLen`) is buffered. */
-  readonly full: boolean;
-  /**
-   * A task emission: a new task counts in flight from now; a retried (or requeued) one already
-   * does. `pushedBefore`: an earlier run pushed it (the queue re-attached), so it counts as
-   * submitted at once and is awaited, not pushed.
-   */
-  add(node: TaskNode, isNew: boolean, pushedBefore?: boolean): void;
-  /** A task in flight is done. */
-  settled(): void;
-  /**
-   * Backpressure: whether flows may emit more. Once `maxInFlight` is reached, false until a
-   * refill's worth (a batch, at most half of `maxInFlight`) has drained, so pushes stay batched.
-   */
-  hasRoom(): boolean;
-  /** Emits the buffered tasks as batches. */
-  flush(): void;
-  /** Ends the batch stream. */
-  close(): void;
-}
-
-/** Makes the sink of one execution. @internal */
-export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
-  const { executionId, maxBatchLen, maxInFlight, stats, emit, taskEvents } = config;
-  const refill = Math.max(1, Math.min(maxBatchLen, Math.floor(maxInFlight / 2)));
-  const batches = new Subject<Task[]>();
-  let buffer: TaskNode[] = [];
-  let inFlight = 0;
-  let throttled = false;
-  let closed = false;
+export function batchTasks(config: BatchTasksConfig): OperatorFunction<TaskEmission, Task[]> {
+  const { executionId, graph, stats, emit, taskEvents, pushedBefore } = config;
+  const { maxBatchLen } = config.policy;
   const submitted = (node: TaskNode): Task => {
     const task = node.task;
-    node.state = 'submitted';
-    task.status = 'submitted';
-    task.executionId = executionId;
+    graph.taskSubmitted(node);
     stats.submitted(task.operationName);
     if (taskEvents) {
       emit({
@@ -72,83 +104,37 @@ export function createBatchingSink(config: BatchingSinkConfig): BatchingSink {
     }
     return task;
   };
-  return {
-    batches: batches.asObservable(),
-    get inFlight() {
-      return inFlight;
-    },
-    get buffered() {
-      return buffer.length;
-    },
-    get full() {
-      return buffer.length >= maxBatchLen;
-    },
-    add(node, isNew, pushedBefore = false) {
-      if (isNew) inFlight++;
-      if (pushedBefore) submitted(node);
-      else buffer.push(node);
-    },
-    settled() {
-      inFlight--;
-    },
-    hasRoom() {
-      if (inFlight === 0) return true;
-      if (throttled) {
-        if (inFlight > maxInFlight - refill) return false;
-        throttled = false;
-      }
-      if (inFlight >= maxInFlight) {
-        throttled = true;
-        return false;
-      }
-      return true;
-    },
-    flush() {
-      while (buffer.length > 0 && !closed) {
-        const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
-        buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
-        const tasks: Task[] = new Array<Task>(batch.length);
-        for (let i = 0; i < batch.length; i++) tasks[i] = submitted(batch[i]!);
-        batches.next(tasks);
-      }
-    },
-    close() {
-      closed = true;
-      buffer = [];
-      batches.complete();
-    },
-  };
-}
-
-/** New tasks for the sink: one task, or the new tasks of one yielded array. @internal */
-export type TaskEmission = TaskNode | readonly TaskNode[];
-
-/**
- * The sink as an operator: new task emissions in, `pushTasks` batches out. Once an emission
- * fills a batch, the buffer goes out at once (in batches of at most `maxBatchLen`); the rest waits
- * for the sink's `flush` (the ready queue is idle). `pushedBefore(taskId)`: the earlier run of a
- * re-attached queue pushed that task, so it counts as submitted without a push.
- *
- * @internal
- */
-export function batchTasks(
-  sink: BatchingSink,
-  pushedBefore?: (taskId: string) => boolean,
-): OperatorFunction<TaskEmission, Task[]> {
-  const add = (node: TaskNode): void => sink.add(node, true, pushedBefore?.(node.id) === true);
   return (emissions) =>
     new Observable<Task[]>((subscriber) => {
-      const subscription = sink.batches.subscribe(subscriber);
-      subscription.add(
+      let buffer: TaskNode[] = [];
+      const add = (node: TaskNode): void => {
+        if (pushedBefore?.(node.id) === true) submitted(node);
+        else buffer.push(node);
+      };
+      const flush = (): void => {
+        while (buffer.length > 0 && !subscriber.closed) {
+          const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
+          buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
+          const tasks: Task[] = new Array<Task>(batch.length);
+          for (let i = 0; i < batch.length; i++) tasks[i] = submitted(batch[i]!);
+          subscriber.next(tasks);
+        }
+      };
+      subscriber.add(config.flushes.subscribe(flush));
+      subscriber.add(
         emissions.subscribe({
           next(emission) {
             if (Array.isArray(emission)) for (const node of emission as readonly TaskNode[]) add(node);
             else add(emission as TaskNode);
-            if (sink.full) sink.flush();
+            if (buffer.length >= maxBatchLen) flush();
           },
           error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            flush();
+            subscriber.complete();
+          },
         }),
       );
-      return subscription;
+      subscriber.add(() => (buffer = []));
     });
 }

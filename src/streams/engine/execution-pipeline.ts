@@ -1,122 +1,209 @@
-import { merge, type Observable } from 'rxjs';
+import {
+  EMPTY,
+  Subscription,
+  catchError,
+  concat,
+  defer,
+  filter,
+  from,
+  map,
+  merge,
+  mergeMap,
+  throwError,
+  type Observable,
+  type OperatorFunction,
+} from 'rxjs';
+import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../../flows/errors.js';
 import type { Flow } from '../../flows/flow.js';
-import type { Task } from '../../flows/task.js';
-import type { AdoptedTasks } from './adopted-tasks.js';
-import { applyCompletion } from './apply-completion.js';
-import { batchTasks, createBatchingSink } from './batching-sink.js';
-import { createDeadlockCheck } from './deadlock-check.js';
+import type { Task, TaskOutcome } from '../../flows/task.js';
 import type { ExecutionEvent } from '../execution-event.js';
+import type { ExecutionQueue, OutcomeReport } from '../execution-queue.js';
 import type { ResolvedOptions } from '../execute-options.js';
-import { closeFlows, createFlowLifecycle, type FailureOrigin } from './flow-lifecycle.js';
-import { createFlowStepper } from './flow-stepper.js';
-import { createGate, toError } from './gate.js';
-import { createFlowNode, type FlowNode, type TaskNode } from './nodes.js';
-import type { Completion, RetryStageConfig } from './retry-stage.js';
-import { createStats } from './stats.js';
-import { createSubflows } from './subflows.js';
-import { createTaskStart, type TaskStartConfig } from './task-start.js';
-import { createTaskTable } from './task-table.js';
+import { createAdoptedTasks } from './adopted-tasks.js';
+import { batchTasks, createBatchingPolicy } from './batching-sink.js';
+import { deadlockCheck } from './deadlock-check.js';
+import { createFlowDriver } from './flow-driver.js';
+import { gate } from './gate.js';
+import { createExecutionGraph, NONE } from './graph/execution-graph.js';
+import type { FailureOrigin } from './graph/flow-lifecycle.js';
+import type { FlowNode, TaskNode } from './graph/nodes.js';
+import { createHotStream } from './hot-stream.js';
+import { retryStage } from './retry-stage.js';
+import type { Stats } from './stats.js';
 import { routeYields } from './yield-router.js';
+
+/** How a run goes on with an earlier one, and hears of its pushes (a checkpoint's needs). @internal */
+export interface RunHooks {
+  /** The earlier run's pushed tasks, awaited without a push (the queue re-attached). */
+  readonly adopted?: ReadonlySet<string>;
+  /** Adopted task ids to push after all (their outcome cannot come). */
+  readonly lost?: Observable<string>;
+  /** A batch about to be pushed (called before `pushTasks`, so a record of it precedes the push). */
+  readonly pushing?: (tasks: readonly Task[]) => void;
+  /** The outcome a checkpoint holds for a task under an id of another scheme than its own. */
+  readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
+}
 
 /** What the pipeline needs from the execution around it. @internal */
 export interface ExecutionPipelineConfig extends Pick<
   ResolvedOptions,
-  'executionId' | 'maxBatchLen' | 'maxInFlight' | 'raiseOnFailedTask' | 'completed' | 'taskEvents'
+  | 'executionId'
+  | 'maxBatchLen'
+  | 'maxInFlight'
+  | 'raiseOnFailedTask'
+  | 'completed'
+  | 'taskEvents'
+  | 'isTransient'
+  | 'scheduler'
 > {
-  /** A re-attached run's tasks that the earlier run pushed (see `adopted-tasks.ts`). */
-  readonly adopted?: AdoptedTasks;
-  /** See {@link TaskStartConfig.completedUnder}. */
-  readonly completedUnder?: TaskStartConfig['completedUnder'];
+  readonly queue: ExecutionQueue;
+  readonly hooks: RunHooks;
+  readonly stats: Stats;
   readonly emit: (event: ExecutionEvent) => void;
   /** The root flow is done: `error` is set when it failed. */
   readonly finish: (error: Error | undefined, origin: FailureOrigin | undefined) => void;
-}
-
-/** The stages of one execution, put together; see {@link createExecutionPipeline}. @internal */
-export interface ExecutionPipeline {
-  /** The batches for `pushTasks`: subscribing connects the stages (do it before `start`). */
-  readonly batches: Observable<Task[]>;
-  start(): void;
-  /** The completion stream's observer (after the retry stage). */
-  complete(completion: Completion): void;
-  /** What the retry stage works with: the task table, the way back to the sink, the stats, the retries waiting. */
-  readonly retrying: Pick<RetryStageConfig, 'lookup' | 'resubmit' | 'stats' | 'pending'>;
-  /** An adopted task's outcome cannot come any more: push it (now, or when it is yielded). */
-  requeue(taskId: string): void;
-  /** Cancels everything: closes generators (running their `finally`). */
-  dispose(): void;
+  /** The execution fails for a reason outside the flows (a refused push, the outcome stream failed). */
+  readonly fail: (error: Error) => void;
 }
 
 /**
- * The engine for one execution of `root`: the ready queue steps flows, their yields (merged with
- * what observable flows emit) go through the router into the batching sink, and completions go
- * through the gate back to the flows. Synchronous: a flow resumes in the call that applies the
- * completion it waits on, which is what keeps marble tests exact. @internal
+ * The engine of one execution of `root`, as the design draws it: two loops of streams that meet
+ * in the execution graph.
+ *
+ * ```text
+ * started$ -> flows (pulled while there is room) -> emissions$ -> route -> batch -> push   (down)
+ * outcomes$ -> adopt -> retry -> completions$ -> gate -> resume -> flows                   (up)
+ * ```
+ *
+ * Every flow is an Observable of its emissions ({@link createFlowDriver}); subflows join by
+ * being started. Synchronous: a flow resumes in the call that delivered the completion it waits
+ * on, which is what keeps marble tests exact. Unsubscribing the returned subscription cancels
+ * everything (generators' `finally` blocks run).
+ *
+ * @internal
  */
-export function createExecutionPipeline(root: Flow<unknown>, config: ExecutionPipelineConfig): ExecutionPipeline {
-  const { executionId, maxBatchLen, raiseOnFailedTask, adopted, emit, finish } = config;
-  const rootNode = createFlowNode(root, undefined);
-  const [stats, tasks, retries] = [createStats(), createTaskTable(), { count: 0 }];
-  const flows = new Map([[root.id, rootNode]]);
-  let stopped = false;
-  // The stages refer to one another through these (the gate ends flows, the lifecycle settles them).
-  const fail = (flow: FlowNode, error: unknown): void => lifecycle.fail(flow, toError(error));
-  const complete = (flow: FlowNode): void => lifecycle.complete(flow);
-  const returned = (flow: FlowNode, value: unknown): void => lifecycle.returned(flow, value);
-  const sink = createBatchingSink({ ...config, stats, taskEvents: config.taskEvents !== false });
-  const stepper = createFlowStepper({ maxBatchLen, hasRoom: () => sink.hasRoom(), returned, threw: fail });
-  const { makeReady, pump } = stepper;
-  const gate = createGate({ raiseOnFailedTask, tasks, flows, makeReady, completeFlow: complete, failFlow: fail });
-  const subflows = createSubflows({ flows, gate, makeReady, fail, moved: pump });
-  const lifecycle = createFlowLifecycle({ executionId, root: rootNode, emit, gate, stop: subflows.stop, finish });
-  const startTask = createTaskStart({
-    executionId,
-    tasks,
-    completed: config.completed,
-    ...(config.completedUnder === undefined ? {} : { completedUnder: config.completedUnder }),
-    gate,
-    stats,
-    emit,
-  });
-  const apply = applyCompletion({ raiseOnFailedTask, tasks, sink, gate, taskFailed: lifecycle.taskFailed });
-  const busy = (): boolean => stepper.hasReady || sink.inFlight > 0 || subflows.streaming > 0 || retries.count > 0;
-  stepper.idle.subscribe(() => {
-    sink.flush();
-    adopted?.replay();
-  });
-  stepper.quiet.subscribe(createDeadlockCheck({ executionId, root: rootNode, flows, gate, busy, fail, moved: pump }));
-  const back = (node: TaskNode): void => {
-    sink.add(node, false);
-    pump();
-  };
-  return {
-    batches: merge(stepper.yields, subflows.yields).pipe(
-      routeYields({ startTask, startFlow: subflows.start, gate }),
-      batchTasks(sink, adopted && ((id) => adopted.claim(id))),
+export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPipelineConfig): Subscription {
+  const { executionId, maxBatchLen, maxInFlight, queue, hooks, stats, emit, fail } = config;
+  const taskEvents = config.taskEvents !== false;
+  const pipeline = new Subscription();
+
+  // The state: the execution graph (task table, waits, nodes), changed only through its transitions.
+  const graph = createExecutionGraph(root, { ...config, completedUnder: hooks.completedUnder, stats });
+  // The batching policy, and the flow driver that pulls flows while the policy leaves room.
+  const policy = createBatchingPolicy({ maxBatchLen, maxInFlight, inFlight: () => graph.tasksInFlight });
+  const flows = createFlowDriver({ graph, maxBatchLen, room: () => policy.room() });
+  // A re-attached run only: outcomes of adopted tasks that come before their task is yielded wait.
+  const adopted = hooks.adopted === undefined ? undefined : createAdoptedTasks(hooks.adopted);
+  // Where the loops close: the flows that start (the root, then the subflows the router starts),
+  // and the tasks that go back to the batch stage (retries after their delay, lost adopted tasks).
+  const started = createHotStream<FlowNode>();
+  const requeued = createHotStream<TaskNode>();
+
+  // Down: every flow's emissions -> route -> batch -> push.
+  const emissions$ = started.observable.pipe(flows.emissions);
+  const batches$ = merge(emissions$.pipe(routeYields({ graph, started })), requeued.observable).pipe(
+    batchTasks({
+      executionId,
+      policy,
+      flushes: flows.idle,
+      graph,
+      stats,
+      emit,
+      taskEvents,
+      pushedBefore: adopted && ((id) => adopted.claim(id)),
+    }),
+  );
+  pipeline.add(batches$.pipe(pushTasks(queue, executionId, hooks.pushing, fail)).subscribe());
+  if (adopted !== undefined) pipeline.add(flows.idle.subscribe(() => adopted.replay()));
+
+  // Up: outcomes -> adopt -> retry -> completions -> gate -> resume.
+  const outcomes$ = outcomesOf(queue, executionId);
+  const completions$ = (adopted === undefined ? outcomes$ : outcomes$.pipe(adopted.stage)).pipe(
+    retryStage({ ...config, taskEvents, graph, requeue: requeued }),
+  );
+  const resumptions$ = merge(
+    completions$.pipe(gate(graph)),
+    // A task back in the batch stage moves the pipeline as a completion does (the batch flushes at idle).
+    requeued.observable.pipe(map(() => NONE)),
+    // At rest with nothing to move: flows waiting on ids never yielded get an error, or the root fails.
+    flows.quiet.pipe(deadlockCheck({ executionId, graph, busy: () => flows.busy })),
+  );
+  pipeline.add(resumptions$.subscribe({ next: (readied) => flows.move(readied), error: fail }));
+  if (adopted !== undefined && hooks.lost !== undefined) {
+    const lost$ = hooks.lost.pipe(
+      filter((taskId) => adopted.lost(taskId)),
+      map((taskId) => graph.taskRequeued(taskId)),
+      filter((node): node is TaskNode => node !== undefined),
+    );
+    pipeline.add(lost$.subscribe((node) => requeued.next(node)));
+  }
+
+  const readied = graph.start();
+  started.next(graph.root);
+  flows.move(readied);
+  return pipeline;
+}
+
+/** The queue's outcome stream; its failure, or its end before the execution's, is an error. */
+function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<OutcomeReport> {
+  return concat(
+    queue.outcomes(executionId).pipe(
+      // A queue may end the run as cancelled (from outside); anything else fails it.
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof MazepaCancelledError
+            ? error
+            : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+        ),
+      ),
     ),
-    start() {
-      root.status = 'running';
-      subflows.launch(rootNode);
-      pump();
-    },
-    complete(completion) {
-      if (stopped) return;
-      apply(completion);
-      pump();
-    },
-    retrying: { lookup: tasks.node, resubmit: back, stats, pending: retries },
-    requeue(taskId) {
-      const node = stopped || adopted?.lost(taskId) !== true ? undefined : tasks.node(taskId);
-      if (node?.state !== 'submitted') return;
-      node.state = 'queued';
-      back(node);
-    },
-    dispose() {
-      if (stopped) return;
-      stopped = true;
-      stepper.stop();
-      sink.close();
-      closeFlows(flows.values());
-    },
-  };
+    defer(() =>
+      throwError(
+        () => new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
+      ),
+    ),
+  );
+}
+
+/**
+ * The push stage: each batch goes to the queue's `pushTasks` (announced first to `pushing`: its
+ * records precede the push); a refused push fails the execution.
+ */
+function pushTasks(
+  queue: ExecutionQueue,
+  executionId: string,
+  pushing: ((tasks: readonly Task[]) => void) | undefined,
+  fail: (error: Error) => void,
+): OperatorFunction<Task[], never> {
+  return mergeMap((batch) => {
+    let pushed: Promise<void>;
+    pushing?.(batch);
+    try {
+      pushed = queue.pushTasks(batch);
+    } catch (error) {
+      pushed = Promise.reject(error);
+    }
+    return from(pushed).pipe(
+      mergeMap(() => EMPTY),
+      catchError((error: unknown) => {
+        fail(pushFailure(executionId, queue, batch, error));
+        return EMPTY;
+      }),
+    );
+  });
+}
+
+/** A refused push fails the execution as a failed task would: a `MazepaExecutionFailure`. */
+function pushFailure(
+  executionId: string,
+  queue: ExecutionQueue,
+  batch: readonly Task[],
+  error: unknown,
+): MazepaExecutionFailure {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new MazepaExecutionFailure(
+    `Execution ${executionId}: queue '${queue.name}' refused a batch of ${batch.length} task(s) ` +
+      `(first: ${batch[0]?.id}, operation '${batch[0]?.operationName}'): ${message}`,
+    { cause: error, executionId, taskId: batch[0]?.id },
+  );
 }

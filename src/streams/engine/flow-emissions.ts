@@ -35,37 +35,73 @@ export function flowEmissions(flow: Flow<unknown>): Observable<Yieldable> {
 }
 
 /**
- * {@link flowEmissions}, and the return value of a generator flow handed to `returned` before the
- * Observable completes (what `dryRun` gives to the flow's outcome).
+ * How a flow's emissions are pulled on demand (the engine's backpressure), after the pull
+ * protocol of reactive streams: the Observable hands its `request` to {@link FlowDemand.attach}
+ * when subscribed, and steps its generator only inside a `request`, while {@link FlowDemand.pull}
+ * says so. Without a demand, a subscription steps the generator to its end at once.
  *
  * @internal
  */
-export function emissionsOf(flow: Flow<unknown>, returned?: (value: unknown) => void): Observable<Yieldable> {
+export interface FlowDemand {
+  /** Takes the flow's `request` (called once, on subscribe): each call steps it while `pull` allows. */
+  attach(request: () => void): void;
+  /** Before each step: `false` stops it (until its next request), `true` steps it, an Error is thrown into it. */
+  pull(): boolean | Error;
+}
+
+/** No demand: every step at once. */
+const EAGER: FlowDemand = { attach: (request) => request(), pull: () => true };
+
+/**
+ * {@link flowEmissions}, pulled by `demand` (see {@link FlowDemand}), and the return value of a
+ * generator flow handed to `returned` before the Observable completes. The only place a
+ * generator is stepped: the engine drives every flow through it, and `dryRun` counts with it.
+ *
+ * @internal
+ */
+export function emissionsOf(
+  flow: Flow<unknown>,
+  returned?: (value: unknown) => void,
+  demand: FlowDemand = EAGER,
+): Observable<Yieldable> {
   if (flow.source !== undefined) return flow.source;
   return new Observable<Yieldable>((subscriber) => {
     let generator: FlowGenerator<unknown> | undefined;
-    try {
-      generator = startGenerator(flow);
-      while (!subscriber.closed) {
-        const step = generator.next(undefined);
+    let started = false;
+    const request = (): void => {
+      for (;;) {
+        if (subscriber.closed) return;
+        const pull = demand.pull();
+        if (pull === false) return;
+        let step: IteratorResult<unknown, unknown>;
+        try {
+          if (!started) {
+            started = true;
+            generator = startGenerator(flow);
+          }
+          step = pull === true ? generator!.next(undefined) : generator!.throw(pull);
+        } catch (error) {
+          generator = undefined;
+          subscriber.error(error);
+          return;
+        }
         if (step.done) {
           generator = undefined;
           returned?.(step.value);
           subscriber.complete();
-          break;
+          return;
         }
-        subscriber.next(step.value);
+        subscriber.next(step.value as Yieldable);
       }
-    } catch (error) {
-      generator = undefined;
-      subscriber.error(error);
-    }
+    };
+    demand.attach(request);
     return () => {
       try {
         generator?.return(undefined);
       } catch {
         // a finally block that throws after the subscriber left has nobody to report to
       }
+      generator = undefined;
     };
   });
 }

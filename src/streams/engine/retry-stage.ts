@@ -3,17 +3,12 @@ import { errorFromSerialized } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';
 import type { ExecutionEvent } from '../execution-event.js';
 import type { OutcomeReport } from '../execution-queue.js';
-import type { TaskNode } from './nodes.js';
+import type { Completion, ExecutionGraph } from './graph/execution-graph.js';
+import type { TaskNode } from './graph/nodes.js';
 import { decideRetry, type TransientCondition } from './retry-policy.js';
 import type { Stats } from './stats.js';
 
-/** A task's final outcome, after retries: what the gate resumes waiting flows with. @internal */
-export interface Completion {
-  readonly node: TaskNode;
-  readonly outcome: TaskOutcome;
-  /** Set when the task failed for good. */
-  readonly error: Error | undefined;
-}
+export type { Completion };
 
 /** What the retry stage needs from the execution around it. @internal */
 export interface RetryStageConfig {
@@ -24,12 +19,10 @@ export interface RetryStageConfig {
   readonly emit: (event: ExecutionEvent) => void;
   /** False when nobody reads `task_succeeded` events: they are not made. */
   readonly taskEvents: boolean;
-  /** The task table: the node of a task id that is not done yet. */
-  readonly lookup: (taskId: string) => TaskNode | undefined;
-  /** Hands a task whose retry delay is over back to the sink (its attempt already counted up). */
-  readonly resubmit: (node: TaskNode) => void;
-  /** Counts the retries waiting for their delay (the deadlock check reads it). */
-  readonly pending: { count: number };
+  /** The graph: the node of a task id that is not done, and the retry transitions. */
+  readonly graph: Pick<ExecutionGraph, 'task' | 'taskRetrying' | 'taskRetried'>;
+  /** Where a task whose retry delay is over goes (back to the batch stage; its attempt counted up). */
+  readonly requeue: { next(node: TaskNode): void };
 }
 
 /**
@@ -42,12 +35,12 @@ export interface RetryStageConfig {
  * @internal
  */
 export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeReport, Completion> {
-  const { executionId, stats, emit, taskEvents, pending } = config;
+  const { executionId, stats, emit, taskEvents, graph, requeue } = config;
   return (outcomes) =>
     new Observable<Completion>((subscriber) => {
       const retry = (node: TaskNode, outcome: TaskOutcome, delayMs: number): void => {
         const { task } = node;
-        node.state = 'retrying';
+        graph.taskRetrying(node);
         stats.retried(task.operationName);
         emit({
           type: 'task_retried',
@@ -58,21 +51,17 @@ export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeRe
           attempt: task.attempt,
           delayMs,
         });
-        pending.count++;
         let wait: Subscription | undefined = undefined;
         wait = timer(delayMs, config.scheduler).subscribe(() => {
-          pending.count--;
           if (wait !== undefined) subscriber.remove(wait);
-          task.attempt++;
-          node.state = 'queued';
-          config.resubmit(node);
+          graph.taskRetried(node);
+          requeue.next(node);
         });
         subscriber.add(wait);
       };
-      subscriber.add(() => (pending.count = 0));
       return outcomes.subscribe({
         next(report) {
-          const node = config.lookup(report.taskId);
+          const node = graph.task(report.taskId);
           if (node === undefined || node.state === 'retrying') return;
           const { task } = node;
           const { outcome } = report;

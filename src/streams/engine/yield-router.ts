@@ -4,30 +4,34 @@ import { describeValue, misuseHint } from '../../flows/describe-value.js';
 import { Flow } from '../../flows/flow.js';
 import { Task } from '../../flows/task.js';
 import type { TaskEmission } from './batching-sink.js';
-import type { FlowYield } from './flow-stepper.js';
-import type { Gate } from './gate.js';
-import type { FlowNode, TaskNode } from './nodes.js';
+import type { FlowYield } from './flow-driver.js';
+import type { ExecutionGraph } from './graph/execution-graph.js';
+import type { FlowNode, TaskNode } from './graph/nodes.js';
 
-/** Where the router sends what it does not emit. @internal */
+/** What the router asks of the graph, and where the subflows it starts go. @internal */
 export interface YieldRouterConfig {
-  /** A yielded task starts: its node when it is new (to push), `undefined` when it is known or done. */
-  readonly startTask: (owner: FlowNode, task: Task) => TaskNode | undefined;
-  /** A yielded subflow starts (or the flow counts as one more owner of it). */
-  readonly startFlow: (owner: FlowNode, flow: Flow<unknown>) => void;
-  /** Dependencies go to the gate. */
-  readonly gate: Pick<Gate, 'waitFor' | 'waitForAll'>;
+  /** Tasks and subflows start in the graph, dependencies make the flow wait, misuses are thrown into it. */
+  readonly graph: Pick<ExecutionGraph, 'taskYielded' | 'flowYielded' | 'dependencyYielded' | 'yieldRejected'>;
+  /** New subflows go here: they join the flow driver's input (their emissions merge with the others). */
+  readonly started: { next(flow: FlowNode): void };
 }
 
 /**
  * The yield router, an operator: every flow's yields in, the new tasks for the sink out. A task
- * starts and goes on to the sink (an array's new tasks go on together); a subflow starts (and
- * joins the yields); a `Dependency` goes to the gate. Anything else is a misuse: a TypeError
- * that names the flow is set to be thrown into it at its next step.
+ * starts in the graph and goes on to the sink (an array's new tasks go on together); a subflow
+ * starts in the graph and goes to `started` (its emissions join the yields); a `Dependency` makes
+ * the flow wait in the graph. Anything else is a misuse: the graph throws a TypeError that names
+ * the flow into it at its next step.
  *
  * @internal
  */
 export function routeYields(config: YieldRouterConfig): OperatorFunction<FlowYield, TaskEmission> {
-  const { startTask, startFlow, gate } = config;
+  const { graph, started } = config;
+  const startTask = (owner: FlowNode, task: Task): TaskNode | undefined => graph.taskYielded(owner, task);
+  const startFlow = (owner: FlowNode, flow: Flow<unknown>): void => {
+    const node = graph.flowYielded(owner, flow);
+    if (node !== undefined) started.next(node);
+  };
   return (yields) =>
     new Observable<TaskEmission>((subscriber) =>
       yields.subscribe({
@@ -36,16 +40,18 @@ export function routeYields(config: YieldRouterConfig): OperatorFunction<FlowYie
             const node = startTask(flow, value);
             if (node !== undefined) subscriber.next(node);
           } else if (value instanceof Dependency) {
-            if (value.targets === undefined) gate.waitForAll(flow, 'waiting');
-            else gate.waitFor(flow, value.targets);
+            graph.dependencyYielded(flow, value);
           } else if (value instanceof Flow) {
             startFlow(flow, value);
           } else if (Array.isArray(value)) {
             const bad = value.findIndex((item) => !(item instanceof Task) && !(item instanceof Flow));
             if (bad >= 0) {
-              flow.pendingError = new TypeError(
-                `Flow '${flow.flow.name}' yielded an array whose item ${bad} is ${describe(value[bad])}; ` +
-                  'arrays may hold only tasks and flows',
+              graph.yieldRejected(
+                flow,
+                new TypeError(
+                  `Flow '${flow.flow.name}' yielded an array whose item ${bad} is ${describe(value[bad])}; ` +
+                    'arrays may hold only tasks and flows',
+                ),
               );
               return;
             }
@@ -65,9 +71,12 @@ export function routeYields(config: YieldRouterConfig): OperatorFunction<FlowYie
             }
             if (started.length > 0) subscriber.next(started);
           } else {
-            flow.pendingError = new TypeError(
-              `Flow '${flow.flow.name}' yielded ${describeValue(value)}; a flow may yield a Task, a Flow, ` +
-                `an array of them, or a Dependency${misuseHint(value, 'yield')}`,
+            graph.yieldRejected(
+              flow,
+              new TypeError(
+                `Flow '${flow.flow.name}' yielded ${describeValue(value)}; a flow may yield a Task, a Flow, ` +
+                  `an array of them, or a Dependency${misuseHint(value, 'yield')}`,
+              ),
             );
           }
         },

@@ -1,5 +1,7 @@
 import cliProgress from 'cli-progress';
+import type { QueueDepth } from '../queue-depth.js';
 import type { OperationProgress, ProgressSnapshot } from './progress.js';
+import { formatQueueLine } from './queue-line.js';
 
 /** A terminal to draw on: stderr, or any TTY-like writable. @internal */
 export interface ProgressSink {
@@ -9,7 +11,11 @@ export interface ProgressSink {
 }
 
 /** A snapshot to draw; `stopped` on the last one of a run that failed or was interrupted. @internal */
-export type DrawnSnapshot = ProgressSnapshot & { readonly stopped?: boolean };
+export type DrawnSnapshot = ProgressSnapshot & {
+  readonly stopped?: boolean;
+  /** The last depth of a queue that sends tasks away, while the run goes on. */
+  readonly queueDepth?: QueueDepth;
+};
 
 /** Draws snapshots somewhere. @internal */
 export interface ProgressView {
@@ -22,7 +28,12 @@ interface BarPayload {
   readonly name: string;
   readonly p: OperationProgress;
   readonly etaSecs: number | undefined;
+  /** A line drawn as it is, instead of a bar (where the tasks are). */
+  readonly line?: string;
 }
+
+/** The key of the line below the bars that tells where the tasks are. */
+const QUEUE_LINE = '\u0000queue';
 
 /**
  * Live bars on a terminal, one per operation name, drawn with `cli-progress`: done/total,
@@ -75,6 +86,14 @@ export function createProgressBars(sink: ProgressSink, totals?: Readonly<Record<
           bar.setTotal(total);
           bar.update(value, payload);
         }
+      }
+      const depth = snapshot.queueDepth;
+      if (depth !== undefined) {
+        const line = formatQueueLine(snapshot.total.inFlight, depth);
+        const payload: BarPayload = { name: '', p: snapshot.total, etaSecs: undefined, line };
+        const bar = bars.get(QUEUE_LINE);
+        if (bar === undefined) bars.set(QUEUE_LINE, multibar.create(1, 0, payload));
+        else bar.update(0, payload);
       }
       multibar.update();
       logged = false;
@@ -135,6 +154,7 @@ export function formatSecs(secs: number | undefined): string {
 }
 
 function formatBarLine(options: cliProgress.Options, params: cliProgress.Params, payload: BarPayload): string {
+  if (payload.line !== undefined) return payload.line;
   const { name, p, etaSecs } = payload;
   const { total, value } = params;
   const bar = cliProgress.Format.BarFormat(Math.min(1, Math.max(0, params.progress)), options);

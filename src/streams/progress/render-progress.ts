@@ -1,4 +1,4 @@
-import { Observable, interval, type SchedulerLike } from 'rxjs';
+import { Observable, interval, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { ExecutionEvent } from '../execution-event.js';
 import {
   createProgressBars,
@@ -9,7 +9,9 @@ import {
   type ProgressSink,
   type ProgressView,
 } from './progress-bars.js';
+import type { QueueDepth } from '../queue-depth.js';
 import { createProgressCounter } from './progress.js';
+import { formatQueueLine, pollDepth } from './queue-line.js';
 
 export type { ProgressSink } from './progress-bars.js';
 
@@ -19,6 +21,10 @@ export interface RenderProgressOptions {
   readonly intervalMs?: number;
   /** Expected tasks per operation (from a dry run), for the bars' totals and ETA. */
   readonly totals?: Readonly<Record<string, number>>;
+  /** The queue's depth (`ExecutionQueue.depth`), shown below the bars: where the tasks in flight are. */
+  readonly depth?: () => ObservableInput<QueueDepth>;
+  /** Milliseconds between two questions of `depth`. @default 5000 */
+  readonly depthEveryMs?: number;
 }
 
 /**
@@ -53,7 +59,19 @@ export function renderProgress(
       if (seen) view.draw(completed ? counter.snapshot(true) : { ...counter.snapshot(false), stopped: true });
       stop();
     };
-    subscriber.add(interval(intervalMs, scheduler).subscribe(() => view.draw(counter.snapshot(false))));
+    // A queue that sends tasks away is asked, at a low rate, how many of its messages wait and
+    // how many workers hold: a stall shows (tasks in flight, none waiting, held, no progress).
+    let queueDepth: QueueDepth | undefined;
+    const { depth } = options;
+    if (depth !== undefined) {
+      const every = options.depthEveryMs ?? 5000;
+      subscriber.add(pollDepth(depth, every, scheduler).subscribe((d) => (queueDepth = d)));
+    }
+    const snapshot = (): DrawnSnapshot => {
+      const now = counter.snapshot(false);
+      return queueDepth === undefined ? now : { ...now, queueDepth };
+    };
+    subscriber.add(interval(intervalMs, scheduler).subscribe(() => view.draw(snapshot())));
     subscriber.add(
       events.subscribe({
         next: (event) => {
@@ -106,5 +124,9 @@ export function formatProgressLines(snapshot: DrawnSnapshot, totals?: Readonly<R
       `${p.ratePerSec.toFixed(0)}/s ETA ${formatSecs(eta(p, total))}`
     );
   });
-  return lines.length > 0 ? lines : [`[mazepa] ${when} no tasks yet`];
+  if (lines.length === 0) return [`[mazepa] ${when} no tasks yet`];
+  const depth = snapshot.queueDepth;
+  if (depth !== undefined && !snapshot.done)
+    lines.push(`[mazepa] ${when} ${formatQueueLine(snapshot.total.inFlight, depth)}`);
+  return lines;
 }

@@ -58,15 +58,21 @@ export function changeVisibilityBatch(
 
 /**
  * @internal Deletions of received messages, keyed by queue URL and gathered for
- * {@link DELETE_GATHER_MS} into batches of {@link SQS_BATCH_LIMIT} (a full batch goes at once);
+ * {@link DELETE_GATHER_MS} (while more keep coming, up to `maxDelayMs`) into batches of
+ * {@link SQS_BATCH_LIMIT} (a full batch goes at once);
  * each `add` resolves once its message is deleted, or rejects with its own error.
  */
-export function deleteBatcher(queue: Omit<QueueEndpoint, 'url'>, options: CallOptions = {}): MicroBatcher<string> {
+export function deleteBatcher(
+  queue: Omit<QueueEndpoint, 'url'>,
+  options: CallOptions = {},
+  maxDelayMs = DELETE_GATHER_MS,
+): MicroBatcher<string> {
   return new MicroBatcher(
     (url, receipts) => deleteMessageBatch({ ...queue, url }, receipts, options),
     SQS_BATCH_LIMIT,
     undefined,
     DELETE_GATHER_MS,
+    maxDelayMs,
   );
 }
 

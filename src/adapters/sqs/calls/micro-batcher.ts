@@ -7,6 +7,13 @@ import { SQS_BATCH_LIMIT } from './batch-limit.js';
 export const GATHER_MS = 10;
 
 /**
+ * @internal How long outcomes are gathered at most while they keep coming (each within
+ * {@link GATHER_MS} of the last): a busy worker sends one message of many outcomes instead of
+ * many of a few, and a lone outcome still goes after {@link GATHER_MS}.
+ */
+export const MAX_GATHER_MS = 100;
+
+/**
  * @internal How long deletions are gathered: nobody waits for them (a message done with stays
  * hidden meanwhile), so batches fill up (a full batch goes at once).
  */
@@ -34,18 +41,28 @@ export class MicroBatcher<T> {
   #scheduled = false;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #delayMs: number;
+  readonly #maxDelayMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the first and the last item of the gathering under way were added. */
+  #firstAt = 0;
+  #lastAt = 0;
 
+  /**
+   * With `maxDelayMs` over `delayMs`, the gathering goes on while items keep coming within
+   * `delayMs` of each other, up to `maxDelayMs` after the first.
+   */
   constructor(
     handler: BatchHandler<T>,
     maxItems = SQS_BATCH_LIMIT,
     fits: (batch: readonly T[], item: T) => boolean = () => true,
     delayMs = 0,
+    maxDelayMs = delayMs,
   ) {
     this.#handler = handler;
     this.#maxItems = maxItems;
     this.#fits = fits;
     this.#delayMs = delayMs;
+    this.#maxDelayMs = Math.max(delayMs, maxDelayMs);
   }
 
   /** Resolves once `item` is sent in a batch, rejects with its own error. */
@@ -60,10 +77,12 @@ export class MicroBatcher<T> {
         this.#sendEntries(key, entries);
         return;
       }
+      if (this.#maxDelayMs > this.#delayMs) this.#lastAt = Date.now();
       if (!this.#scheduled) {
         this.#scheduled = true;
+        this.#firstAt = this.#lastAt;
         if (this.#delayMs === 0) setImmediate(() => this.#flush());
-        else this.#timer = setTimeout(() => this.#flush(), this.#delayMs);
+        else this.#timer = setTimeout(() => this.#due(), this.#delayMs);
       }
     });
   }
@@ -74,6 +93,19 @@ export class MicroBatcher<T> {
       if (this.#scheduled) this.#flush();
       await Promise.all(this.#inFlight);
     }
+  }
+
+  /** The delay is up: flush, unless items still come and the longest delay is not up. */
+  #due(): void {
+    if (this.#maxDelayMs > this.#delayMs) {
+      const now = Date.now();
+      const wait = Math.min(this.#lastAt + this.#delayMs, this.#firstAt + this.#maxDelayMs) - now;
+      if (wait > 0) {
+        this.#timer = setTimeout(() => this.#due(), wait);
+        return;
+      }
+    }
+    this.#flush();
   }
 
   #flush(): void {

@@ -1,30 +1,8 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueDepth } from '../../../streams/queue-depth.js';
 import { wrapSqsError } from './sqs-error.js';
 
-/**
- * How many messages a queue holds, by state, as SQS approximates them (a few seconds behind).
- * These are messages, not tasks: a task pack (`maxTasksPerMessage`) holds several tasks, and a
- * task queue is shared by every run that uses it.
- *
- * @example
- * ```ts
- * import { inspectQueues } from 'mazepa/sqs';
- * const { taskQueueDepth } = await inspectQueues({ queueName: 'mazepa-tasks' });
- * if (taskQueueDepth) console.log(`${taskQueueDepth.waiting} waiting, ${taskQueueDepth.inFlight} held by workers`);
- * ```
- */
-export interface QueueDepth {
-  /** Messages that a receive can take now (`ApproximateNumberOfMessages`). */
-  readonly waiting: number;
-  /**
-   * Messages received and not yet deleted (`ApproximateNumberOfMessagesNotVisible`): for a task
-   * queue, held by workers, running or about to; a worker that died holds its messages until
-   * their visibility timeout ends.
-   */
-  readonly inFlight: number;
-  /** Messages sent with a delay that has not passed yet (`ApproximateNumberOfMessagesDelayed`). */
-  readonly delayed: number;
-}
+export type { QueueDepth };
 
 /** @internal One GetQueueAttributes call: the depth of the queue at `url`. */
 export async function readQueueDepth(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SigningKey } from '../../remote/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
@@ -36,7 +37,26 @@ export interface OutcomeChannelOptions {
   readonly run?: string;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
+  /** See {@link OUTCOME_GATHER_MS}. @default OUTCOME_GATHER_MS */
+  readonly gatherMs?: number;
 }
+
+/**
+ * @internal The longest a receiver waits before its next receive when the last one was neither
+ * empty nor full while at least {@link GATHER_OUTSTANDING} tasks are still out: outcomes are
+ * streaming in, and a receive a little later takes ten messages instead of one or two (a receive
+ * costs the same whatever it brings). The wait starts at 50 ms, doubles while receives bring
+ * fewer than five messages and halves when one comes back full. Executions with few tasks out
+ * never wait, so a flow waiting on one task hears of it at once.
+ */
+export const OUTCOME_GATHER_MS = 1000;
+/**
+ * @internal How long deletions of outcome messages are gathered at most: nobody waits for them
+ * (a handled message stays hidden meanwhile), so they go in full batches of ten.
+ */
+export const OUTCOME_DELETE_GATHER_MS = 1000;
+/** @internal See {@link OUTCOME_GATHER_MS}. */
+export const GATHER_OUTSTANDING = 100;
 
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
@@ -61,6 +81,8 @@ export class OutcomeChannel {
   /** Deletions of received messages, gathered over the receivers into full batches. */
   readonly #deleter;
   #loops: Promise<void>[] = [];
+  /** Tasks pushed whose outcome has not come yet (duplicates may make it a little low). */
+  #outstanding = 0;
   readonly #heartbeat: OutcomeHeartbeat | undefined;
 
   constructor(options: OutcomeChannelOptions) {
@@ -68,7 +90,7 @@ export class OutcomeChannel {
     this.run = options.run ?? newRunToken();
     this.#calls = { client: options.client, retry: options.retry, onEvent: options.onEvent };
     const { client, name, retry } = options;
-    this.#deleter = deleteBatcher({ client, name, retry }, { signal: this.#abort.signal });
+    this.#deleter = deleteBatcher({ client, name, retry }, { signal: this.#abort.signal }, OUTCOME_DELETE_GATHER_MS);
     this.url =
       options.existingUrl !== undefined
         ? Promise.resolve(options.existingUrl)
@@ -81,6 +103,11 @@ export class OutcomeChannel {
     if (taskQueueName !== undefined) {
       this.#heartbeat = startOutcomeHeartbeat({ client, url: this.url, taskQueueName, executionId });
     }
+  }
+
+  /** Counts `count` tasks pushed for this execution, whose outcomes are to come. */
+  expect(count: number): void {
+    this.#outstanding += count;
   }
 
   /**
@@ -117,6 +144,7 @@ export class OutcomeChannel {
     this.#abort.abort();
     this.#heartbeat?.stop();
     while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
+    await this.#deleter.drain(); // what is gathered goes now
     await Promise.all(this.#deletes);
     const url = await this.url.catch(() => undefined);
     if (url === undefined) return;
@@ -135,6 +163,8 @@ export class OutcomeChannel {
   ): Promise<void> {
     const { client, name, waitTimeSeconds, retry } = this.#options;
     const signal = this.#abort.signal;
+    const longest = this.#options.gatherMs ?? OUTCOME_GATHER_MS;
+    let gather = 0;
     while (!signal.aborted) {
       let messages: Message[];
       try {
@@ -154,8 +184,18 @@ export class OutcomeChannel {
       if (signal.aborted) continue;
       // An outcome read twice is ignored by the engine: a lost delete only costs a duplicate.
       for (const receipt of receipts) this.#track(this.#deleter.add(url, receipt).catch(() => undefined));
-      if (messages.length === SQS_BATCH_LIMIT) join(url);
-      else if (!lasting) return;
+      if (messages.length === SQS_BATCH_LIMIT) {
+        gather = gather >= 100 ? gather / 2 : 0;
+        join(url);
+      } else if (!lasting) return;
+      else if (messages.length > 0 && this.#outstanding >= GATHER_OUTSTANDING) {
+        gather = Math.min(longest, gather === 0 ? 50 : messages.length < 5 ? gather * 2 : gather);
+        try {
+          await sleep(gather, undefined, { signal });
+        } catch {
+          return; // stopped
+        }
+      }
     }
   }
 
@@ -196,7 +236,10 @@ export class OutcomeChannel {
       const failedTask = report !== undefined;
       onEvent({ type: 'outcome_rejected', queueName, executionId, messageId, taskId, reason: rejected, failedTask });
     }
-    if (report !== undefined) onReport(report);
+    if (report !== undefined) {
+      if (this.#outstanding > 0) this.#outstanding--;
+      onReport(report);
+    }
   }
 
   async #removePayload(ref: PayloadRef): Promise<void> {

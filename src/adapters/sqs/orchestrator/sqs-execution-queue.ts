@@ -9,6 +9,7 @@ import type { Task } from '../../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-queue.js';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
 import { OutcomeChannel } from './outcome-channel.js';
+import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
 import { planExecution, type PlannedExecution } from './reattach.js';
 import { createLimiter, sendAll, type Limiter } from '../calls/send-messages.js';
@@ -66,6 +67,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
     const queueUrl = this.#connector.taskQueueUrl();
     const messages: TaskMessage[] = [];
+    const counts = new Map<OutcomeChannel, number>();
     for (const task of tasks) {
       const channel = task.executionId === undefined ? undefined : this.#executions.get(task.executionId);
       if (channel === undefined) {
@@ -76,7 +78,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
         );
       }
       messages.push(await this.#message(task, await channel.url, channel.run));
+      counts.set(channel, (counts.get(channel) ?? 0) + 1);
     }
+    for (const [channel, count] of counts) channel.expect(count); // before the send: outcomes may come at once
     const to = {
       client: this.#connector.client,
       url: await queueUrl,
@@ -151,6 +155,14 @@ export class SqsExecutionQueue implements ExecutionQueue {
    */
   async drained(): Promise<void> {
     while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+  }
+
+  /**
+   * The task queue's depth (one GetQueueAttributes): messages waiting, held by workers, delayed.
+   * For the whole queue, in messages: a pack holds several tasks, and other runs may share it.
+   */
+  async depth(): Promise<QueueDepth> {
+    return readQueueDepth(this.#connector.client, await this.#connector.taskQueueUrl(), this.#options.queueName);
   }
 
   /**

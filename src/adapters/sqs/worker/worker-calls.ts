@@ -5,7 +5,7 @@
 import { ChangeMessageVisibilityCommand, type Message } from '@aws-sdk/client-sqs';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
 import { changeVisibilityBatch } from '../calls/message-batches.js';
-import { GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
+import { GATHER_MS, MAX_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import { receiveMessages } from '../calls/receive-messages.js';
@@ -40,7 +40,8 @@ export function receiveTasks(
 
 /**
  * @internal Outcome messages per outcome queue, the ones finishing within {@link GATHER_MS}
- * of each other packed into one message (up to the size limit); a lone outcome travels as is.
+ * of each other (for up to {@link MAX_GATHER_MS}) packed into one message (up to the size
+ * limit); a lone outcome travels as is.
  */
 export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string; bytes: number }> {
   return new MicroBatcher(
@@ -54,6 +55,7 @@ export function replyBatcher(queue: SqsConnection): MicroBatcher<{ body: string;
     1000,
     (batch, item) => packFits([...batch.map((i) => i.bytes), item.bytes]),
     GATHER_MS,
+    MAX_GATHER_MS,
   );
 }
 

@@ -352,7 +352,7 @@ class SqsWorker {
   }
 }
 
-/** The `task_finished` event of a task whose outcome was sent. */
+/** The `task_finished` event of a task that has run (said before its outcome is sent). */
 function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boolean): WorkerEvent {
   const { taskId, operationName, executionId, attempt } = envelope;
   const { executionSecs } = outcome;

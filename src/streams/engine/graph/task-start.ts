@@ -1,11 +1,11 @@
-import type { Task, TaskOutcome } from '../../flows/task.js';
-import type { ExecutionEvent } from '../execution-event.js';
-import type { Gate } from './gate.js';
+import type { Task, TaskOutcome } from '../../../flows/task.js';
+import type { ExecutionEvent } from '../../execution-event.js';
+import type { Waits } from './waits.js';
 import { addOwner, createTaskNode, isTaskNode, type FlowNode, type TaskNode } from './nodes.js';
-import type { Stats } from './stats.js';
+import type { Stats } from '../stats.js';
 import { copyOutcome, type TaskTable } from './task-table.js';
 
-/** What starting a task needs from the pipeline around it. @internal */
+/** What starting a task needs from the graph around it. @internal */
 export interface TaskStartConfig {
   readonly executionId: string;
   readonly tasks: TaskTable;
@@ -16,7 +16,7 @@ export interface TaskStartConfig {
    * by an earlier mazepa): asked only when its own id is not there.
    */
   readonly completedUnder?: (task: Task) => TaskOutcome | undefined;
-  readonly gate: Pick<Gate, 'adopt' | 'settleAwaited'>;
+  readonly waits: Pick<Waits, 'adopt' | 'settleAwaited'>;
   readonly stats: Stats;
   readonly emit: (event: ExecutionEvent) => void;
 }
@@ -30,7 +30,7 @@ export interface TaskStartConfig {
  * @internal
  */
 export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task: Task) => TaskNode | undefined {
-  const { executionId, tasks, completed, completedUnder, gate, stats, emit } = config;
+  const { executionId, tasks, completed, completedUnder, waits, stats, emit } = config;
   return (owner, task) => {
     const id = task.id;
     const existing = tasks.get(id);
@@ -49,12 +49,12 @@ export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
       emit({ type: 'task_skipped', executionId, taskId: id, operationName: task.operationName, outcome: stored });
-      gate.settleAwaited(id, stored);
+      waits.settleAwaited(id, stored);
       return undefined;
     }
     const node = createTaskNode(task, owner);
     tasks.add(node);
-    gate.adopt(id, node);
+    waits.adopt(id, node);
     owner.pendingChildren++;
     return node;
   };

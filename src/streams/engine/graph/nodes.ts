@@ -1,10 +1,10 @@
-import type { Subscription } from 'rxjs';
-import type { Flow, FlowGenerator } from '../../flows/flow.js';
-import type { Task } from '../../flows/task.js';
+import type { Flow } from '../../../flows/flow.js';
+import type { Task } from '../../../flows/task.js';
 
 /**
- * The engine's record of a task id that is not done yet. Done tasks leave only their outcome
- * behind (see the driver's `done` map), which keeps memory small at 10^6 tasks.
+ * The execution graph's record of a task id that is not done yet. Done tasks leave only their
+ * value behind (see `task-table.ts`), which keeps memory small at 10^6 tasks. Only the graph
+ * (`execution-graph.ts` and the files it is made of) writes a node's fields; stages read them.
  *
  * @internal
  */
@@ -22,7 +22,7 @@ export interface TaskNode {
   waiters: FlowNode[] | undefined;
 }
 
-/** The engine's record of one flow. @internal */
+/** The execution graph's record of one flow (written only by the graph, see {@link TaskNode}). @internal */
 export interface FlowNode {
   readonly kind: 'flow';
   readonly id: string;
@@ -35,8 +35,6 @@ export interface FlowNode {
    * - `done`.
    */
   state: 'new' | 'ready' | 'waiting' | 'streaming' | 'finishing' | 'done';
-  generator: FlowGenerator<unknown> | undefined;
-  source: Subscription | undefined;
   failed: Error | undefined;
   /** Children (tasks and subflows it yielded) not done yet. */
   pendingChildren: number;
@@ -81,8 +79,6 @@ export function createFlowNode(flow: Flow<unknown>, parent: FlowNode | undefined
     flow,
     parent,
     state: 'new',
-    generator: undefined,
-    source: undefined,
     failed: undefined,
     pendingChildren: 0,
     waitAll: false,
@@ -114,7 +110,7 @@ export function createTaskNode(task: Task, owner: FlowNode): TaskNode {
 }
 
 /**
- * Whether a value of the driver's task table is a task that is not done yet (the table holds
+ * Whether a value of the task table is a task that is not done yet (the table holds
  * the return values of done tasks too, which user code cannot make instances of this class).
  *
  * @internal

@@ -1,6 +1,6 @@
-import { serializeError } from '../../flows/serialized-error.js';
-import type { ExecutionEvent } from '../execution-event.js';
-import type { Gate } from './gate.js';
+import { serializeError } from '../../../flows/serialized-error.js';
+import type { ExecutionEvent } from '../../execution-event.js';
+import type { Waits } from './waits.js';
 import type { FlowNode, TaskNode } from './nodes.js';
 
 /** Where a failure that reached the root came from. @internal */
@@ -11,14 +11,14 @@ export interface FailureOrigin {
   readonly flowName?: string;
 }
 
-/** What the lifecycle needs from the pipeline around it. @internal */
+/** What the lifecycle needs from the graph around it. @internal */
 export interface FlowLifecycleConfig {
   readonly executionId: string;
   readonly root: FlowNode;
   readonly emit: (event: ExecutionEvent) => void;
   /** Where a flow's end is told: its owners and waiters hear of it; it waits for its children. */
-  readonly gate: Pick<Gate, 'settle' | 'waitForAll'>;
-  /** A failed flow's source stops (see `Subflows.stop`). */
+  readonly waits: Pick<Waits, 'settle' | 'waitForAll'>;
+  /** A flow failed before its end: its Observable is unsubscribed (see `flow-driver.ts`). */
   readonly stop: (flow: FlowNode) => void;
   /** The root flow is done: `error` is set when it failed. */
   readonly finish: (error: Error | undefined, origin: FailureOrigin | undefined) => void;
@@ -38,27 +38,26 @@ export interface FlowLifecycle {
 
 /**
  * Makes the lifecycle of the flows of one execution: a flow that ends gets its status and
- * outcome, a `flow_completed` event, and the gate settles it (its parent counts it off, flows
+ * outcome, a `flow_completed` event, and the waits settle it (its parent counts it off, flows
  * waiting on it go on or get its error); the root's end finishes the execution. A failure keeps
  * its origin (the first task or flow it came from), which names it in the execution's error.
  *
  * @internal
  */
 export function createFlowLifecycle(config: FlowLifecycleConfig): FlowLifecycle {
-  const { executionId, root, emit, gate, stop, finish } = config;
+  const { executionId, root, emit, waits, stop, finish } = config;
   const origins = new WeakMap<Error, FailureOrigin>();
   return {
     returned(flow, value) {
       flow.returnValue = value;
-      flow.generator = undefined;
-      gate.waitForAll(flow, 'finishing');
+      waits.waitForAll(flow, 'finishing');
     },
     complete(flow) {
       flow.state = 'done';
       flow.flow.status = 'succeeded';
       flow.flow.outcome = { returnValue: flow.returnValue };
       emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: false });
-      gate.settle(flow, undefined, true);
+      waits.settle(flow, undefined, true);
       if (flow === root) finish(undefined, undefined);
     },
     fail(flow, error) {
@@ -66,29 +65,15 @@ export function createFlowLifecycle(config: FlowLifecycleConfig): FlowLifecycle 
       stop(flow);
       flow.state = 'done';
       flow.failed = error;
-      flow.generator = undefined;
       flow.flow.status = 'failed';
       flow.flow.outcome = { error: serializeError(error) };
       if (!origins.has(error)) origins.set(error, { flowId: flow.id, flowName: flow.flow.name });
       emit({ type: 'flow_completed', executionId, flowId: flow.id, flowName: flow.flow.name, failed: true });
-      gate.settle(flow, error, true);
+      waits.settle(flow, error, true);
       if (flow === root) finish(error, origins.get(error));
     },
     taskFailed(node, error) {
       origins.set(error, { taskId: node.id, operationName: node.task.operationName });
     },
   };
-}
-
-/** Cancels the flows of an execution: sources unsubscribed, generators closed (their `finally` runs). @internal */
-export function closeFlows(flows: Iterable<FlowNode>): void {
-  for (const flow of flows) {
-    flow.source?.unsubscribe();
-    try {
-      flow.generator?.return(undefined);
-    } catch {
-      // a finally block that throws while the run is torn down has nobody to report to
-    }
-    flow.generator = undefined;
-  }
 }

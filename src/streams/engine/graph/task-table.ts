@@ -1,4 +1,4 @@
-import type { Task, TaskOutcome } from '../../flows/task.js';
+import type { Task, TaskOutcome } from '../../../flows/task.js';
 import { isTaskNode, type TaskNode } from './nodes.js';
 
 /** What the table holds for a done task that returned `undefined`. */
