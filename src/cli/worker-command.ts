@@ -55,6 +55,7 @@ export function workerCommand(): Command {
       outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
+    .option('--build-id <id>', "this worker's build: it runs only tasks of that build (default: MAZEPA_BUILD_ID)")
     .option('--verbose', 'print a line per task')
     .option(
       '--processes <n>',

@@ -153,7 +153,11 @@ function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<Outc
         throwError(() =>
           error instanceof MazepaCancelledError
             ? error
-            : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+            : new MazepaError(
+                `Queue '${queue.name}': the outcome stream of ${executionId} failed` +
+                  (error instanceof Error ? `: ${error.message}` : ''),
+                { cause: error },
+              ),
         ),
       ),
     ),

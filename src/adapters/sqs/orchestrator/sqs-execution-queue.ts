@@ -8,6 +8,7 @@ import { MazepaError } from '../../../flows/errors.js';
 import type { Task } from '../../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-queue.js';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
+import { BuildWatch } from './build-watch.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
@@ -114,6 +115,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
       const plan = this.#planned.get(executionId);
       this.#planned.delete(executionId);
       const watch = plan?.watch;
+      // Tasks given back by workers of other builds: the run fails when none of its build is there.
+      const builds = new BuildWatch(executionId, this.#options.buildWaitMs, (error) => subscriber.error(error));
       const channel = new OutcomeChannel({
         client: this.#connector.client,
         name:
@@ -129,10 +132,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
         onEvent: this.#options.onEvent,
         retry: this.#connector.retry,
         taskQueueName: this.#options.queueName,
+        onNotice: (notice) => builds.notice(notice),
       });
       this.#executions.set(executionId, channel);
       channel.start(
         (report) => {
+          builds.outcome();
           watch?.seen(report.taskId);
           subscriber.next(report);
         },
@@ -140,6 +145,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       );
       watch?.start();
       return () => {
+        builds.stop();
         watch?.stop();
         this.#executions.delete(executionId);
         const cleanup = channel.stop();
@@ -191,7 +197,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
     }
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run), { signingKey: this.#options.signingKey });
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId), {
+        signingKey: this.#options.signingKey,
+      });
     } catch (error) {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }

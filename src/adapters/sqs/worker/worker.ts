@@ -20,6 +20,9 @@ import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage, type PackCheck } from './worker-packs.js';
 import { isOutcomeQueueUrl } from '../calls/queue-names.js';
+import { BuildRefusals, isOtherBuild } from './build-refusals.js';
+import { messageBytes } from '../../remote/envelope-text.js';
+import { createLimiter, sendAll } from '../calls/send-messages.js';
 import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import {
@@ -82,11 +85,16 @@ class SqsWorker {
   #tasksPerMessage: number;
   /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
   #maxReceiveCount: number | undefined;
+  /** The build of this worker's code: tasks of another build are given back. */
+  readonly #buildId: string | undefined;
+  readonly #builds = new BuildRefusals();
+  readonly #resends = createLimiter(2);
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
     this.#o = options;
     this.#queue = queue;
+    this.#buildId = options.buildId ?? queue.options.buildId;
     this.#slots = new WorkerSlots(options.concurrency, options.idleTimeoutMs, (reason) =>
       options.onEvent({ type: 'worker_stopping', reason, running: this.#slots.running.size }),
     );
@@ -153,6 +161,8 @@ class SqsWorker {
         await slots.changed();
         continue;
       }
+      const pause = this.#builds.pauseMs();
+      if (pause > 0) await pauseFor(pause, slots.signal); // not to take the same messages again at once
       let messages: Message[];
       try {
         messages = await receiveTasks(
@@ -242,6 +252,9 @@ class SqsWorker {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
     if (intake.kind === 'run') {
+      if (isOtherBuild(intake.task.envelope.build, this.#buildId)) {
+        return this.#refuseBuild(message, receipt, intake.task.envelope);
+      }
       // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
       const received = receiveCountOf(message.Attributes);
       if (isLastReceive(received, this.#maxReceiveCount)) {
@@ -314,6 +327,43 @@ class SqsWorker {
     if (sent) await this.#consume(receipt, ref);
   }
 
+  /**
+   * A task of another build: its message is made visible again at once for a worker of that
+   * build (the log says so once per build; its run is told once, so that it fails early when
+   * no worker of its build is there).
+   */
+  async #refuseBuild(message: Message, receipt: string, envelope: TaskEnvelope): Promise<void> {
+    const { taskId, executionId, build: taskBuild } = envelope;
+    const workerBuild = this.#buildId;
+    if (taskBuild !== undefined && this.#builds.firstOf(taskBuild)) {
+      this.#o.onEvent({ type: 'build_refused', taskBuild, workerBuild, taskId, executionId });
+    }
+    const notice = this.#builds.noticeFor(envelope, workerBuild, this.#queue.options.signingKey);
+    if (notice !== undefined) await this.#sendReply(envelope, notice);
+    // Near its last receive, it goes back as a new message: given back, not lost, it must not
+    // drift into the dead-letter queue.
+    const body = message.Body;
+    const max = this.#maxReceiveCount;
+    if (
+      body === undefined ||
+      this.#packs.has(receipt) ||
+      max === undefined ||
+      receiveCountOf(message.Attributes) < max - 1
+    ) {
+      await this.#handBack(receipt);
+    } else {
+      try {
+        await sendAll(this.#queue, [{ body, bytes: messageBytes(body) }], this.#resends);
+        await this.#deleteMessage(receipt, []);
+      } catch (error) {
+        this.#o.onEvent({ type: 'worker_error', error });
+      } finally {
+        this.#heartbeat.release(receipt);
+      }
+    }
+    this.#o.onEvent({ type: 'messages_returned', count: 1, reason: 'build' });
+  }
+
   /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
   async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
     const error = withoutStacks(serializeError(workerLost(envelope, receiveCount, [])));
@@ -368,4 +418,17 @@ function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boo
   if (!failed) return finished;
   // A task that returned a value that could not be sent back failed in the outcome message only.
   return { ...finished, error: outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' } };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pauseFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
