@@ -1,4 +1,15 @@
-import { Subject, defer, from, lastValueFrom, map, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  Subject,
+  defer,
+  finalize,
+  from,
+  lastValueFrom,
+  map,
+  of,
+  switchMap,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { LocalExecutionQueue } from './adapters/local/local-execution-queue.js';
 import type { ResultOf } from './flows/all.js';
 import { Dependency } from './flows/dependency.js';
@@ -10,6 +21,7 @@ import { checkCheckpointFolder } from './streams/checkpoint/checkpoint-folder.js
 import { ID_SCHEMES_FIELD, checkpointIds } from './streams/checkpoint/checkpoint-id-schemes.js';
 import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js';
 import { checkpointing } from './streams/checkpoint/checkpointing.js';
+import { takeCheckpointLock, type CheckpointLock } from './streams/checkpoint/checkpoint-lock.js';
 import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
 import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './streams/execute-options.js';
@@ -169,7 +181,16 @@ function resumable(
   scheduler: SchedulerLike | undefined,
 ): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
-  return defer(() => from(checkCheckpointFolder(path).then(() => loadCheckpoint(path)))).pipe(
+  let lock: CheckpointLock | undefined;
+  return defer(() =>
+    from(
+      checkCheckpointFolder(path).then(() => {
+        // Before the file is read or any queue attached to: a live run's checkpoint is refused.
+        lock = takeCheckpointLock(path, resolved.executionId);
+        return loadCheckpoint(path);
+      }),
+    ),
+  ).pipe(
     switchMap((loaded) => {
       // Before any queue is attached to: a file whose ids cannot be matched is refused first.
       const ids = checkpointIds(path, loaded);
@@ -178,6 +199,7 @@ function resumable(
     switchMap(([loaded, attachment, ids]) => {
       const completed = merged(resolved.completed, loaded.completed);
       const executionId = attachment?.executionId ?? resolved.executionId;
+      lock?.update(executionId);
       // Pushed tasks of a run this one does not go on with are nobody's: the file forgets them.
       const stale = attachment?.reattached !== true && loaded.pushed.size > 0;
       if (stale) loaded.log.forgetPushed();
@@ -201,6 +223,7 @@ function resumable(
         }),
       );
     }),
+    finalize(() => lock?.release()),
   );
 }
 

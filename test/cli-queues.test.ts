@@ -6,7 +6,7 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { SqsExecutionQueue } from 'mazepa/sqs';
+import { SqsExecutionQueue, encodeTaskEnvelope } from 'mazepa/sqs';
 import { packOutcomes } from '../src/adapters/sqs/messages/outcome-pack.js';
 import { spawnScript } from './fixtures/run/spawn-mazepa.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './sqs/admin-helpers.js';
@@ -93,10 +93,13 @@ describe('mazepa queues', () => {
     await heartbeatOf(client, await queueUrl(client, await queueNamed(client, `${QUEUE}-out-exec-live-`)));
     const dead = `${QUEUE}-out-exec-dead-0a1b2c`;
     await leftBehind(client, dead, QUEUE, 2 * 3_600_000, 'exec-dead');
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/t.1.task.', [1000, 2000, 72]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/t.1.task.', [300_000]);
-    // Without an outcome queue here: a run that ended, or another task queue's.
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-other/t.1.task.', [10]);
+    const run = (execution: string): string => `mazepa-payloads/${QUEUE}/${execution}/r/`;
+    await putObjects(s3, BUCKET, `${run('exec-dead')}t.1.task.`, [1000, 2000, 72]);
+    await putObjects(s3, BUCKET, `${run('exec-live')}t.1.task.`, [300_000]);
+    // Without an outcome queue here: a run that ended.
+    await putObjects(s3, BUCKET, `${run('exec-other')}t.1.task.`, [10]);
+    // Another task queue's run of the same execution id: not even listed.
+    await putObjects(s3, BUCKET, 'mazepa-payloads/cli-other/exec-dead/r/t.1.task.', [10]);
     await putObjects(s3, BUCKET, 'elsewhere/', [5]);
     const before = await objectKeys(s3, BUCKET);
 
@@ -104,10 +107,10 @@ describe('mazepa queues', () => {
     expect(listing.stderr).toBe('');
     expect(listing.code).toBe(0);
     expect(listing.stdout.split('\n').slice(-5)).toEqual([
-      `payloads in s3://${BUCKET}/mazepa-payloads/: 3 execution(s) (1 orphan, 1 alive, 0 untagged, 1 unowned)`,
-      '  orphan   mazepa-payloads/exec-dead/  execution exec-dead, 3 object(s), 3.0 KiB',
-      '  alive    mazepa-payloads/exec-live/  execution exec-live, 1 object(s), 293.0 KiB',
-      '  unowned  mazepa-payloads/exec-other/  execution exec-other, 1 object(s), 10 B',
+      `payloads in s3://${BUCKET}/mazepa-payloads/: 3 run(s) (1 orphan, 1 alive, 0 untagged, 1 unowned)`,
+      `  orphan   ${run('exec-dead')}  execution exec-dead, 3 object(s), 3.0 KiB`,
+      `  alive    ${run('exec-live')}  execution exec-live, 1 object(s), 293.0 KiB`,
+      `  unowned  ${run('exec-other')}  execution exec-other, 1 object(s), 10 B`,
       '',
     ]);
     expect(await objectKeys(s3, BUCKET)).toEqual(before); // listing changes nothing
@@ -116,10 +119,10 @@ describe('mazepa queues', () => {
     expect(cleanup.stderr).toBe('');
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toContain(
-      'deleted the payloads of 1 dead or unowned run(s): 3 object(s), 3.0 KiB\n  mazepa-payloads/exec-dead/\n' +
+      `deleted the payloads of 1 dead or unowned run(s): 3 object(s), 3.0 KiB\n  ${run('exec-dead')}\n` +
         `deleted 1 orphan outcome queue(s)\n  ${dead}\n`,
     );
-    expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith('mazepa-payloads/exec-dead/')));
+    expect(await objectKeys(s3, BUCKET)).toEqual(before.filter((key) => !key.startsWith(run('exec-dead'))));
     expect(await queueNames(client, dead)).toEqual([]);
     subscription.unsubscribe();
     await live.close();
@@ -131,20 +134,38 @@ describe('mazepa queues', () => {
     const QUEUE = 'cli-redrive';
     const connection = await new SqsExecutionQueue({ queueName: QUEUE, client }).connect();
     const dlq = await queueUrl(client, `${QUEUE}-dlq`);
-    for (let i = 0; i < 25; i += 10) {
-      const Entries = Array.from({ length: Math.min(10, 25 - i) }, (_, j) => ({
-        Id: String(j),
-        MessageBody: `dead letter ${i + j}`,
-      }));
+    // 25 task messages of this task queue, and 5 of another application sharing the dead-letter queue.
+    const base = connection.url.slice(0, connection.url.lastIndexOf('/'));
+    const replyTo = `${base}/${QUEUE}-out-e-0a1b2c`;
+    const task = (i: number): string =>
+      encodeTaskEnvelope({ executionId: 'e', taskId: `t${i}`, operationName: 'op', attempt: 1, replyTo, args: [] });
+    const bodies = [...Array.from({ length: 25 }, (_, i) => task(i)), ...[0, 1, 2, 3, 4].map((i) => `order ${i}`)];
+    for (let i = 0; i < bodies.length; i += 10) {
+      const Entries = bodies.slice(i, i + 10).map((MessageBody, j) => ({ Id: String(j), MessageBody }));
       await client.send(new SendMessageBatchCommand({ QueueUrl: dlq, Entries }));
     }
     const run = await mazepaQueues(['--queue-name', QUEUE, '--redrive']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`dead-letter queue ${QUEUE}-dlq: 25 message(s), 0 in flight`);
-    expect(run.stdout).toContain(`moved 25 dead-letter message(s) back to ${QUEUE}`);
-    expect(await depth(dlq)).toBe(0);
+    expect(run.stdout).toContain(`dead-letter queue ${QUEUE}-dlq: 30 message(s), 0 in flight`);
+    expect(run.stdout).toContain(
+      `moved 25 dead-letter message(s) back to ${QUEUE}; left 5 that are not mazepa task messages of ${QUEUE}`,
+    );
+    expect(await depth(dlq)).toBe(5);
     expect(await depth(connection.url)).toBe(25);
+  });
+
+  it('should print the text of tags escaped: a forged tag cannot forge lines or reach the terminal (finding 11)', async () => {
+    const QUEUE = 'cli-escape';
+    const forged = 'exec\u001b[31m\r\nmazepa queues: FORGED\u202e';
+    await leftBehind(emulator.client, `${QUEUE}-out-exec-0a1b2c`, QUEUE, 2 * 3_600_000, forged);
+    const listing = await mazepaQueues(['--queue-name', QUEUE]);
+    expect(listing.code).toBe(0);
+    const lines = listing.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('mazepa queues: FORGED'))).toEqual([]);
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    expect(listing.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(listing.stdout).toContain('execution exec\\x1b[31m\\r\\nmazepa queues: FORGED\\u202e,');
   });
 
   it('should exit 1 naming the queue when an SQS call fails, and 2 on bad usage', async () => {

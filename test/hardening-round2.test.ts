@@ -1,11 +1,13 @@
 // Hardening, round 2 (issue 17), the parts that need no queue server: the canonical signing form,
 // time options past what one Node timer holds, `null` through threads and checkpoints, the
 // orchestrator's warnings.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ThreadExecutionQueue, execute, flowSchema, taskableOperation } from 'mazepa';
+import { CheckpointError, ThreadExecutionQueue, execute, flowSchema, taskableOperation } from 'mazepa';
 import {
   EnvelopeError,
   decodeOutcomeEnvelope,
@@ -144,5 +146,47 @@ describe("the orchestrator's warnings (finding 5)", () => {
     }
     expect(warnings[0]).toContain('m\\r\\nmazepa: forged line');
     expect(warnings[0]).toContain('\\x1b[31m');
+  });
+});
+
+describe('a checkpoint in use by a live run (finding 6)', () => {
+  it('should refuse a second run naming the checkpoint and the live execution, let the first go on, and take over a dead holder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mazepa-lock-'));
+    const checkpoint = join(dir, 'shared.ckpt');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const held = taskableOperation(async function roundTwoHeld() {
+      started();
+      await gate;
+      return 'first';
+    });
+    try {
+      const first = execute(held.makeTask(), { checkpoint, executionId: 'first-run', showProgress: false });
+      await running;
+      const second = await execute(held.makeTask(), {
+        checkpoint,
+        executionId: 'second-run',
+        showProgress: false,
+      }).catch((e: unknown) => e);
+      expect(second).toBeInstanceOf(CheckpointError);
+      expect((second as Error).message).toContain(
+        `The checkpoint ${checkpoint} is in use by execution first-run (pid ${process.pid},`,
+      );
+      open();
+      expect((await first).succeeded).toBe(1);
+      await expect(readFile(`${checkpoint}.lock`)).rejects.toThrow(/ENOENT/);
+      // A lock left by a process that is gone is taken over.
+      const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+      await writeFile(
+        `${checkpoint}.lock`,
+        JSON.stringify({ pid: gone, host: hostname(), executionId: 'dead', since: 'x' }),
+      );
+      expect((await execute(held.makeTask(), { checkpoint, showProgress: false })).skipped).toBe(1);
+    } finally {
+      open();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

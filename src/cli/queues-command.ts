@@ -70,6 +70,8 @@ interface QueuesResult extends QueueReport {
   readonly deleted?: readonly string[];
   readonly deletedPayloads?: readonly PayloadPrefixInfo[];
   readonly moved?: number;
+  /** With --redrive: dead letters left where they are (not mazepa task messages of this task queue). */
+  readonly left?: number;
 }
 
 /** Runs `mazepa queues` and returns its exit code. @internal */
@@ -127,9 +129,13 @@ export async function queuesAction(
     }
     if (flags.redrive === true) {
       const max = flags.maxMessages === undefined ? {} : { maxMessages: flags.maxMessages };
-      const moved = await redriveDeadLetters({ ...options, ...max });
-      result = { ...result, moved };
-      lines.push(`moved ${moved} dead-letter message(s) back to ${flags.queueName}`);
+      let left = 0;
+      const moved = await redriveDeadLetters({ ...options, ...max, onLeft: (n) => (left = n) });
+      result = { ...result, moved, left };
+      lines.push(
+        `moved ${moved} dead-letter message(s) back to ${flags.queueName}` +
+          (left === 0 ? '' : `; left ${left} that are not mazepa task messages of ${flags.queueName}`),
+      );
     }
   } catch (error) {
     for (const line of lines) out(line);
@@ -170,7 +176,7 @@ function describe(report: QueueReport, now: number, bucket: string): string[] {
 function describePayloads(payloads: readonly PayloadPrefixInfo[], bucket: string): string[] {
   const states = ['orphan', 'alive', 'untagged', 'unowned'] as const;
   const tally = states.map((s) => `${payloads.filter((p) => p.state === s).length} ${s}`).join(', ');
-  const lines = [`payloads in s3://${bucket}/mazepa-payloads/: ${payloads.length} execution(s) (${tally})`];
+  const lines = [`payloads in s3://${bucket}/mazepa-payloads/: ${payloads.length} run(s) (${tally})`];
   for (const p of payloads) {
     // Keys are anyone's text: escaped so that they cannot forge lines.
     const where = `${oneLine(p.prefix)}  execution ${oneLine(p.executionId)}`;

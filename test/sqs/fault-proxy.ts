@@ -47,6 +47,8 @@ export interface FaultCounts {
   lostByAction: Record<string, number>;
   /** Calls forwarded to the emulator, per action (those whose answer was lost included). */
   forwardedByAction: Record<string, number>;
+  /** Bytes of the emulator's answers passed on to the client, per action. */
+  answerBytesByAction: Record<string, number>;
   /** Calls the emulator answered, per action (whether or not the client got the answer). */
   answeredByAction: Record<string, number>;
 }
@@ -144,6 +146,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     byAction: {},
     lostByAction: {},
     forwardedByAction: {},
+    answerBytesByAction: {},
     answeredByAction: {},
   };
   const waiters: { n: number; resolve: () => void }[] = [];
@@ -220,8 +223,12 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
         (answer) => {
           if (fault === undefined) {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.on('data', (chunk: Buffer) => {
+              counts.answerBytesByAction[action] = (counts.answerBytesByAction[action] ?? 0) + chunk.length;
+            });
             answer.pipe(res);
             answer.on('end', () => answered(action));
+            res.on('close', () => answer.destroy()); // the client hung up: read no more of the answer
             return;
           }
           // The emulator has applied the call: its answer is read in full, then lost.

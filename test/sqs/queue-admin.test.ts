@@ -1,5 +1,5 @@
 // inspectQueues, deleteOrphanQueues and redriveDeadLetters against the SQS emulator.
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed, vi } from 'vitest';
 import {
   GetQueueAttributesCommand,
   ListQueueTagsCommand,
@@ -178,9 +178,14 @@ describe('deleteOrphanPayloads', () => {
     const s3 = await s3Client(emulator.endpoint, BUCKET);
     await leftBehind(client, `${QUEUE}-out-exec-dead-0a1b2c`, QUEUE, 2 * HOUR, 'exec-dead');
     await leftBehind(client, `${QUEUE}-out-exec-live-0a1b2c`, QUEUE, 0, 'exec-live');
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/', [1, 2, 3, 4, 5]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-live/', [6, 7, 8]);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-ended/', [9]);
+    const run = (execution: string): string => `mazepa-payloads/${QUEUE}/${execution}/r1/`;
+    await putObjects(s3, BUCKET, run('exec-dead'), [1, 2, 3, 4, 5]);
+    await putObjects(s3, BUCKET, run('exec-live'), [6, 7, 8]);
+    await putObjects(s3, BUCKET, run('exec-ended'), [9]);
+    // Another task queue's live run of the same execution id, and a key of the earlier layout
+    // (it does not say its task queue): neither is this task queue's to delete.
+    await putObjects(s3, BUCKET, 'mazepa-payloads/other-tasks/exec-dead/r2/', [4]);
+    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-dead/', [2]);
     const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
 
     const { payloads } = await inspectQueues(options);
@@ -189,6 +194,16 @@ describe('deleteOrphanPayloads', () => {
       {
         executionId: 'exec-dead',
         prefix: 'mazepa-payloads/exec-dead/',
+        taskQueue: undefined,
+        state: 'unowned',
+        objects: 1,
+        bytes: 2,
+        newestAt,
+      },
+      {
+        executionId: 'exec-dead',
+        prefix: run('exec-dead'),
+        taskQueue: QUEUE,
         state: 'orphan',
         objects: 5,
         bytes: 15,
@@ -196,7 +211,8 @@ describe('deleteOrphanPayloads', () => {
       },
       {
         executionId: 'exec-ended',
-        prefix: 'mazepa-payloads/exec-ended/',
+        prefix: run('exec-ended'),
+        taskQueue: QUEUE,
         state: 'unowned',
         objects: 1,
         bytes: 9,
@@ -204,7 +220,8 @@ describe('deleteOrphanPayloads', () => {
       },
       {
         executionId: 'exec-live',
-        prefix: 'mazepa-payloads/exec-live/',
+        prefix: run('exec-live'),
+        taskQueue: QUEUE,
         state: 'alive',
         objects: 3,
         bytes: 21,
@@ -215,10 +232,12 @@ describe('deleteOrphanPayloads', () => {
 
     // Two objects a page: the listing and the deletes go through every page.
     const deleted = await deleteOrphanPayloadsPaged(options, 2);
-    expect(deleted).toEqual([{ ...payloads![0], objects: 5, bytes: 15 }]);
+    expect(deleted).toEqual([{ ...payloads![1], objects: 5, bytes: 15 }]);
     expect(await objectKeys(s3, BUCKET)).toEqual([
-      'mazepa-payloads/exec-ended/0',
-      ...[0, 1, 2].map((i) => `mazepa-payloads/exec-live/${i}`),
+      'mazepa-payloads/exec-dead/0',
+      'mazepa-payloads/other-tasks/exec-dead/r2/0',
+      `${run('exec-ended')}0`,
+      ...[0, 1, 2].map((i) => `${run('exec-live')}${i}`),
     ]);
     // The outcome queues are left to deleteOrphanQueues.
     expect(await queueNames(client, `${QUEUE}-out-`)).toHaveLength(2);
@@ -231,7 +250,7 @@ describe('deleteOrphanPayloads', () => {
     const BUCKET = 'payload-unowned';
     const s3 = await s3Client(emulator.endpoint, BUCKET);
     await makeQueue(client, QUEUE);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-ended/', [10, 20]);
+    await putObjects(s3, BUCKET, `mazepa-payloads/${QUEUE}/exec-ended/r/`, [10, 20]);
     const options = { queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET };
     const [ended] = (await inspectQueues(options)).payloads!;
     expect(ended).toMatchObject({ state: 'unowned', objects: 2, bytes: 30 });
@@ -256,14 +275,14 @@ describe('deleteOrphanPayloads', () => {
     const s3 = await s3Client(emulator.endpoint, BUCKET);
     const url = await leftBehind(client, `${QUEUE}-out-exec-back-0a1b2c`, QUEUE, 0, 'exec-back');
     const beat = await heartbeatOf(client, url);
-    await putObjects(s3, BUCKET, 'mazepa-payloads/exec-back/', [1, 2]);
+    await putObjects(s3, BUCKET, `mazepa-payloads/${QUEUE}/exec-back/r/`, [1, 2]);
     // The first look sees a heartbeat 2 h old; the second, just before deleting, a fresh one.
     const clock = [beat + 2 * HOUR, beat];
     const now = (): number => clock.shift() ?? beat;
     const deleted = await deleteOrphanPayloads({ queueName: QUEUE, client, s3Client: s3, payloadBucket: BUCKET, now });
     expect(clock).toEqual([]); // both looks happened
     expect(deleted).toEqual([]);
-    expect(await objectKeys(s3, BUCKET)).toEqual(['mazepa-payloads/exec-back/0', 'mazepa-payloads/exec-back/1']);
+    expect(await objectKeys(s3, BUCKET)).toEqual([0, 1].map((i) => `mazepa-payloads/${QUEUE}/exec-back/r/${i}`));
     s3.destroy();
   });
 
@@ -328,5 +347,25 @@ describe('redriveDeadLetters', () => {
     expect(await redriveDeadLetters({ queueName: QUEUE, client })).toBe(0);
     expect(await depth(client, lookalike)).toBe(1);
     await queue.close();
+  });
+});
+
+describe('a skewed clock on the admin host (finding 7)', () => {
+  it("should judge a heartbeat's age by the time SQS gives, and keep a live run's queue", async () => {
+    const client = emulator.client;
+    const QUEUE = 'skew-tasks';
+    const live = `${QUEUE}-out-exec-live-0a1b2c`;
+    await leftBehind(client, live, QUEUE, 0, 'exec-live'); // a beat just now, by SQS's clock too
+    // This host's clock runs an hour ahead (SQS answers with its own Date).
+    const real = Date.now.bind(Date);
+    const skew = vi.spyOn(Date, 'now').mockImplementation(() => real() + 3_600_000);
+    try {
+      const report = await inspectQueues({ queueName: QUEUE, client });
+      expect(report.outcomeQueues.map((q) => [q.name, q.state])).toEqual([[live, 'alive']]);
+      expect(await deleteOrphanQueues({ queueName: QUEUE, client })).toEqual([]);
+    } finally {
+      skew.mockRestore();
+    }
+    expect(await queueNames(client, live)).toEqual([live]);
   });
 });

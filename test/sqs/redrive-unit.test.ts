@@ -1,21 +1,40 @@
 // Unit tests of redriveDeadLetters on its error paths, with a stubbed SQS client: a message is
 // deleted from the dead-letter queue only once the task queue has it.
 import { describe, expect, it } from 'vitest';
-import { SqsQueueError, redriveDeadLetters } from 'mazepa/sqs';
+import { SqsQueueError, decodeTaskEnvelope, encodeTaskEnvelope, redriveDeadLetters } from 'mazepa/sqs';
 import { stubClient } from './stub-client.js';
 
 const POLICY = JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:t-dlq', maxReceiveCount: 5 });
 
-/** A task queue `t` whose dead-letter queue `t-dlq` gives `batches` (then nothing), sends answered by `send`. */
-function queues(batches: string[][], send: (bodies: string[]) => unknown) {
+/** The message of task `name` of task queue `t` (names starting with `x-`: another application's message). */
+function body(name: string): string {
+  if (name.startsWith('x-')) return `{"order":"${name}"}`;
+  const replyTo = 'http://h/000/t-out-e-0a1b2c';
+  return encodeTaskEnvelope({ executionId: 'e', taskId: name, operationName: 'op', attempt: 1, replyTo, args: [] });
+}
+
+/** The task name of a message `body` made. */
+function nameOf(text: string): string {
+  return text.startsWith('{"order"') ? (JSON.parse(text) as { order: string }).order : decodeTaskEnvelope(text).taskId;
+}
+
+/**
+ * A task queue `t` whose dead-letter queue `t-dlq` gives the messages of the tasks named in
+ * `batches` (then nothing), sends answered by `send` with the task names.
+ */
+function queues(batches: string[][], send: (names: string[]) => unknown) {
   return stubClient((name, input) => {
     if (name === 'GetQueueUrl') return { QueueUrl: `http://h/000/${input.QueueName}` };
     if (name === 'GetQueueAttributes') return { Attributes: { RedrivePolicy: POLICY } };
     if (name === 'ReceiveMessage') {
-      const bodies = batches.shift() ?? [];
-      return { Messages: bodies.map((Body, i) => ({ MessageId: `m-${Body}`, ReceiptHandle: `r-${Body}-${i}`, Body })) };
+      const names = batches.shift() ?? [];
+      return {
+        Messages: names.map((n, i) => ({ MessageId: `m-${n}`, ReceiptHandle: `r-${n}-${i}`, Body: body(n) })),
+      };
     }
-    if (name === 'SendMessageBatch') return send(input.Entries.map((e: { MessageBody: string }) => e.MessageBody));
+    if (name === 'SendMessageBatch') {
+      return send(input.Entries.map((e: { MessageBody: string }) => nameOf(e.MessageBody)));
+    }
     return {};
   });
 }
@@ -67,5 +86,33 @@ describe('redriveDeadLetters', () => {
     );
     expect(await redriveDeadLetters({ queueName: 't', client })).toBe(3);
     expect(moved).toEqual(['a', 'b', 'c']);
+  });
+
+  it("should move only this task queue's task messages, and leave the others, counted and visible again (finding 10)", async () => {
+    const moved: string[] = [];
+    const { client, sent } = queues(
+      [
+        ['a', 'x-1', 'b'],
+        ['x-2', 'c'],
+      ],
+      (names) => {
+        moved.push(...names);
+        return {};
+      },
+    );
+    let left: number | undefined;
+    expect(await redriveDeadLetters({ queueName: 't', client, onLeft: (n) => (left = n) })).toBe(3);
+    expect(moved).toEqual(['a', 'b', 'c']);
+    expect(left).toBe(2);
+    const deleted = sent.filter((c) => c.name === 'DeleteMessageBatch');
+    expect(deleted.flatMap((c) => c.input.Entries.map((e: { ReceiptHandle: string }) => e.ReceiptHandle))).toEqual([
+      'r-a-0',
+      'r-b-2',
+      'r-c-1',
+    ]);
+    const released = sent.filter((c) => c.name === 'ChangeMessageVisibilityBatch');
+    expect(released.map((c) => c.input.Entries.map((e: { ReceiptHandle: string }) => e.ReceiptHandle))).toEqual([
+      ['r-x-1-1', 'r-x-2-0'],
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcom
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { CREDENTIALS, objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
 const QUEUE = 'payload-tasks';
 const BUCKET = 'mazepa-test-payloads';
@@ -119,7 +120,7 @@ describe('a payload that was changed', () => {
     await stored;
     const keys = await objectKeys(s3, BUCKET, PREFIX);
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toContain(`${PREFIX}${encodeURIComponent(task.executionId!)}/`);
+    expect(keys[0]).toContain(`${PREFIX}${name}/${encodeURIComponent(task.executionId!)}/`);
     const original = await readObject(keys[0]!);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[0], Body: original.replace('yyyy', 'yyyz') }));
     const worker = startWorker(emulator.endpoint, name, ['--payload-bucket', BUCKET]);
@@ -127,14 +128,16 @@ describe('a payload that was changed', () => {
     await q.close();
     expect(error).toBeInstanceOf(MazepaExecutionFailure);
     expect(String((error.cause as Error).message)).toMatch(/does not match the SHA-256 its message says/);
-    // A stopping worker finishes what it holds: the message and its object are deleted by then.
+    // A stopping worker finishes what it holds: the message is deleted by then; the object that
+    // failed its check is not (a reader never deletes what it could not trust).
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
-    expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual([]);
+    expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual(keys);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: keys[0] }));
   }, 120_000);
 
   it('should fail only the task of an outcome payload changed in the bucket', async () => {
-    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY, QUEUE);
     const owner = { of: 'outcome', executionId: 'exec-x', taskId: 'task-1', attempt: 1, run: 'run-1' } as const;
     const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
     const ref = await store.offload(text, owner, undefined);
@@ -152,7 +155,8 @@ describe('a payload that was changed', () => {
     expect(read.report?.taskId).toBe('task-1');
     expect(read.report?.attempt).toBe(1);
     expect(read.report?.outcome.error?.message).toMatch(/does not match the SHA-256/);
-    expect(consumed).toEqual([key]);
+    expect(consumed).toEqual([]); // it failed a check: left where it is
+    expect(await objectKeys(s3, BUCKET, key)).toEqual([key]);
     // The same payload, untouched, reads as the outcome it is.
     const good = await store.offload(text, owner, undefined);
     const fine = await readOutcomeRef(good, {
@@ -168,7 +172,7 @@ describe('a payload that was changed', () => {
   });
 
   it('should refuse an outcome reference of another run without reading or deleting its payload', async () => {
-    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY);
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY, QUEUE);
     const owner = { of: 'outcome', executionId: 'exec-r', taskId: 'task-1', attempt: 1, run: 'old-run' } as const;
     const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'z'.repeat(5000) });
     const ref = await store.offload(text, owner, undefined);
@@ -207,10 +211,16 @@ describe('a payload that was changed', () => {
       },
     } as unknown as S3Client;
     const retried: string[] = [];
-    const store = new PayloadStore(flaky, BUCKET, 1000, {
-      maxOutageMs: 60_000,
-      onRetry: (e) => void retried.push(`${e.queueName}: ${e.error.message}`),
-    });
+    const store = new PayloadStore(
+      flaky,
+      BUCKET,
+      1000,
+      {
+        maxOutageMs: 60_000,
+        onRetry: (e) => void retried.push(`${e.queueName}: ${e.error.message}`),
+      },
+      QUEUE,
+    );
     const owner = { of: 'outcome', executionId: 'exec-t', taskId: 'task-1', attempt: 1 } as const;
     const ref = decodePayloadRef(await store.offload('x'.repeat(2000), owner, undefined));
     expect(await store.fetch(ref)).toBe('x'.repeat(2000));
@@ -222,14 +232,14 @@ describe('a payload that was changed', () => {
         (op) => `${at}: S3 ${op} on ${at} failed: ServiceUnavailable: Service Unavailable`,
       ),
     );
-    expect(await objectKeys(s3, BUCKET, `${PREFIX}exec-t/`)).toEqual([]);
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}${QUEUE}/exec-t/`)).toEqual([]);
     // Without a budget, the first server error is the call's last, and its message names the object.
-    const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY);
+    const impatient = new PayloadStore(flaky, BUCKET, 1000, NO_RETRY, QUEUE);
     failures.clear();
     const error = (await impatient.offload('y', owner, undefined).catch((e: unknown) => e)) as PayloadError;
     expect(error).toBeInstanceOf(PayloadError);
     const key = `s3://${BUCKET}/${error.key}`;
-    expect(error.key).toMatch(/^mazepa-payloads\/exec-t\/task-1\.1\.outcome\.[0-9a-f]{8}$/);
+    expect(error.key).toMatch(/^mazepa-payloads\/payload-tasks\/exec-t\/-\/task-1\.1\.outcome\.[0-9a-f]{8}$/);
     const [stored, ...rest] = error.message.split(/has failed for \d+\.\d s /);
     expect([stored, ...rest]).toEqual([
       `The payload ${key} could not be stored: S3 PutObject on ${key} `,
@@ -254,7 +264,7 @@ describe('a payload that was changed', () => {
 });
 
 describe('a payload task of a run that has ended', () => {
-  it('should be dropped without reading its payload, and its message and object deleted', async () => {
+  it('should be dropped once its payload is read and checked, and its message and object deleted', async () => {
     const name = 'payload-ended';
     const orchestrator = queue(name);
     const subscription = orchestrator.outcomes('ended-run').subscribe({ error: () => undefined });
@@ -263,7 +273,7 @@ describe('a payload task of a run that has ended', () => {
     await orchestrator.pushTasks([task]);
     subscription.unsubscribe(); // cancelled: its outcome queue is deleted
     await orchestrator.close();
-    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toHaveLength(1);
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}${name}/ended-run/`)).toHaveLength(1);
 
     // The worker reaches SQS and S3 through a proxy that counts its calls.
     const counting = await startFaultProxy(emulator.endpoint);
@@ -287,16 +297,16 @@ describe('a payload task of a run that has ended', () => {
     client.destroy();
     s3Proxied.destroy();
     await counting.stop();
-    expect(counting.counts.forwardedByAction.GetObject).toBeUndefined();
-    expect(counting.counts.forwardedByAction).toMatchObject({ DeleteObject: 1 });
+    // Read first: a reference that names an outcome queue that is gone deletes nothing unchecked.
+    expect(counting.counts.forwardedByAction).toMatchObject({ GetObject: 1, DeleteObject: 1 });
     expect(event).toEqual({
       type: 'task_dropped',
       taskId: task.id,
-      operationName: undefined,
+      operationName: 'echo',
       executionId: 'ended-run',
       attempt: 1,
     });
-    expect(await objectKeys(s3, BUCKET, `${PREFIX}ended-run/`)).toEqual([]);
+    expect(await objectKeys(s3, BUCKET, `${PREFIX}${name}/ended-run/`)).toEqual([]);
   });
 });
 

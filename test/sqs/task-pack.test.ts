@@ -21,6 +21,7 @@ import {
   type TaskMessage,
 } from '../../src/adapters/sqs/messages/task-pack.js';
 import { add, hold, shout } from '../fixtures/sqs/ops.js';
+import { startFaultProxy } from './fault-proxy.js';
 import { killWorkers, makeQueue, queueUrl, REGION, startEmulator, startWorker, type Emulator } from './helpers.js';
 
 const KEY = 'task-pack-test-key';
@@ -46,7 +47,10 @@ function message(body: string, packable = true): TaskMessage {
 describe('task packs', () => {
   it('should pack the small tasks of a large push in order, and leave small pushes, references and big tasks alone', () => {
     const bodies = Array.from({ length: 1000 }, (_, i) => `{"task":${i},"text":"\u00e9\\""}`);
-    const packs = packTaskMessages(bodies.map((b) => message(b)), 10);
+    const packs = packTaskMessages(
+      bodies.map((b) => message(b)),
+      10,
+    );
     expect(packs).toHaveLength(100);
     expect(packs.flatMap((p) => unpackTasks(p.body))).toEqual(bodies);
     for (const p of packs) expect(p.bytes).toBeGreaterThanOrEqual(Buffer.byteLength(p.body));
@@ -55,8 +59,18 @@ describe('task packs', () => {
     expect(tasksPerMessage(450, 10)).toBe(4);
     expect(tasksPerMessage(199, 10)).toBe(1);
     expect(tasksPerMessage(5000, 1)).toBe(1);
-    expect(packTaskMessages(bodies.slice(0, 199).map((b) => message(b)), 10)).toHaveLength(199);
-    expect(packTaskMessages(bodies.map((b) => message(b)), 1)).toHaveLength(1000);
+    expect(
+      packTaskMessages(
+        bodies.slice(0, 199).map((b) => message(b)),
+        10,
+      ),
+    ).toHaveLength(199);
+    expect(
+      packTaskMessages(
+        bodies.map((b) => message(b)),
+        1,
+      ),
+    ).toHaveLength(1000);
     // A payload reference and a task over the pack limit travel alone, between the packs.
     const big = `{"big":"${'x'.repeat(MAX_PACK_BYTES)}"}`;
     const mixed = [...bodies.slice(0, 300), 'ref', big, ...bodies.slice(300, 600)].map((b) => message(b, b !== 'ref'));
@@ -66,7 +80,10 @@ describe('task packs', () => {
     expect(order.map((b) => b.slice(0, 12))).toEqual(mixed.map((m) => m.body.slice(0, 12)));
     // Packs stay within the 64 KiB that SQS bills as one request.
     const mid = Array.from({ length: 1000 }, (_, i) => `{"i":${i},"pad":"${'y'.repeat(20_000)}"}`);
-    const packed = packTaskMessages(mid.map((b) => message(b)), 10);
+    const packed = packTaskMessages(
+      mid.map((b) => message(b)),
+      10,
+    );
     expect(packed.every((m) => Buffer.byteLength(m.body) <= MAX_PACK_BYTES)).toBe(true);
     expect(packed.flatMap((m) => (isTaskPack(m.body) ? unpackTasks(m.body) : [m.body]))).toEqual(mid);
     expect(() => unpackTasks('{"v":1,"kind":"tasks","tasks":[]}')).toThrow(/non-empty array of strings/);
@@ -153,7 +170,7 @@ describe('task packs', () => {
     expect(most).toBe(2);
   });
 
-  it('should send a task of a pack that nobody can be told about back alone, to end in the dead-letter queue', async () => {
+  it('should refuse whole a pack with an entry that is not a valid task message: none of it runs or is sent back (finding 3)', async () => {
     const setup = new SqsExecutionQueue({
       queueName: 'pack-dlq',
       client: emulator.client,
@@ -163,30 +180,64 @@ describe('task packs', () => {
     const taskUrl = (await setup.connect()).url;
     const outcomes = await makeQueue(emulator.client, 'pack-dlq-out-e1-abc');
     const tampered = taskBody(outcomes, 't-tampered', 'add', [5, 5]).replace('[5,5]', '[5,6]');
-    const bodies = [
-      taskBody(outcomes, 't-1', 'add', [1, 1]),
-      tampered,
-      taskBody(outcomes, 't-2', 'add', [2, 2]),
-      taskBody(outcomes, 't-unknown', 'nope', []),
-    ];
-    await send(taskUrl, packTasks(bodies));
-    const worker = startWorker(emulator.endpoint, 'pack-dlq', ['--signing-key-env', 'TASK_PACK_TEST_KEY']);
-    const read = await readOutcomes(outcomes, 3);
-    expect(read.map((o) => [o.taskId, o.outcome.returnValue ?? o.outcome.error?.message]).sort()).toEqual([
-      ['t-1', 2],
-      ['t-2', 4],
-      ['t-unknown', expect.stringMatching(/Operation 'nope' is not registered/)],
-    ]);
-    // The tampered task alone, after two receives of its own message.
+    const bodies = [taskBody(outcomes, 't-1', 'add', [1, 1]), tampered, taskBody(outcomes, 't-2', 'add', [2, 2])];
+    const pack = packTasks(bodies);
+    await send(taskUrl, pack);
+    // The worker reaches SQS through a proxy that counts what it sends.
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const worker = startWorker(proxy.endpoint, 'pack-dlq', ['--signing-key-env', 'TASK_PACK_TEST_KEY']);
+    // The pack itself, after two receives, in the dead-letter queue: no entry of it alone.
     const dlq = await queueUrl(emulator.client, 'pack-dlq-dlq');
     const dead = await receiveUntil(dlq, 1);
-    expect(dead.map((m) => m.Body)).toEqual([tampered]);
+    expect(dead.map((m) => m.Body)).toEqual([pack]);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    await proxy.stop();
     expect(await depth(taskUrl)).toEqual({ visible: 0, held: 0 });
-    expect(worker.stderr.some((l) => /signature that does not match.*left to the dead-letter queue/.test(l))).toBe(
+    expect(await depth(outcomes)).toEqual({ visible: 0, held: 0 }); // t-1 and t-2 did not run either
+    const sent = proxy.counts.forwardedByAction;
+    expect((sent.SendMessage ?? 0) + (sent.SendMessageBatch ?? 0)).toBe(0);
+    expect(
+      worker.stderr.some((l) =>
+        /entry 1 is not a task message of this queue: .*signature that does not match.*left to the dead-letter queue/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    await setup.close();
+  });
+
+  it('should send nothing back for a pack of 2,000 junk entries, and refuse more entries than a pack may hold (finding 3)', async () => {
+    const setup = new SqsExecutionQueue({
+      queueName: 'pack-junk',
+      client: emulator.client,
+      visibilityTimeoutSec: 1,
+      deadLetterQueue: { maxReceiveCount: 2 },
+    });
+    const taskUrl = (await setup.connect()).url;
+    const outcomes = await makeQueue(emulator.client, 'pack-junk-out-e1-abc');
+    const junk = packTasks(Array.from({ length: 2000 }, (_, i) => `j${i}`));
+    const many = packTasks(Array.from({ length: 1001 }, (_, i) => `m${i}`)); // refused on its count alone
+    await send(taskUrl, junk);
+    await send(taskUrl, many);
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const worker = startWorker(proxy.endpoint, 'pack-junk', ['--signing-key-env', 'TASK_PACK_TEST_KEY']);
+    const dead = await receiveUntil(await queueUrl(emulator.client, 'pack-junk-dlq'), 2);
+    expect(dead.map((m) => m.Body).sort()).toEqual([junk, many].sort());
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    await proxy.stop();
+    const sent = proxy.counts.forwardedByAction;
+    expect((sent.SendMessage ?? 0) + (sent.SendMessageBatch ?? 0)).toBe(0);
+    expect(await depth(taskUrl)).toEqual({ visible: 0, held: 0 });
+    expect(await depth(outcomes)).toEqual({ visible: 0, held: 0 });
+    expect(worker.stderr.some((l) => /a task pack of 1001 entries, more than the 1000 a pack may hold/.test(l))).toBe(
       true,
     );
+    // The orchestrator never makes more than maxTasksPerMessage a pack.
+    const messages = Array.from({ length: 20_000 }, (_, i) => message(`{"t":${i}}`));
+    const packs = packTaskMessages(messages, 7).map((m) => (isTaskPack(m.body) ? unpackTasks(m.body).length : 1));
+    expect(Math.max(...packs)).toBe(7);
     await setup.close();
   });
 
@@ -197,7 +248,11 @@ describe('task packs', () => {
     // 200 tasks in one push: packs of two, the last one holding shout s198 and the held task.
     const partner = shout.makeTask('s198');
     const flow = flowSchema(function* killed() {
-      yield [...Array.from({ length: 198 }, (_, i) => shout.makeTask(`s${i}`)), partner, hold.makeTask('k1', gate.name)];
+      yield [
+        ...Array.from({ length: 198 }, (_, i) => shout.makeTask(`s${i}`)),
+        partner,
+        hold.makeTask('k1', gate.name),
+      ];
     });
     let partnerSucceeded = (): void => undefined;
     const partnerDone = new Promise<void>((resolve) => (partnerSucceeded = resolve));

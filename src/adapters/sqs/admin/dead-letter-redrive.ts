@@ -9,6 +9,10 @@ import { receiveMessages } from '../calls/receive-messages.js';
 import { packBatches, sendBatch } from '../calls/send-messages.js';
 import { SqsQueueError } from '../calls/sqs-error.js';
 import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
+import { isOutcomeQueueUrl, outcomeQueuePrefix } from '../calls/queue-names.js';
+import { isTaskPack, MAX_TASKS_PER_PACK, unpackTasks } from '../messages/task-pack.js';
+import { decodePayloadRef, isPayloadRef } from '../payloads/payload-ref.js';
+import { decodeTaskEnvelope } from '../../remote/envelope.js';
 
 /**
  * Options of {@link redriveDeadLetters}: those of {@link inspectQueues}, and how many to move.
@@ -24,6 +28,12 @@ export interface RedriveOptions extends QueueAdminOptions {
   readonly maxMessages?: number;
   /** Seconds each receive from the dead-letter queue waits for messages before the pass ends. @default 1 */
   readonly waitTimeSeconds?: number;
+  /**
+   * Called once at the end of the pass with how many messages were left in the dead-letter queue
+   * because they are not mazepa task messages of this task queue (another application's messages
+   * in a shared dead-letter queue, or messages nobody can run here). @default none
+   */
+  readonly onLeft?: (left: number) => void;
 }
 
 /** How long a message received from the dead-letter queue stays hidden while it is moved. */
@@ -31,7 +41,9 @@ const HOLD_SEC = 120;
 
 /**
  * Moves the messages of a task queue's dead-letter queue (the one its redrive policy names)
- * back to the task queue, where workers run them again. Ten at a time: each message is sent to
+ * back to the task queue, where workers run them again: only mazepa task messages of this task
+ * queue (a task, a task pack or a payload reference whose reply address is an outcome queue of
+ * it); any other message stays in the dead-letter queue, and their number goes to `onLeft`. Ten at a time: each message is sent to
  * the task queue first and deleted from the dead-letter queue only once sent, so none is lost
  * (one may be moved twice if the process dies in between). A message that comes back to the
  * dead-letter queue during the pass (it failed again) is left there. Rejects with an
@@ -72,19 +84,39 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<numbe
       });
     }
     const deadLetter = await findDeadLetter(client, taskUrl, queueName);
-    if (deadLetter === undefined) return 0;
+    if (deadLetter === undefined) {
+      options.onLeft?.(0);
+      return 0;
+    }
     const from = { client, url: deadLetter.url, name: deadLetter.name, retry: ADMIN_BUDGET };
     const to = { client, url: taskUrl, name: queueName, retry: ADMIN_BUDGET };
-    return movePass(from, to, maxMessages, waitTimeSeconds);
+    const ours = (body: string): boolean => isTaskMessageOf(body, taskUrl, outcomeQueuePrefix(queueName));
+    const left: Message[] = [];
+    try {
+      return await movePass(from, to, maxMessages, waitTimeSeconds, ours, left);
+    } finally {
+      // Hidden for the pass, so that it ends: visible again now.
+      for (let i = 0; i < left.length; i += SQS_BATCH_LIMIT) await release(from, left.slice(i, i + SQS_BATCH_LIMIT));
+      options.onLeft?.(left.length);
+    }
   });
 }
 
-async function movePass(from: QueueEndpoint, to: QueueEndpoint, max: number, wait: number): Promise<number> {
+async function movePass(
+  from: QueueEndpoint,
+  to: QueueEndpoint,
+  max: number,
+  wait: number,
+  ours: (body: string) => boolean,
+  left: Message[],
+): Promise<number> {
   const sentBodies = new Set<string>();
   let moved = 0;
   while (moved < max) {
-    const messages = await receive(from, Math.min(SQS_BATCH_LIMIT, max - moved), wait);
-    if (messages.length === 0) break;
+    const received = await receive(from, Math.min(SQS_BATCH_LIMIT, max - moved), wait);
+    if (received.length === 0) break;
+    // Another application's message (or one nobody can run here) stays, hidden until the pass ends.
+    const messages = received.filter((m) => ours(m.Body!) || (left.push(m), false));
     // A body moved earlier in this pass is back: its task failed again; leave it where it is.
     const fresh = messages.filter((m) => !sentBodies.has(bodyDigest(m.Body!)));
     try {
@@ -147,6 +179,25 @@ async function release(from: QueueEndpoint, messages: readonly Message[]): Promi
     from,
     messages.map((m) => m.ReceiptHandle!),
   );
+}
+
+/** Whether a message is a mazepa task message (a task, a task pack, a task's payload reference) of this task queue. */
+function isTaskMessageOf(body: string, taskUrl: string, outcomePrefix: string): boolean {
+  const repliesHere = (replyTo: string | undefined): boolean =>
+    replyTo !== undefined && isOutcomeQueueUrl(replyTo, taskUrl, outcomePrefix);
+  try {
+    if (isTaskPack(body)) {
+      const tasks = unpackTasks(body);
+      return tasks.length <= MAX_TASKS_PER_PACK && tasks.every((task) => repliesHere(decodeTaskEnvelope(task).replyTo));
+    }
+    if (isPayloadRef(body)) {
+      const ref = decodePayloadRef(body);
+      return ref.of === 'task' && repliesHere(ref.replyTo);
+    }
+    return repliesHere(decodeTaskEnvelope(body).replyTo);
+  } catch {
+    return false; // not a mazepa message this mazepa reads
+  }
 }
 
 function bodyDigest(body: string): string {

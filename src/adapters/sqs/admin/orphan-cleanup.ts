@@ -46,15 +46,15 @@ export async function deleteOrphanQueues(options: QueueAdminOptions): Promise<Ou
 }
 
 /**
- * Deletes the payload objects (`mazepa-payloads/<executionId>/…` in `payloadBucket`) of the runs
- * that are gone: those whose outcome queue in this task queue is an orphan (see
- * {@link deleteOrphanQueues}; run it after this), and those of executions without an outcome
- * queue here (`unowned`: runs that ended without deleting them, e.g. because their worker had no
- * payload bucket) written more than `olderThanMs` ago. The outcome queues' heartbeats are read
- * again just before an execution's objects are deleted, so a run that came back keeps them; of
- * an unowned execution, only the objects older than `olderThanMs` go. Objects of live runs and of
- * untagged queues' runs are never touched. A bucket shared by several task queues: a live run of
- * another task queue looks unowned here, so give an `olderThanMs` longer than its tasks wait.
+ * Deletes the payload objects (`mazepa-payloads/<taskQueue>/<executionId>/<run>/…` in
+ * `payloadBucket`) of this task queue's runs that are gone: those whose outcome queue in this
+ * task queue is an orphan (see {@link deleteOrphanQueues}; run it after this), and those of its
+ * executions without an outcome queue here (`unowned`: runs that ended without deleting them,
+ * e.g. a payload that failed its checks) written more than `olderThanMs` ago. The outcome
+ * queues' heartbeats are read again just before an execution's objects are deleted, so a run
+ * that came back keeps them. Objects of live runs, of untagged queues' runs, of other task
+ * queues (even with the same execution id) and keys of the earlier layout
+ * (`mazepa-payloads/<executionId>/…`, which do not say their task queue) are never touched.
  * Objects are listed and deleted a page (1,000) at a time. Rejects with the first error after
  * trying every execution.
  *
@@ -87,13 +87,15 @@ export async function deleteOrphanPayloadsPaged(
   return withClient(options, (client) =>
     withS3Client(options, async (s3) => {
       const { outcomeQueues } = await inspectWith(client, resolved);
-      const prefixes = await listPayloadPrefixes(s3, bucket, outcomeQueues, pageSize);
+      const prefixes = await listPayloadPrefixes(s3, bucket, resolved.queueName, outcomeQueues, pageSize);
       const deleted: PayloadPrefixInfo[] = [];
       let failure: unknown;
       // An unowned prefix has no outcome queue to read a heartbeat from: its objects' age tells.
-      const writtenBefore = resolved.now() - resolved.olderThanMs;
+      const writtenBefore = (resolved.now?.() ?? Date.now()) - resolved.olderThanMs;
       for (const prefix of prefixes) {
         if (prefix.state === 'unowned') {
+          // The earlier layout does not say its task queue: it may be another's live run.
+          if (prefix.taskQueue === undefined) continue;
           if ((prefix.newestAt ?? Number.POSITIVE_INFINITY) >= writtenBefore) continue;
           try {
             const gone = await deletePrefix(s3, bucket, prefix.prefix, pageSize, writtenBefore);

@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, ListQueueTagsCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { withServerTime } from '../calls/server-time.js';
 import { queueNameFromUrl } from '../calls/queue-names.js';
 import { isQueueMissing, wrapSqsError } from '../calls/sqs-error.js';
 import { OUTCOME_TAGS } from '../orchestrator/outcome-heartbeat.js';
@@ -67,7 +68,8 @@ export async function describeOutcomeQueue(
       throw wrapSqsError(error, operation, name);
     }
   };
-  const tagged = await call('ListQueueTags', () => client.send(new ListQueueTagsCommand({ QueueUrl: url })));
+  const timed = withServerTime(new ListQueueTagsCommand({ QueueUrl: url }));
+  const tagged = await call('ListQueueTags', () => client.send(timed.command));
   if (tagged === undefined) return undefined;
   const tags = tagged.Tags ?? {};
   const owner = tags[OUTCOME_TAGS.taskQueue];
@@ -77,9 +79,11 @@ export async function describeOutcomeQueue(
   );
   if (attributes === undefined) return undefined;
   const beat = Number(tags[OUTCOME_TAGS.heartbeat]);
+  // SQS's own time, not this host's: a skewed admin clock must not make a live run look gone.
+  const clock = options.now?.() ?? timed.serverTime() ?? Date.now();
   const heartbeatAt = owner !== undefined && Number.isFinite(beat) && beat > 0 ? beat : undefined;
   const state: OutcomeQueueState =
-    heartbeatAt === undefined ? 'untagged' : options.now() - heartbeatAt > options.olderThanMs ? 'orphan' : 'alive';
+    heartbeatAt === undefined ? 'untagged' : clock - heartbeatAt > options.olderThanMs ? 'orphan' : 'alive';
   const messages = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
   return { name, url, state, executionId: tags[OUTCOME_TAGS.executionId], heartbeatAt, messages };
 }

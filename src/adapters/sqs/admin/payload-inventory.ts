@@ -1,7 +1,10 @@
 /**
- * The payload objects runs left in their bucket, per execution (keys
- * `mazepa-payloads/<executionId>/…`), and whether each execution's run is alive, gone or cannot
- * be told: the same rule as for outcome queues, read from the execution's outcome queue.
+ * The payload objects runs left in their bucket, per run (keys
+ * `mazepa-payloads/<taskQueue>/<executionId>/<run>/…`), and whether each run is alive, gone or
+ * cannot be told: the same rule as for outcome queues, read from the execution's outcome queue
+ * in this task queue. Another task queue's runs are never looked at, even with the same
+ * execution id. Keys of the earlier layout (`mazepa-payloads/<executionId>/…`) do not say their
+ * task queue: they are listed as `unowned`, never deleted (a lifecycle rule removes them).
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PAYLOAD_PREFIX } from '../payloads/payload-store.js';
@@ -13,9 +16,10 @@ import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
  * The run of a payload prefix, from its execution's outcome queue in this task queue: `alive`,
  * `orphan` (the run is gone: its objects are deleted by {@link deleteOrphanPayloads}) or
  * `untagged`, as {@link OutcomeQueueState}; `unowned` when this task queue has no outcome queue
- * of that execution (the run ended, its queue was deleted already, or it is another task
- * queue's run sharing the bucket). {@link deleteOrphanPayloads} deletes the objects of `orphan`
- * prefixes, and those of `unowned` prefixes written more than `olderThanMs` ago.
+ * of that execution (the run ended, its queue was deleted already), or the prefix is of the
+ * earlier key layout, which does not name its task queue. {@link deleteOrphanPayloads} deletes
+ * the objects of `orphan` prefixes, and those of this task queue's `unowned` prefixes written
+ * more than `olderThanMs` ago; never those of the earlier layout.
  *
  * @example
  * ```ts
@@ -27,7 +31,7 @@ import { ADMIN_BUDGET, retrying } from '../calls/sqs-retry.js';
 export type PayloadRunState = OutcomeQueueState | 'unowned';
 
 /**
- * The payload objects of one execution in the bucket, as {@link inspectQueues} finds them.
+ * The payload objects of one run in the bucket, as {@link inspectQueues} finds them.
  *
  * @example
  * ```ts
@@ -38,8 +42,13 @@ export type PayloadRunState = OutcomeQueueState | 'unowned';
  */
 export interface PayloadPrefixInfo {
   readonly executionId: string;
-  /** The key prefix of its objects: `mazepa-payloads/<executionId, URI-encoded>/`. */
+  /**
+   * The key prefix of its objects: `mazepa-payloads/<taskQueue>/<executionId>/<run>/` (each
+   * segment URI-encoded), or `mazepa-payloads/<executionId>/` in the earlier layout.
+   */
   readonly prefix: string;
+  /** The task queue its keys name; `undefined` for the earlier layout, which names none. */
+  readonly taskQueue: string | undefined;
   readonly state: PayloadRunState;
   /** How many objects (when deleted: how many were deleted). */
   readonly objects: number;
@@ -52,20 +61,31 @@ export interface PayloadPrefixInfo {
 /** @internal Objects asked for per ListObjectsV2 page (and so per DeleteObjects call). */
 export const PAYLOAD_PAGE = 1000;
 
-/** @internal The payload prefixes in `bucket`, by execution id, with their run's state. */
+/** @internal The payload prefixes of `queueName`'s runs in `bucket` (and the earlier layout's), with their run's state. */
 export async function listPayloadPrefixes(
   s3: S3Client,
   bucket: string,
+  queueName: string,
   outcomeQueues: readonly OutcomeQueueInfo[],
   pageSize = PAYLOAD_PAGE,
 ): Promise<PayloadPrefixInfo[]> {
-  const found = new Map<string, { objects: number; bytes: number; newestAt?: number }>();
+  interface Found {
+    executionId: string;
+    legacy: boolean;
+    objects: number;
+    bytes: number;
+    newestAt?: number;
+  }
+  const found = new Map<string, Found>();
+  const ours = encodeURIComponent(queueName);
   await eachPage(s3, bucket, PAYLOAD_PREFIX, pageSize, (objects) => {
     for (const { key, size, modifiedAt } of objects) {
-      const end = key.indexOf('/', PAYLOAD_PREFIX.length);
-      if (end < 0) continue; // not a payload of mazepa's
-      const prefix = key.slice(0, end + 1);
-      const counts = found.get(prefix) ?? { objects: 0, bytes: 0 };
+      const segments = key.slice(PAYLOAD_PREFIX.length).split('/');
+      const legacy = segments.length === 2;
+      if (!legacy && (segments.length !== 4 || segments[0] !== ours)) continue; // not this task queue's
+      const prefix = `${PAYLOAD_PREFIX}${segments.slice(0, legacy ? 1 : 3).join('/')}/`;
+      const executionId = decodeSegment(legacy ? segments[0]! : segments[1]!);
+      const counts = found.get(prefix) ?? { executionId, legacy, objects: 0, bytes: 0 };
       counts.objects++;
       counts.bytes += size;
       if (modifiedAt !== undefined) counts.newestAt = Math.max(counts.newestAt ?? 0, modifiedAt);
@@ -74,9 +94,9 @@ export async function listPayloadPrefixes(
     return Promise.resolve();
   });
   return [...found]
-    .map(([prefix, counts]) => {
-      const executionId = decodeSegment(prefix.slice(PAYLOAD_PREFIX.length, -1));
-      return { executionId, prefix, state: runState(executionId, outcomeQueues), ...counts };
+    .map(([prefix, { executionId, legacy, ...counts }]) => {
+      const state: PayloadRunState = legacy ? 'unowned' : runState(executionId, outcomeQueues);
+      return { executionId, prefix, taskQueue: legacy ? undefined : queueName, state, ...counts };
     })
     .sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
 }

@@ -40,7 +40,11 @@ export interface QueueAdminOptions {
    * @default 600_000 (10 minutes)
    */
   readonly olderThanMs?: number;
-  /** The clock, in milliseconds since the epoch. @default Date.now */
+  /**
+   * The time to judge heartbeats at, in milliseconds since the epoch. @default the time SQS gives
+   * in its answers (its `Date` header), so that a skewed clock on this host cannot make a live run
+   * look gone; this host's clock only when SQS gives none
+   */
   readonly now?: () => number;
   /**
    * The bucket the runs store their large payloads in (their `payloadBucket`): with it,
@@ -56,7 +60,7 @@ export interface QueueAdminOptions {
 export interface ResolvedAdminOptions {
   readonly queueName: string;
   readonly olderThanMs: number;
-  readonly now: () => number;
+  readonly now: (() => number) | undefined;
   readonly payloadBucket: string | undefined;
 }
 
@@ -65,7 +69,7 @@ export function resolveAdminOptions(options: QueueAdminOptions, owner: string): 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${owner}: options must be an object with 'queueName', received ${String(options)}`);
   }
-  const { queueName, olderThanMs = ORPHAN_AFTER_MS, now = Date.now, payloadBucket } = options;
+  const { queueName, olderThanMs = ORPHAN_AFTER_MS, now, payloadBucket } = options;
   if (!isQueueName(queueName)) {
     throw new TypeError(
       `${owner}: option 'queueName' must be an SQS queue name (letters, digits, - and _, 1 to 80), received ${JSON.stringify(queueName)}`,
@@ -77,7 +81,7 @@ export function resolveAdminOptions(options: QueueAdminOptions, owner: string): 
         `(twice the heartbeat interval), received ${String(olderThanMs)}`,
     );
   }
-  if (typeof now !== 'function')
+  if (now !== undefined && typeof now !== 'function')
     throw new TypeError(`${owner}: option 'now' must be a function, received ${String(now)}`);
   if (payloadBucket !== undefined && !isBucketName(payloadBucket)) {
     throw new TypeError(

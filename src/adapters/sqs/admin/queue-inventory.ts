@@ -64,7 +64,9 @@ export async function inspectQueues(options: QueueAdminOptions): Promise<QueueRe
   const report = await withClient(options, (client) => inspectWith(client, { ...resolved, countOutcomes: true }));
   const bucket = resolved.payloadBucket;
   if (bucket === undefined) return report;
-  const payloads = await withS3Client(options, (s3) => listPayloadPrefixes(s3, bucket, report.outcomeQueues));
+  const payloads = await withS3Client(options, (s3) =>
+    listPayloadPrefixes(s3, bucket, report.queueName, report.outcomeQueues),
+  );
   return { ...report, payloads };
 }
 

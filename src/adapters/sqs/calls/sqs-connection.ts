@@ -61,7 +61,13 @@ export class SqsConnector {
     this.payloads =
       payloadBucket === undefined
         ? undefined
-        : new PayloadStore(s3Client ?? makeS3Client(region), payloadBucket, payloadThresholdBytes, this.retry);
+        : new PayloadStore(
+            s3Client ?? makeS3Client(region),
+            payloadBucket,
+            payloadThresholdBytes,
+            this.retry,
+            options.queueName,
+          );
   }
 
   /** The task queue's URL, once it exists (it is created if missing). */

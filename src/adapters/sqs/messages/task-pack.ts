@@ -29,6 +29,12 @@ export interface TaskMessage extends OutgoingMessage {
   readonly packable: boolean;
 }
 
+/**
+ * @internal The most tasks one pack may hold: the largest `maxTasksPerMessage`. A worker refuses
+ * a pack of more (whatever its own queue's setting: the orchestrator's may be larger).
+ */
+export const MAX_TASKS_PER_PACK = 1000;
+
 /** @internal One message holding several task messages. */
 export const packTasks = TASK_PACK.pack;
 

@@ -4,6 +4,7 @@ import { checkOptionKeys, type KnownOptions } from '../../../flows/option-keys.j
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import { checkSigningKey, type SigningKey } from '../../remote/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
+import { MAX_TASKS_PER_PACK } from '../messages/task-pack.js';
 import { isQueueName, queueNameFromUrl } from '../calls/queue-names.js';
 
 /**
@@ -99,9 +100,11 @@ export interface SqsExecutionQueueOptions {
   readonly resumeWaitSec?: number;
   /**
    * An S3 bucket for payloads too big for a message: a task's arguments or a result whose message
-   * would pass `payloadThresholdBytes` is stored there (key prefix `mazepa-payloads/<executionId>/`)
-   * and its message carries a reference with the object's size and SHA-256 (signed with the rest
-   * when `signingKey` is set); the reader checks both and deletes the object. Workers use the
+   * would pass `payloadThresholdBytes` is stored there (key prefix
+   * `mazepa-payloads/<taskQueue>/<executionId>/<run>/`) and its message carries a reference with
+   * the object's size and SHA-256 (signed with the rest when `signingKey` is set); the reader
+   * reads only its own run's keys, no more than the announced size, and deletes the object only
+   * once both checks passed. Workers use the
    * bucket of their queue. The bucket must exist. @default none: such a task is refused
    */
   readonly payloadBucket?: string;
@@ -223,7 +226,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     signingKey: checkSigningKey(OWNER, options.signingKey),
     sendConcurrency: wholeNumber('sendConcurrency', options.sendConcurrency ?? 8, 1, 256),
     outcomeReceivers: wholeNumber('outcomeReceivers', options.outcomeReceivers ?? 3, 1, 64),
-    maxTasksPerMessage: wholeNumber('maxTasksPerMessage', options.maxTasksPerMessage ?? 10, 1, 1000),
+    maxTasksPerMessage: wholeNumber('maxTasksPerMessage', options.maxTasksPerMessage ?? 10, 1, MAX_TASKS_PER_PACK),
     maxOutageMs: outageBudget(options.maxOutageMs ?? DEFAULT_MAX_OUTAGE_MS),
     payloadBucket: bucketName(options.payloadBucket),
     payloadThresholdBytes: wholeNumber(

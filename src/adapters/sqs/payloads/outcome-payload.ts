@@ -13,14 +13,16 @@ export interface OutcomeRefOptions {
   readonly run: string;
   readonly signingKey: SigningKey | undefined;
   readonly payloads: PayloadStore | undefined;
-  /** Called once the payload has been read (whether it could be trusted or not): delete it. */
+  /** Called once the payload has been read and every check passed: delete it. */
   readonly consumed: (ref: PayloadRef) => void;
 }
 
 /**
  * @internal Reads an outcome message that refers to a payload in S3: checks the reference (and
- * its signature), fetches the object, checks its size and SHA-256, and decodes the outcome it
- * holds, which must be the one the reference names. Never throws: a reference that does not
+ * its signature, its execution, run, bucket and key), fetches the object (no more than its
+ * announced size), checks its size and SHA-256, and decodes the outcome it holds, which must be
+ * the one the reference names. Only then is the object given to `consumed`; an object that
+ * failed a check stays where it is (a lifecycle rule, or `mazepa queues`, removes it). Never throws: a reference that does not
  * decode is read like any bad outcome message; a payload that cannot be read or trusted fails
  * only the task the reference names.
  */
@@ -51,18 +53,21 @@ export async function readOutcomeRef(body: string, options: OutcomeRefOptions): 
       `is stored in s3://${ref.payload.bucket}/${ref.payload.key}, and this queue has no payloadBucket to read it with`,
     );
   }
+  // Checked before any S3 call: a forged reference can name no object but this run's own.
+  const refusal = payloads.refused(ref);
+  if (refusal !== undefined) return fail(`was not read: ${refusal}`);
   let text: string;
   try {
     text = await payloads.fetch(ref);
   } catch (error) {
-    options.consumed(ref);
-    return fail(`could not be used: ${(error as Error).message}`, error);
+    return fail(`could not be used: ${(error as Error).message}`, error); // left where it is: never deleted unchecked
   }
-  options.consumed(ref);
   const read = readOutcome(text, { ...options, maxBytes: Number.POSITIVE_INFINITY });
   const { report } = read;
-  if (read.rejected === undefined && report !== undefined && !sameTask(ref, { executionId, run, ...report })) {
+  if (read.rejected !== undefined || report === undefined) return read;
+  if (!sameTask(ref, { executionId, run, ...report })) {
     return fail(`stored in s3://${ref.payload.bucket}/${ref.payload.key} names another task or attempt`);
   }
+  options.consumed(ref); // read, checked and decoded: it is this run's, and done with
   return read;
 }

@@ -29,7 +29,6 @@ export interface TaskToRun {
 export interface TaskToDrop {
   readonly kind: 'drop';
   readonly taskId: string;
-  /** `undefined` when the task's message is in the payload bucket: it is dropped unread. */
   readonly operationName: string | undefined;
   readonly executionId: string;
   readonly attempt: number;
@@ -46,7 +45,10 @@ export interface Rejection {
    */
   readonly to: ReplyAddress | undefined;
   readonly taskId: string | undefined;
-  /** The payload the message referred to, deleted with the message once the rejection is sent. */
+  /**
+   * The payload the message referred to, deleted with the message once the rejection is sent:
+   * only one that passed every check (else it stays, for a lifecycle rule or `mazepa queues`).
+   */
   readonly ref: PayloadRef | undefined;
 }
 
@@ -76,35 +78,34 @@ export async function takeIn(body: string | undefined, context: IntakeContext): 
     to: to !== undefined && mayReplyTo(to.replyTo) ? to : undefined,
     ...rest,
   });
-  if (isTaskPack(body)) return reject({ error: packError(body), to: undefined, taskId: undefined, ref: undefined });
+  if (isTaskPack(body)) {
+    const error = packError(body, { signingKey: queue.options.signingKey, mayReplyTo });
+    return reject({ error, to: undefined, taskId: undefined, ref: undefined });
+  }
   let ref: PayloadRef | undefined;
   let text: unknown = body;
   if (isPayloadRef(body)) {
-    // Whether the run a reply address belongs to has ended (its outcome queue is gone).
-    const runEnded = async ({ replyTo }: PayloadRef): Promise<boolean> =>
-      replyTo !== undefined && mayReplyTo(replyTo) && !(await outcomeQueues.exists(replyTo));
-    const loaded = await loadTaskPayload(queue, body, runEnded);
-    if ('ended' in loaded) {
-      const { taskId, executionId, attempt } = loaded.ended; // its operation is in the payload, unread
-      return { kind: 'drop', taskId, operationName: undefined, executionId, attempt, ref: loaded.ended };
-    }
+    // Read and checked even when its run has ended: a forged reference naming a gone outcome
+    // queue must not make the worker delete an object it did not check.
+    const loaded = await loadTaskPayload(queue, body);
     if ('error' in loaded) {
       const { error, reply: to, taskId } = loaded;
-      return reject({ error, to, taskId, ref: loaded.ref });
+      return reject({ error, to, taskId, ref: undefined }); // the object failed a check: it stays
     }
     ({ body: text, ref } = loaded);
   }
+  // From here, a payload that fails a check is left where it is: rejections carry no `ref`.
   const prepared = prepareTask(text, queue.options.signingKey, ref && Number.POSITIVE_INFINITY);
   if (!prepared.ok) {
     const { error, reply, taskId } = prepared;
-    return reject({ error, to: reply ?? replyOf(ref), taskId, ref });
+    return reject({ error, to: reply ?? replyOf(ref), taskId, ref: undefined });
   }
   const { envelope } = prepared.task;
   if (ref !== undefined && (!sameTask(ref, envelope) || ref.replyTo !== envelope.replyTo)) {
     const error = new MazepaError(`the payload its message refers to holds another task (${envelope.taskId})`, {
       taskId: ref.taskId,
     });
-    return reject({ error, to: replyOf(ref), taskId: ref.taskId, ref });
+    return reject({ error, to: replyOf(ref), taskId: ref.taskId, ref: undefined });
   }
   const { taskId, operationName, executionId, attempt, replyTo } = envelope;
   if (!mayReplyTo(replyTo)) {

@@ -11,7 +11,9 @@ import { messageBytes } from '../../remote/envelope-text.js';
 import type { PayloadRef } from '../payloads/payload-ref.js';
 import { createLimiter, sendAll } from '../calls/send-messages.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
-import { isTaskPack, unpackTasks } from '../messages/task-pack.js';
+import { isTaskPack, MAX_TASKS_PER_PACK, unpackTasks } from '../messages/task-pack.js';
+import { decodeTaskEnvelope } from '../../remote/envelope.js';
+import type { SigningKey } from '../../remote/envelope-signing.js';
 
 /** @internal A message received, with its tasks when it is a valid pack. */
 export interface OpenedMessage {
@@ -20,24 +22,61 @@ export interface OpenedMessage {
   readonly tasks: readonly string[] | undefined;
 }
 
-/** @internal Opens a message; a pack that does not decode is handled as one bad message. */
-export function openMessage(message: Message): OpenedMessage {
-  if (!isTaskPack(message.Body)) return { message, tasks: undefined };
-  try {
-    return { message, tasks: unpackTasks(message.Body) };
-  } catch {
-    return { message, tasks: undefined };
-  }
+/** @internal What a pack's entries are checked against: the queue's signing key and its outcome queues. */
+export interface PackCheck {
+  readonly signingKey: SigningKey | undefined;
+  /** Whether a reply address is an outcome queue of this task queue. */
+  readonly mayReplyTo: (url: string) => boolean;
 }
 
-/** @internal Why a pack is not run as one: it does not decode, or it sits inside another pack. */
-export function packError(body: string): Error {
+/**
+ * @internal The task messages of a pack, or why the pack is refused whole: it does not decode,
+ * holds more than {@link MAX_TASKS_PER_PACK} entries, or one of its entries is not a task message
+ * of this task queue (it does not decode, fails its signature check, or replies elsewhere). A
+ * refused pack is never split: no entry of it is sent anywhere, so a pack can make a worker send
+ * no more messages than it holds valid tasks.
+ */
+export function readPack(body: string, check: PackCheck): string[] | EnvelopeError {
+  let tasks: string[];
   try {
-    unpackTasks(body);
+    tasks = unpackTasks(body);
   } catch (error) {
     return new EnvelopeError(`not a valid task pack: ${(error as Error).message}`, { cause: error });
   }
-  return new EnvelopeError('a task pack inside a task pack');
+  if (tasks.length > MAX_TASKS_PER_PACK) {
+    return new EnvelopeError(
+      `a task pack of ${tasks.length} entries, more than the ${MAX_TASKS_PER_PACK} a pack may hold`,
+    );
+  }
+  for (const [i, task] of tasks.entries()) {
+    if (isTaskPack(task)) return new EnvelopeError('a task pack inside a task pack');
+    try {
+      const { replyTo } = decodeTaskEnvelope(task, { signingKey: check.signingKey });
+      if (!check.mayReplyTo(replyTo))
+        throw new EnvelopeError('its reply address is not an outcome queue of this task queue');
+    } catch (error) {
+      return new EnvelopeError(
+        `a task pack whose entry ${i} is not a task message of this queue: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return tasks;
+}
+
+/** @internal Opens a message; a pack refused by {@link readPack} is handled as one bad message. */
+export function openMessage(message: Message, check: PackCheck): OpenedMessage {
+  if (!isTaskPack(message.Body)) return { message, tasks: undefined };
+  const tasks = readPack(message.Body, check);
+  return { message, tasks: tasks instanceof Error ? undefined : tasks };
+}
+
+/** @internal Why a pack is not run as one (see {@link readPack}), or that it sits inside another pack. */
+export function packError(body: string, check: PackCheck): Error {
+  const tasks = readPack(body, check);
+  return tasks instanceof Error ? tasks : new EnvelopeError('a task pack inside a task pack');
 }
 
 /** @internal How a task of a pack ended for its message. */

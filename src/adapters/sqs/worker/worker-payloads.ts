@@ -14,15 +14,18 @@ import { decodePayloadRef, replyOf, type PayloadRef } from '../payloads/payload-
 import type { SqsConnection } from '../calls/sqs-connection.js';
 
 /**
- * @internal The task message a reference stands for, read from the payload bucket and checked, or why it
- * cannot be run (reported to the reply address of the reference where it can be trusted), or
- * `ended` when `runEnded` says the run it was sent for has ended: then nothing is read.
+ * @internal The task message a reference stands for, read from the payload bucket and checked,
+ * or why it cannot be run (reported to the reply address of the reference where it can be
+ * trusted). The reference is checked before any S3 call (this worker's bucket, the key of its
+ * own task queue, execution, run, task and attempt), and no more than its announced size is
+ * read. `ref` is returned only with a body that passed every check: only then may the object be
+ * deleted (a run that has ended has its task read too, so that a forged reference naming a
+ * gone outcome queue deletes nothing it did not check).
  */
 export async function loadTaskPayload(
   queue: SqsConnection,
   body: string,
-  runEnded: (ref: PayloadRef) => Promise<boolean>,
-): Promise<{ body: string; ref: PayloadRef } | { ended: PayloadRef } | (RejectedMessage & { ref?: PayloadRef })> {
+): Promise<{ body: string; ref: PayloadRef } | RejectedMessage> {
   const { signingKey } = queue.options;
   let ref: PayloadRef;
   try {
@@ -46,14 +49,12 @@ export async function loadTaskPayload(
         'bucket (start it with --payload-bucket, or give its queue payloadBucket)',
     );
   }
-  if (ref.payload.bucket !== payloads.bucket) {
-    return refuse(`its payload is in bucket '${ref.payload.bucket}', not in this worker's '${payloads.bucket}'`);
-  }
-  if (await runEnded(ref)) return { ended: ref }; // a dropped task costs no GetObject
+  const refusal = payloads.refused(ref);
+  if (refusal !== undefined) return refuse(refusal);
   try {
     return { body: await payloads.fetch(ref), ref };
   } catch (error) {
-    return { error: error as Error, reply, taskId: ref.taskId, ref }; // deleted with its message
+    return { error: error as Error, reply, taskId: ref.taskId }; // the object stays: it failed a check
   }
 }
 

@@ -16,7 +16,8 @@ import { finishedEvent } from './task-finished.js';
 import { giveBack, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
-import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
+import { openMessage, PackedMessages, type OpenedMessage, type PackCheck } from './worker-packs.js';
+import { isOutcomeQueueUrl } from '../calls/queue-names.js';
 import { BuildRefusals, isOtherBuild } from './build-refusals.js';
 import { messageBytes } from '../../remote/envelope-text.js';
 import { createLimiter, sendAll } from '../calls/send-messages.js';
@@ -44,6 +45,8 @@ export class SqsWorker {
   readonly #resources: WaitingLimiter;
   /** What taking a message in needs. */
   readonly #intake: IntakeContext;
+  /** What the entries of a pack are checked against before any is run or sent back. */
+  readonly #packCheck: PackCheck;
   /** The messages that hold several tasks, until all their tasks are done with. */
   readonly #packs: PackedMessages;
   /** How many tasks the last messages received held: receives ask for free slots / this. */
@@ -69,6 +72,10 @@ export class SqsWorker {
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
     this.#intake = { queue, outcomeQueues: this.#outcomeQueues, resources: this.#resources };
+    this.#packCheck = {
+      signingKey: queue.options.signingKey,
+      mayReplyTo: (url) => isOutcomeQueueUrl(url, queue.url, queue.outcomePrefix),
+    };
     this.#tasksPerMessage = queue.options.maxTasksPerMessage;
     this.#packs = new PackedMessages({
       queue,
@@ -146,7 +153,7 @@ export class SqsWorker {
       if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
       for (const { ReceiptHandle } of messages) if (ReceiptHandle !== undefined) this.#heartbeat.hold(ReceiptHandle);
-      const opened = messages.map(openMessage);
+      const opened = messages.map((message) => openMessage(message, this.#packCheck));
       if (opened.length > 0) this.#tasksPerMessage = Math.max(...opened.map((m) => m.tasks?.length ?? 1));
       for (const message of opened) this.#handleMessage(message);
       if (messages.length === 0) slots.checkIdle();
