@@ -34,10 +34,7 @@ export default tseslint.config(
   {
     files: ['src/flows/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['rxjs/internal/*', '**/streams/**', '**/adapters/**'] },
-      ],
+      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '**/streams/**', '**/adapters/**'] }],
     },
   },
   {

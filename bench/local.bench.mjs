@@ -105,11 +105,15 @@ if (process.argv[2] === '--child') {
       const runs = {};
       for (let round = 0; round < RUNS; round++) {
         for (const name of Object.keys(contenders)) {
-          const out = execFileSync(process.execPath, [...NODE_ARGS, '--expose-gc', here, '--child', name, shape, String(n)], {
-            encoding: 'utf8',
-            maxBuffer: 1 << 20,
-            env: childEnv(name),
-          });
+          const out = execFileSync(
+            process.execPath,
+            [...NODE_ARGS, '--expose-gc', here, '--child', name, shape, String(n)],
+            {
+              encoding: 'utf8',
+              maxBuffer: 1 << 20,
+              env: childEnv(name),
+            },
+          );
           (runs[name] ??= []).push(JSON.parse(out));
         }
       }

@@ -336,8 +336,7 @@ function quantile(values, q) {
 
 const ms = (v) => `${v.toFixed(1)} ms`;
 // Empty receives are counted among the receives too: left out of the sums.
-const sum = (counts) =>
-  Object.entries(counts).reduce((a, [action, b]) => (action.endsWith('(empty)') ? a : a + b), 0);
+const sum = (counts) => Object.entries(counts).reduce((a, [action, b]) => (action.endsWith('(empty)') ? a : a + b), 0);
 const perTask = (counts, n) =>
   Object.entries(counts)
     .sort(([, a], [, b]) => b - a)

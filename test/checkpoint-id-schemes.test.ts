@@ -66,7 +66,9 @@ describe('checkpoints and task id schemes', () => {
     calls.length = 0;
     const run = execute(sumOf([1]), { ...quiet, checkpoint: ckpt });
     await expect(run).rejects.toBeInstanceOf(CheckpointError);
-    await expect(run).rejects.toThrow(/task ids of scheme 'xxh3-999', which this mazepa cannot derive.*would all run again/);
+    await expect(run).rejects.toThrow(
+      /task ids of scheme 'xxh3-999', which this mazepa cannot derive.*would all run again/,
+    );
     expect(calls).toEqual([]);
   });
 });

@@ -117,7 +117,9 @@ describe('task ids, pinned', () => {
   });
 
   it('should hash flat arguments as the very bytes of their JSON, whatever they hold', () => {
-    const flat = fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null)));
+    const flat = fc.array(
+      fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null)),
+    );
     fc.assert(
       fc.property(flat, (args) => {
         const plain = args.filter((a) => typeof a !== 'number' || (Number.isFinite(a) && !Object.is(a, -0)));

@@ -117,11 +117,27 @@ export function base64url128(hash: Hash128): string {
   const g4 = (byte(w3, 0) << 16) | (byte(w3, 1) << 8) | byte(w3, 2);
   const last = byte(w3, 3);
   return String.fromCharCode(
-    b(g0, 18), b(g0, 12), b(g0, 6), b(g0, 0),
-    b(g1, 18), b(g1, 12), b(g1, 6), b(g1, 0),
-    b(g2, 18), b(g2, 12), b(g2, 6), b(g2, 0),
-    b(g3, 18), b(g3, 12), b(g3, 6), b(g3, 0),
-    b(g4, 18), b(g4, 12), b(g4, 6), b(g4, 0),
-    b(last, 2), b(last << 4, 0),
+    b(g0, 18),
+    b(g0, 12),
+    b(g0, 6),
+    b(g0, 0),
+    b(g1, 18),
+    b(g1, 12),
+    b(g1, 6),
+    b(g1, 0),
+    b(g2, 18),
+    b(g2, 12),
+    b(g2, 6),
+    b(g2, 0),
+    b(g3, 18),
+    b(g3, 12),
+    b(g3, 6),
+    b(g3, 0),
+    b(g4, 18),
+    b(g4, 12),
+    b(g4, 6),
+    b(g4, 0),
+    b(last, 2),
+    b(last << 4, 0),
   );
 }

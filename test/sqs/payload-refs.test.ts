@@ -105,7 +105,7 @@ describe('outcome references read by the orchestrator (finding 1)', () => {
       consumed: (r) => void consumed.push(`${r.payload.bucket}/${r.payload.key}`),
     });
 
-  it("should make no S3 call for a reference to another bucket or to a key not of its run, and fail only that task", async () => {
+  it('should make no S3 call for a reference to another bucket or to a key not of its run, and fail only that task', async () => {
     const before = proxy.counts.calls;
     const consumed: string[] = [];
     const elsewhere = [
@@ -125,7 +125,7 @@ describe('outcome references read by the orchestrator (finding 1)', () => {
     expect(await body(VICTIM, 'secret.txt')).toBe('secret');
   });
 
-  it('should not delete its own run\'s object after a failed size check', async () => {
+  it("should not delete its own run's object after a failed size check", async () => {
     const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY, 'refs-outcomes');
     const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 'o'.repeat(5000) });
     const ref = decodePayloadRef(await store.offload(text, owner, undefined));
