@@ -85,7 +85,12 @@ function run(
     : warnWhenStalled(run, {
         queueName: queue.name,
         scheduler: resolved.scheduler,
-        warn: (message) => void process.stderr.write(`${message}\n`),
+        // A queue may say where the tasks went (an SQS queue: its dead-letter queue).
+        warn: (message) => {
+          const hint = (queue as { stallHint?: () => Promise<string | undefined> }).stallHint?.();
+          if (hint === undefined) return void process.stderr.write(`${message}\n`);
+          void hint.then((h) => process.stderr.write(`${message}${h === undefined ? '' : `; ${h}`}\n`));
+        },
       });
   // Where the tasks in flight are (waiting, or held by workers), from a queue that can tell.
   const asked: ExecutionQueue = queue;

@@ -19,7 +19,7 @@ export {
   type TaskableInstance,
 } from './flows/taskable-operation-cls.js';
 export { taskContext, type TaskContext } from './flows/task-context.js';
-export type { SerializedError } from './flows/serialized-error.js';
+export type { LostTask, SerializedError, WorkerAddress } from './flows/serialized-error.js';
 
 // Flows and dependencies
 export {

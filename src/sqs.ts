@@ -8,7 +8,7 @@
 export { SqsExecutionQueue } from './adapters/sqs/orchestrator/sqs-execution-queue.js';
 export type { SqsExecutionQueueOptions } from './adapters/sqs/orchestrator/sqs-options.js';
 export type { SqsQueueEvent } from './adapters/sqs/orchestrator/queue-events.js';
-export { runWorker } from './adapters/sqs/worker/worker.js';
+export { runWorker } from './adapters/sqs/worker/run-worker.js';
 export type {
   RunWorkerOptions,
   WorkerEvent,

@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { MAX_TIMER_MS } from '../src/flows/task.js';
+import { prepareTask } from '../src/adapters/remote/prepare-task.js';
 import { describe, expect, it } from 'vitest';
 import { CodecError, Task, taskableOperation } from 'mazepa';
 import {
@@ -71,6 +73,14 @@ describe('encodeTaskEnvelope', () => {
     const tampered = text.replace('"attempt":3', '"attempt":4');
     expect(() => decodeTaskEnvelope(tampered, { signingKey: 'k1' })).toThrow(EnvelopeError);
   });
+
+  it('should verify a signed message whatever the order of its fields (a relay may write them anew)', () => {
+    const text = encodeTaskEnvelope(taskEnvelopeOf(sample(), REPLY), { signingKey: 'k1' });
+    const fields = JSON.parse(text) as Record<string, unknown>;
+    const reversed = JSON.stringify(Object.fromEntries(Object.entries(fields).reverse()));
+    expect(reversed).not.toBe(text);
+    expect(decodeTaskEnvelope(reversed, { signingKey: 'k1' })).toEqual(decodeTaskEnvelope(text, { signingKey: 'k1' }));
+  });
 });
 
 describe('decodeTaskEnvelope round trip', () => {
@@ -107,6 +117,13 @@ describe('decodeTaskEnvelope', () => {
     refuses({ ...valid, attempt: 0 }, /field "attempt" must be a whole number >= 1/);
     refuses({ ...valid, args: 'x' }, /field "args" must be an array/);
     refuses({ ...valid, extra: 1 }, /unknown field "extra"/);
+  });
+
+  it('should refuse a runtime limit longer than a timer can hold, and take the longest one that fits', () => {
+    refuses({ ...valid, runtimeLimitMs: MAX_TIMER_MS + 1 }, /"runtimeLimitMs" must be at most 2147483647/);
+    expect(decodeTaskEnvelope(JSON.stringify({ ...valid, runtimeLimitMs: MAX_TIMER_MS })).runtimeLimitMs).toBe(
+      MAX_TIMER_MS,
+    );
   });
 
   it('should refuse __proto__ keys, bad JSON, non-strings and oversize texts', () => {
@@ -176,6 +193,27 @@ describe('encodeOutcomeEnvelope', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('prepareTask', () => {
+  const limited = taskableOperation(
+    function limitedForEnvelopeTest(x: number) {
+      return x;
+    },
+    { runtimeLimitMs: 1000 },
+  );
+  const limitOf = (runtimeLimitMs: number | undefined): number | undefined => {
+    const envelope = { ...taskEnvelopeOf(Object.assign(limited.makeTask(1), { executionId: 'e' }), REPLY) };
+    const prepared = prepareTask(encodeTaskEnvelope({ ...envelope, runtimeLimitMs }), undefined);
+    if (!prepared.ok) throw prepared.error;
+    return prepared.task.runtimeLimitMs;
+  };
+
+  it("should let a message's runtime limit shorten the operation's own, never lengthen it", () => {
+    expect(limitOf(undefined)).toBe(1000);
+    expect(limitOf(200)).toBe(200);
+    expect(limitOf(5000)).toBe(1000);
   });
 });
 

@@ -237,6 +237,29 @@ describe('execute', () => {
     expect(message).toContain('never yielded');
   });
 
+  it('should throw a deadlock error into a flow that waits on itself or on its ancestor', async () => {
+    const messages: string[] = [];
+    const waitOn = (target: () => Flow<unknown>) =>
+      function* waits(): Generator<Dependency, void> {
+        try {
+          yield new Dependency(target());
+        } catch (error) {
+          messages.push((error as Error).message);
+        }
+      };
+    const self: Flow<unknown> = new Flow(waitOn(() => self));
+    const outer: Flow<unknown> = new Flow(function* outerFlow() {
+      yield new Flow(function* innerFlow() {
+        yield new Flow(waitOn(() => outer)); // its grandparent: an ancestor, not its parent only
+      });
+    });
+    await execute([self, outer], quiet);
+    expect(messages).toEqual([
+      expect.stringMatching(/Flow 'waits' waits on itself, which can only finish after it: a deadlock/),
+      expect.stringMatching(/Flow 'waits' waits on its ancestor 'outerFlow', which can only finish after it/),
+    ]);
+  });
+
   it('should fail the execution when a flow yields something that is not a task, flow or dependency', async () => {
     const failure = await execute(
       new Flow(function* badYield() {

@@ -10,7 +10,10 @@ describe('ExecuteOptions', () => {
     [{ maxInFlight: -1 }, "option 'maxInFlight' must be a whole number >= 1, received -1"],
     [{ raiseOnFailedTask: 'yes' }, 'option \'raiseOnFailedTask\' must be true or false, received "yes"'],
     [{ executionId: 'has space' }, "option 'executionId' must be letters, digits, - and _"],
-    [{ checkpointIntervalMs: 0 }, "option 'checkpointIntervalMs' must be a number > 0, received 0"],
+    [
+      { checkpointIntervalMs: 0 },
+      "option 'checkpointIntervalMs' must be a number > 0 and at most 2147483647 (about 24.8 days), received 0",
+    ],
     [{ queue: { name: 'half' } }, "option 'queue' must be an ExecutionQueue"],
     [{ scheduler: {} }, "option 'scheduler' must be an RxJS SchedulerLike"],
     [{ signal: 'stop' }, "option 'signal' must be an AbortSignal"],

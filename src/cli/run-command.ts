@@ -72,6 +72,10 @@ export function runCommand(): Command {
       outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
+    .option(
+      '--build-id <id>',
+      "this code's build: workers of another build do not run its tasks (default: MAZEPA_BUILD_ID)",
+    )
     .option('--concurrency <n>', 'tasks run at once in this process (async ones overlap)', whole, 1)
     .option('--resource-limit <name=n...>', 'at most n tasks using the resource run at once here (e.g. gpu=1)')
     .option('--strict', 'refuse tasks (and results) that could not run on threads or SQS workers, as they would')

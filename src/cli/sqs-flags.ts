@@ -11,6 +11,8 @@ export interface SqsFlags {
   readonly signingKeyEnv?: string;
   readonly payloadBucket?: string;
   readonly maxOutageMs?: number;
+  /** The build of this side's code (`--build-id`; default `MAZEPA_BUILD_ID`). */
+  readonly buildId?: string;
   /** `mazepa run` only. */
   readonly resumeEmpty?: number;
   /** `mazepa run` only. */
@@ -33,6 +35,7 @@ export function sqsOptionsFrom(flags: SqsFlags): SqsExecutionQueueOptions {
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(payloadBucket === undefined ? {} : { payloadBucket }),
     ...(maxOutageMs === undefined ? {} : { maxOutageMs }),
+    ...(flags.buildId === undefined ? {} : { buildId: flags.buildId }),
     ...(flags.visibilityTimeout === undefined ? {} : { visibilityTimeoutSec: flags.visibilityTimeout }),
     ...(flags.resumeEmpty === undefined ? {} : { resumeEmptySec: flags.resumeEmpty }),
     ...(flags.resumeWait === undefined ? {} : { resumeWaitSec: flags.resumeWait }),

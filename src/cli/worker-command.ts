@@ -55,6 +55,7 @@ export function workerCommand(): Command {
       outageMs,
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
+    .option('--build-id <id>', "this worker's build: it runs only tasks of that build (default: MAZEPA_BUILD_ID)")
     .option('--verbose', 'print a line per task')
     .option(
       '--processes <n>',
@@ -80,19 +81,19 @@ export async function fleetAction(
   argv: readonly string[],
   log: (line: string) => void = (line) => stderrLine(stampLine(line)),
 ): Promise<number> {
-  if (flags.queueName === undefined && flags.queueUrl === undefined) {
+  if (!namesSqsQueue(flags)) {
     log('mazepa worker: give --queue-name (or --queue-url)');
-    return 2;
+    return EXIT.usage;
   }
   if (flags.import === undefined || flags.import.length === 0) {
     log('mazepa worker: give --import with the module(s) that define the operations to run');
-    return 2;
+    return EXIT.usage;
   }
   const script = argv[1];
   const at = argv.indexOf('worker', 2);
   if (script === undefined || at < 0) {
     log('mazepa worker: --processes: cannot tell how this command was started');
-    return 2;
+    return EXIT.usage;
   }
   const command = [process.execPath, ...process.execArgv, script, 'worker', ...withoutFleetFlags(argv.slice(at + 1))];
   const fleet = superviseWorkers({

@@ -37,6 +37,12 @@ export function formatWorkerEvent(event: WorkerEvent, verbose: boolean): string 
       return event.reason === 'stopping'
         ? `${prefix} gave back ${event.count} message(s) its last long poll brought while stopping (visible again at once)`
         : undefined; // said once per build, by the build refusal
+    case 'build_refused':
+      return (
+        `${prefix} not running tasks of build ${oneLine(event.taskBuild)} (refused: build ${oneLine(event.taskBuild)} != ` +
+        `${event.workerBuild === undefined ? '(none)' : oneLine(event.workerBuild)}, this worker's): giving them back at ` +
+        `once for a worker of that build, and telling their runs (said once per build; first: task ${oneLine(event.taskId)})`
+      );
     case 'message_rejected':
       return (
         `${prefix} message ${oneLine(event.messageId)} rejected, not run: ${oneLine(event.reason.slice(0, 300))} ` +

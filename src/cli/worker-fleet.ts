@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { EXIT } from './exit-codes.js';
 
 /** A worker process as the supervisor sees it (a `ChildProcess`, or a stand-in in tests). @internal */
 export type WorkerChild = Pick<ChildProcess, 'pid' | 'stdout' | 'stderr' | 'kill' | 'once'>;
@@ -85,7 +86,7 @@ export function superviseWorkers(options: FleetOptions): WorkerFleet {
   const exited = new Promise<number>((resolve) => {
     const finishIfOver = (): void => {
       if (!slots.every((s) => s.over && s.child === undefined)) return;
-      resolve(usage ? 2 : stopping ? 0 : gaveUp ? 1 : 0);
+      resolve(usage ? EXIT.usage : stopping ? EXIT.done : gaveUp ? EXIT.failed : EXIT.done);
     };
     const run = (slot: Slot): void => {
       slot.pending = undefined;
@@ -106,10 +107,10 @@ export function superviseWorkers(options: FleetOptions): WorkerFleet {
       slot.child = undefined;
       const how = killedBy === null ? `exited with code ${code}` : `was killed by ${killedBy}`;
       const who = `${slot.name} (pid ${child.pid ?? '?'})`;
-      if (stopping || code === 0) {
+      if (stopping || code === EXIT.done) {
         if (!stopping) log(`mazepa worker: ${who} stopped by itself; not restarted`);
         slot.over = true;
-      } else if (code === 2) {
+      } else if (code === EXIT.usage) {
         log(`mazepa worker: ${who} exited with code 2 (bad usage): stopping every worker`);
         usage = true;
         slot.over = true;

@@ -19,6 +19,20 @@ export type RegisteredOperation =
 const operations = new Map<string, RegisteredOperation>();
 
 /**
+ * Every copy of mazepa loaded in this process adds its address here (a registry shared through
+ * the global symbol registry): two copies (a global `mazepa` command and the project's own, say)
+ * have two operation registries, and a worker of one cannot see what modules registered in the other.
+ */
+const COPIES = Symbol.for('mazepa.copies');
+const copies = ((globalThis as { [COPIES]?: string[] })[COPIES] ??= []);
+copies.push(import.meta.url);
+
+/** The addresses of the copies of mazepa loaded in this process (more than one: trouble). @internal */
+export function mazepaCopies(): readonly string[] {
+  return copies;
+}
+
+/**
  * Registers an operation under its name. Registering the same function or class again is a no-op;
  * a different one under a name already taken is an error, since workers look operations up by name.
  *

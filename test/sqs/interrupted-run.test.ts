@@ -28,7 +28,7 @@ describe('execute on SIGINT, SQS queue, no checkpoint', () => {
     // Released, the worker goes on with the queued tasks: once a reply finds the outcome queue
     // gone (the worker trusts a queue it saw for a while), the rest are dropped, not run.
     await emulator.client.send(new SendMessageCommand({ QueueUrl: controlUrl, MessageBody: 'go' }));
-    const settled = /^mazepa worker: task shout-\S+ (succeeded|dropped)/;
+    const settled = /mazepa worker: task shout-\S+ (succeeded|dropped)/;
     await waitForCount(worker.stderr, settled, 5, worker.nextLine);
     expect(worker.stderr.filter((l) => /dropped, not run: its execution \S+ has ended/.test(l)).length).toBe(
       5 - worker.stdout.filter((l) => l.startsWith('shout ')).length,

@@ -223,6 +223,24 @@ describe('a lost answer to ChangeMessageVisibilityBatch', () => {
   });
 });
 
+describe('a failed look-up of the outcome queue', () => {
+  it('should run the task anyway: only a queue that is gone ends its run', async () => {
+    const name = 'outcome-lookup';
+    const { proxy, client } = await proxied();
+    const queue = orchestratorQueue(name);
+    await queue.connect();
+    const w = await worker(name, client);
+    await w.seen(['worker_started'], 1);
+    // The worker's next GetQueueAttributes is the check that the task's outcome queue exists.
+    proxy.failNext('GetQueueAttributes', 'error500');
+    const task = tag.makeTask('looked-up');
+    await execute(task, { queue, showProgress: false });
+    expect(proxy.counts.byAction['GetQueueAttributes']).toBe(1);
+    expect(w.events.filter((e) => e.type === 'task_dropped')).toEqual([]);
+    expect(ran).toEqual(['looked-up']);
+  });
+});
+
 describe('a lost answer to ChangeMessageVisibility', () => {
   it('should give back a task that waited for a resource, to run once elsewhere', async () => {
     const name = 'lost-hand-back';

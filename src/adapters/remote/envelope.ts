@@ -47,6 +47,10 @@ export interface TaskEnvelope {
   readonly constructorArgs?: readonly Encoded[] | undefined;
   /** The encoded call arguments. */
   readonly args: readonly Encoded[];
+  /** The build of the orchestrator's code: a worker of another build does not run it. (version 2) */
+  readonly build?: string | undefined;
+  /** The operation's `version`: a worker whose operation has another one refuses it. (version 2) */
+  readonly version?: string | number | undefined;
 }
 
 /**
@@ -78,6 +82,8 @@ const TASK_FIELDS = new Set([
   'runtimeLimitMs',
   'constructorArgs',
   'args',
+  'build',
+  'version',
   'sig',
 ]);
 const WHAT = 'task message';
@@ -98,7 +104,7 @@ export const MAX_RUN_LENGTH = 64;
  * const text = encodeTaskEnvelope(taskEnvelopeOf(task, 'https://sqs.example/outcomes'));
  * ```
  */
-export function taskEnvelopeOf(task: Task, replyTo: string, run?: string): TaskEnvelope {
+export function taskEnvelopeOf(task: Task, replyTo: string, run?: string, build?: string): TaskEnvelope {
   if (task.executionId === undefined) {
     throw new EnvelopeError(`task ${task.id} has no executionId: submit it through execute()`);
   }
@@ -115,6 +121,8 @@ export function taskEnvelopeOf(task: Task, replyTo: string, run?: string): TaskE
         ? undefined
         : (encodeValue(task.constructorArgs, 'constructorArgs') as Encoded[]),
     args: encodeValue(task.args, 'args') as Encoded[],
+    build,
+    version: task.version,
   };
 }
 
@@ -144,6 +152,8 @@ export function encodeTaskEnvelope(envelope: TaskEnvelope, options: EnvelopeOpti
   if (envelope.runtimeLimitMs !== undefined) fields.runtimeLimitMs = envelope.runtimeLimitMs;
   if (envelope.constructorArgs !== undefined) fields.constructorArgs = envelope.constructorArgs;
   fields.args = envelope.args;
+  if (envelope.build !== undefined) fields.build = envelope.build;
+  if (envelope.version !== undefined) fields.version = envelope.version;
   if (options.signingKey !== undefined) fields.sig = signFields(fields, options.signingKey);
   return toMessageText(fields);
 }
@@ -173,7 +183,18 @@ export function decodeTaskEnvelope(text: unknown, options: EnvelopeOptions = {})
     runtimeLimitMs: timeLimitField(fields),
     constructorArgs,
     args: encodedArray(fields, 'args', WHAT),
+    build: fields.build === undefined ? undefined : stringField(fields, 'build', WHAT, 128),
+    version: versionField(fields),
   };
+}
+
+/** An operation version: a non-empty string of at most 64 characters, or a whole number >= 0. */
+function versionField(fields: Fields): string | number | undefined {
+  const value = fields.version;
+  if (value === undefined || typeof value === 'string') {
+    return value === undefined ? undefined : stringField(fields, 'version', WHAT, 64);
+  }
+  return intField(fields, 'version', WHAT, 0);
 }
 
 /** The runtime limit of a task message: a number > 0 that Node's timers can hold. */

@@ -1,7 +1,7 @@
 import { decodeTaskArgs, decodeTaskEnvelope, type TaskEnvelope } from './envelope.js';
 import type { SigningKey } from './envelope-signing.js';
 import { MazepaError } from '../../flows/errors.js';
-import { lookupOperation, registeredOperationNames } from '../../flows/registry.js';
+import { lookupOperation, mazepaCopies, registeredOperationNames } from '../../flows/registry.js';
 import { salvageReplyAddress, type ReplyAddress } from './reply-address.js';
 
 /** A task message made ready to run: its operation found and its arguments decoded. @internal */
@@ -49,7 +49,19 @@ export function prepareTask(body: unknown, signingKey: SigningKey | undefined, m
     const error = new MazepaError(
       `Operation '${envelope.operationName}' is not registered in this worker ` +
         `(registered: ${known.length === 0 ? 'none' : known.slice(0, 20).join(', ')}); ` +
-        'start the worker with --import for the module that defines it',
+        'start the worker with --import for the module that defines it' +
+        twoCopiesHint(),
+      { taskId: envelope.taskId },
+    );
+    return { ok: false, error, reply, taskId: envelope.taskId };
+  }
+  // Code that changed what it returns has a new version: a worker with another one refuses it.
+  const registered = operation.options.version;
+  if (envelope.version !== registered) {
+    const error = new MazepaError(
+      `Operation '${envelope.operationName}' has version ${describeVersion(registered)} in this worker, but task ` +
+        `${envelope.taskId} was made with version ${describeVersion(envelope.version)}: the worker runs other code ` +
+        'than the orchestrator; restart the workers with the same code (a buildId keeps builds apart)',
       { taskId: envelope.taskId },
     );
     return { ok: false, error, reply, taskId: envelope.taskId };
@@ -78,4 +90,20 @@ function smaller(a: number | undefined, b: number | undefined): number | undefin
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new MazepaError(String(error));
+}
+
+function describeVersion(version: string | number | undefined): string {
+  return version === undefined ? '(none)' : JSON.stringify(version);
+}
+
+/** Why a registered operation may not be seen: two copies of mazepa in the process, each with its own registry. */
+function twoCopiesHint(): string {
+  const copies = mazepaCopies();
+  if (copies.length < 2) return '';
+  return (
+    `. Note: ${copies.length} copies of mazepa are loaded in this process (${copies.join(', ')}): the modules ` +
+    'given to --import registered their operations with the copy they import, not with the one running this ' +
+    "worker (e.g. a global mazepa command and the project's own); run the worker of the project's install " +
+    '(node --import tsx node_modules/.bin/mazepa worker ..., or npx mazepa worker ...)'
+  );
 }

@@ -1,3 +1,13 @@
+/**
+ * The checkpoint room (`src/streams/checkpoint`): durable progress of an execution. This file
+ * is its entry, the operator that journals an execution's events; `checkpoint-journal.ts`
+ * appends to the file, `checkpoint-format.ts` is its format, `checkpoint-file.ts` and
+ * `checkpoint-parse.ts` read it back, `checkpoint-folder.ts` checks before a run that it can be
+ * written, `checkpoint-id-schemes.ts` reads ids of older schemes, and `checkpoint-error.ts` is
+ * what a file that cannot be used throws. A rerun skips the tasks the checkpoint holds.
+ *
+ * @module
+ */
 import {
   Observable,
   asapScheduler,

@@ -56,7 +56,7 @@ export function createBatchingPolicy(config: BatchingPolicyConfig): BatchingPoli
   };
 }
 
-/** Tasks for the batch stage: a new one, the new tasks of one yielded array, or one going back (a retry). @internal */
+/** Tasks for the batch stage: a new one, or the new tasks of one yielded array. @internal */
 export type TaskEmission = TaskNode | readonly TaskNode[];
 
 /** What the batch stage needs from the execution around it. @internal */
@@ -65,6 +65,8 @@ export interface BatchTasksConfig {
   readonly policy: Pick<BatchingPolicy, 'maxBatchLen'>;
   /** When the buffer goes out whatever it holds (the flow driver's `idle`). */
   readonly flushes: Observable<void>;
+  /** Tasks that go back to the queue: retries after their delay, adopted tasks whose outcome was lost. */
+  readonly requeued?: Observable<TaskNode>;
   /** The graph records each task as submitted. */
   readonly graph: Pick<ExecutionGraph, 'taskSubmitted'>;
   readonly stats: Stats;
@@ -79,8 +81,8 @@ export interface BatchTasksConfig {
 }
 
 /**
- * The batch stage, an operator: task emissions in, `pushTasks` batches out, after the
- * {@link BatchingPolicy}. Each task of a batch is submitted (the graph records it, a
+ * The batch stage, an operator: task emissions in (and the tasks of `requeued`), `pushTasks`
+ * batches out, after the {@link BatchingPolicy}. Each task of a batch is submitted (the graph records it, a
  * `task_submitted` event tells it) as the batch goes out. When the emissions end, what is
  * buffered goes out; unsubscribing drops it.
  *
@@ -121,6 +123,7 @@ export function batchTasks(config: BatchTasksConfig): OperatorFunction<TaskEmiss
         }
       };
       subscriber.add(config.flushes.subscribe(flush));
+      if (config.requeued !== undefined) subscriber.add(config.requeued.subscribe((node) => buffer.push(node)));
       subscriber.add(
         emissions.subscribe({
           next(emission) {

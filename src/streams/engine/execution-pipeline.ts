@@ -1,3 +1,13 @@
+/**
+ * The engine room (`src/streams/engine`): one execution, from the flows' yields to the queue's
+ * `pushTasks` and from its outcomes back to the flows. This file composes it; each stage is a
+ * file of its own (`flow-driver.ts`, `yield-router.ts`, `batching-sink.ts`, `adopted-tasks.ts`,
+ * `retry-stage.ts`, `gate.ts`, `deadlock-check.ts`), and the state they share is the execution
+ * graph (`graph/`), which only its transitions change. `flow-emissions.ts` is the one place a
+ * generator is stepped; `dry-run.ts` counts with it too.
+ *
+ * @module
+ */
 import {
   EMPTY,
   Subscription,
@@ -91,7 +101,7 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
   const graph = createExecutionGraph(root, { ...config, completedUnder: hooks.completedUnder, stats });
   // The batching policy, and the flow driver that pulls flows while the policy leaves room.
   const policy = createBatchingPolicy({ maxBatchLen, maxInFlight, inFlight: () => graph.tasksInFlight });
-  const flows = createFlowDriver({ graph, maxBatchLen, room: () => policy.room() });
+  const flows = createFlowDriver({ graph, maxBatchLen, room: policy.room });
   // A re-attached run only: outcomes of adopted tasks that come before their task is yielded wait.
   const adopted = hooks.adopted === undefined ? undefined : createAdoptedTasks(hooks.adopted);
   // Where the loops close: the flows that start (the root, then the subflows the router starts),
@@ -101,11 +111,13 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
 
   // Down: every flow's emissions -> route -> batch -> push.
   const emissions$ = started.observable.pipe(flows.emissions);
-  const batches$ = merge(emissions$.pipe(routeYields({ graph, started })), requeued.observable).pipe(
+  const batches$ = emissions$.pipe(
+    routeYields({ graph, started }),
     batchTasks({
       executionId,
       policy,
       flushes: flows.idle,
+      requeued: requeued.observable,
       graph,
       stats,
       emit,
@@ -153,7 +165,11 @@ function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<Outc
         throwError(() =>
           error instanceof MazepaCancelledError
             ? error
-            : new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} failed`, { cause: error }),
+            : new MazepaError(
+                `Queue '${queue.name}': the outcome stream of ${executionId} failed` +
+                  (error instanceof Error ? `: ${error.message}` : ''),
+                { cause: error },
+              ),
         ),
       ),
     ),

@@ -1,3 +1,11 @@
+/**
+ * The progress room (`src/streams/progress`): what an execution's events say about how far it
+ * is. This file is its entry, the `progress` operator (events in, snapshots out);
+ * `progress-bars.ts` and `render-progress.ts` draw them, `stall-warning.ts` warns when nothing
+ * moves.
+ *
+ * @module
+ */
 import { Observable, asyncScheduler, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ExecutionEvent, OperationCounts } from '../execution-event.js';
 

@@ -1,7 +1,10 @@
 /**
- * The connection to a task queue that both sides use: the SQS client (and the payload bucket's
- * S3 client), the task queue's URL, found or created once, and how calls retry. The orchestrator
- * pushes tasks through it; a worker gets a {@link SqsConnection} with its own outage budget.
+ * The calls room: every SQS call both sides make, written once (receive, send, delete and
+ * visibility batches of at most `SQS_BATCH_LIMIT`), retried within an `OutageBudget`, with the
+ * errors that name them (`SqsQueueError`, `S3CallError`). This file is the connection to a task
+ * queue that both sides use: the SQS client (and the payload bucket's S3 client), the task
+ * queue's URL, found or created once, and how calls retry. The orchestrator pushes tasks through
+ * it; a worker gets a {@link SqsConnection} with its own outage budget.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';

@@ -1,7 +1,10 @@
 /**
- * One SQS message holding several messages of one kind (`{"v":1,"kind":"<kind>","<kind>":[…]}`),
- * each a string that keeps its own envelope and signature. The format of task packs and outcome
- * packs; the pack itself carries nothing to trust.
+ * The messages room: the SQS-only message formats, packs of several task (or outcome) messages in
+ * one SQS message; the envelopes themselves are in `adapters/remote`. This file is the format
+ * both packs share: one SQS message holding several messages of one kind
+ * (`{"v":1,"kind":"<kind>","<kind>":[…]}`), each a string that keeps its own envelope and
+ * signature. The format of task packs and outcome packs; the pack itself carries nothing to
+ * trust.
  */
 import { EnvelopeError } from '../../remote/envelope-error.js';
 import { plainObject } from '../../remote/envelope-fields.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { decodeBuildNotice, isBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
@@ -35,6 +36,8 @@ export interface OutcomeChannelOptions {
   readonly existingUrl?: string;
   /** The run token to use (a re-attached run's, so its outcomes are accepted). @default a new one */
   readonly run?: string;
+  /** Called with each build notice of this run (a worker of another build gave its tasks back). */
+  readonly onNotice?: (notice: BuildNotice) => void;
   /** The task queue: when given, the outcome queue carries a heartbeat tag while it is used. */
   readonly taskQueueName?: string;
   /** See {@link OUTCOME_GATHER_MS}. @default OUTCOME_GATHER_MS */
@@ -215,6 +218,7 @@ export class OutcomeChannel {
   #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, payloads } = this.#options;
     const { run } = this;
+    if (isBuildNotice(body)) return this.#notice(message, body);
     if (isPayloadRef(body)) {
       const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
       const options = { queueName, executionId, run, signingKey, payloads, consumed };
@@ -226,6 +230,29 @@ export class OutcomeChannel {
       return;
     }
     this.#report(message, readOutcome(body, { queueName, executionId, run, signingKey }), onReport);
+  }
+
+  /** A build notice of this run goes to `onNotice`; any other is reported and dropped. */
+  #notice(message: Message, body: string): void {
+    const { executionId, name: queueName, signingKey, onEvent, onNotice } = this.#options;
+    let reason: string;
+    try {
+      const notice = decodeBuildNotice(body, { signingKey });
+      if (notice.executionId === executionId && notice.run === this.run) return onNotice?.(notice);
+      reason = 'a build notice of another execution or run';
+    } catch (error) {
+      reason = `not a valid build notice: ${(error as Error).message}`;
+    }
+    const messageId = message.MessageId ?? '?';
+    onEvent({
+      type: 'outcome_rejected',
+      queueName,
+      executionId,
+      messageId,
+      taskId: undefined,
+      reason,
+      failedTask: false,
+    });
   }
 
   #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {

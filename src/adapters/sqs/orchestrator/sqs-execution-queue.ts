@@ -1,3 +1,9 @@
+/**
+ * The orchestrator room: the side of a run that `execute` talks to. `SqsExecutionQueue` pushes
+ * task messages to the task queue and, per execution, reads the outcomes from an outcome queue
+ * of its own (`outcome-channel.ts`), re-attaching to an earlier run's (`reattach.ts`) and
+ * watching for tasks whose workers died (`lost-task-watch.ts`). Its options are `sqs-options.ts`.
+ */
 import { randomBytes } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { CodecError } from '../../../flows/codec/codec-error.js';
@@ -8,6 +14,8 @@ import { MazepaError } from '../../../flows/errors.js';
 import type { Task } from '../../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-queue.js';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
+import { BuildWatch } from './build-watch.js';
+import { findDeadLetter } from '../calls/dead-letter-queue.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
@@ -114,6 +122,8 @@ export class SqsExecutionQueue implements ExecutionQueue {
       const plan = this.#planned.get(executionId);
       this.#planned.delete(executionId);
       const watch = plan?.watch;
+      // Tasks given back by workers of other builds: the run fails when none of its build is there.
+      const builds = new BuildWatch(executionId, this.#options.buildWaitMs, (error) => subscriber.error(error));
       const channel = new OutcomeChannel({
         client: this.#connector.client,
         name:
@@ -129,10 +139,12 @@ export class SqsExecutionQueue implements ExecutionQueue {
         onEvent: this.#options.onEvent,
         retry: this.#connector.retry,
         taskQueueName: this.#options.queueName,
+        onNotice: (notice) => builds.notice(notice),
       });
       this.#executions.set(executionId, channel);
       channel.start(
         (report) => {
+          builds.outcome();
           watch?.seen(report.taskId);
           subscriber.next(report);
         },
@@ -140,6 +152,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       );
       watch?.start();
       return () => {
+        builds.stop();
         watch?.stop();
         this.#executions.delete(executionId);
         const cleanup = channel.stop();
@@ -147,6 +160,25 @@ export class SqsExecutionQueue implements ExecutionQueue {
         void cleanup.finally(() => this.#cleanups.delete(cleanup));
       };
     });
+  }
+
+  /**
+   * @internal What to add to the warning of a run that has heard nothing for a while: the
+   * messages in the task queue's dead-letter queue, where they are (tasks no worker could read or
+   * answer). Never rejects.
+   */
+  async stallHint(): Promise<string | undefined> {
+    try {
+      const connector = this.#connector;
+      const dlq = await findDeadLetter(connector.client, await connector.taskQueueUrl(), this.#options.queueName);
+      if (dlq === undefined || dlq.messages === 0) return undefined;
+      return (
+        `${dlq.messages} message(s) are in the dead-letter queue '${dlq.name}': tasks no worker could read or ` +
+        `answer went there (see mazepa queues --queue-name ${this.#options.queueName}; --redrive sends them back)`
+      );
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -191,7 +223,9 @@ export class SqsExecutionQueue implements ExecutionQueue {
     }
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run), { signingKey: this.#options.signingKey });
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId), {
+        signingKey: this.#options.signingKey,
+      });
     } catch (error) {
       throw refuse(error instanceof CodecError ? error.message : String(error), error);
     }

@@ -112,6 +112,20 @@ export interface SqsExecutionQueueOptions {
    * the SDK's configuration (`AWS_ENDPOINT_URL_S3`; path-style addressing when an endpoint is set)
    */
   readonly s3Client?: S3Client;
+  /**
+   * The build of the code on this side (a git commit, an image tag): every task carries it, and
+   * a worker with another build does not run it (it makes the message visible again at once,
+   * for a worker of this build, and tells the run). A run whose tasks only workers of other
+   * builds take fails after `buildWaitMs`, naming both builds. A worker takes its build from its
+   * queue (or `runWorker`'s `buildId`). @default the environment variable `MAZEPA_BUILD_ID`; none:
+   * tasks run on any worker
+   */
+  readonly buildId?: string;
+  /**
+   * How long a run whose tasks workers of other builds refused waits for an outcome (from a
+   * worker of its own build) before it fails. @default 60000
+   */
+  readonly buildWaitMs?: number;
 }
 
 /** @internal The options with defaults applied, checked once. */
@@ -138,6 +152,8 @@ export interface ResolvedSqsOptions {
   readonly onEvent: (event: SqsQueueEvent) => void;
   readonly resumeEmptySec: number;
   readonly resumeWaitSec: number;
+  readonly buildId: string | undefined;
+  readonly buildWaitMs: number;
 }
 
 const OWNER = 'SqsExecutionQueue';
@@ -162,6 +178,8 @@ const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   payloadBucket: true,
   payloadThresholdBytes: true,
   s3Client: true,
+  buildId: true,
+  buildWaitMs: true,
 };
 
 /** @internal How long SQS calls may fail with transient errors by default: 5 minutes. */
@@ -218,7 +236,25 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     onEvent: queueEventListener(options.onEvent),
     resumeEmptySec: wholeNumber('resumeEmptySec', options.resumeEmptySec ?? 60, 0, 86_400),
     resumeWaitSec: wholeNumber('resumeWaitSec', options.resumeWaitSec ?? 3600, 1, 1_209_600),
+    buildId: buildIdOf(OWNER, options.buildId),
+    buildWaitMs: wholeNumber('buildWaitMs', options.buildWaitMs ?? 60_000, 0, 86_400_000),
   };
+}
+
+/**
+ * @internal A `buildId` option: a short text of letters, digits and `.-_:+/`; when not given, the
+ * environment's `MAZEPA_BUILD_ID` (empty: none).
+ */
+export function buildIdOf(owner: string, value: unknown): string | undefined {
+  const given = value ?? (process.env.MAZEPA_BUILD_ID || undefined);
+  if (given === undefined) return undefined;
+  if (typeof given !== 'string' || !/^[\w.:+/-]{1,128}$/.test(given)) {
+    const from = value === undefined ? ' (from MAZEPA_BUILD_ID)' : '';
+    throw new TypeError(
+      `${owner}: option 'buildId'${from} must be 1 to 128 letters, digits and . - _ : + /, received ${JSON.stringify(given)}`,
+    );
+  }
+  return given;
 }
 
 /** Just under the SQS limit: room for the attributes SQS counts and for a reference message. */

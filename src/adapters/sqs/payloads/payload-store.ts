@@ -1,8 +1,10 @@
 /**
- * Message texts too big for SQS, stored as S3 objects: written by the sender, read (and checked
- * against the size and SHA-256 the reference carries) and deleted by the receiver. Keys are
- * `mazepa-payloads/<executionId>/<taskId>.<attempt>.<task|outcome>.<random>`, so a lifecycle
- * rule on the prefix `mazepa-payloads/` removes what a dead run left.
+ * The payloads room: messages too big for SQS travel through S3, as a reference message
+ * (`payload-ref.ts`) that names the object. This file is the store: message texts too big for
+ * SQS, stored as S3 objects: written by the sender, read (and checked against the size and
+ * SHA-256 the reference carries) and deleted by the receiver. Keys are
+ * `mazepa-payloads/<executionId>/<taskId>.<attempt>.<task|outcome>.<random>`, so a lifecycle rule
+ * on the prefix `mazepa-payloads/` removes what a dead run left.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';

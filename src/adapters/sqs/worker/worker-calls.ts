@@ -3,7 +3,7 @@
  * errors for up to the worker's outage budget.
  */
 import { ChangeMessageVisibilityCommand, type Message } from '@aws-sdk/client-sqs';
-import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
+import { inBatches } from '../calls/batch-limit.js';
 import { changeVisibilityBatch } from '../calls/message-batches.js';
 import { GATHER_MS, MAX_GATHER_MS, MicroBatcher } from '../calls/micro-batcher.js';
 import { packedBytes, packFits, packOutcomes } from '../messages/outcome-pack.js';
@@ -100,11 +100,31 @@ export async function returnMessage(queue: SqsConnection, receipt: string): Prom
 /** @internal Makes messages visible to every worker again at once; the receipts not changed come back. */
 export async function returnMessages(queue: SqsConnection, receipts: readonly string[]): Promise<unknown[]> {
   const failures: unknown[] = [];
-  for (let i = 0; i < receipts.length; i += SQS_BATCH_LIMIT) {
-    const results = await changeVisibilityBatch(queue, receipts.slice(i, i + SQS_BATCH_LIMIT), 0, {
+  for (const batch of inBatches(receipts)) {
+    const results = await changeVisibilityBatch(queue, batch, 0, {
       maxOutageMs: queue.options.visibilityTimeoutSec * 1000,
     });
     for (const result of results) if (result !== undefined) failures.push(result);
   }
   return failures;
+}
+
+/**
+ * @internal Makes the messages a stopping worker's last poll brought visible again at once;
+ * resolves to how many it gave back. What could not be given back goes to `onError` (those show
+ * again after their visibility timeout).
+ */
+export async function giveBack(
+  queue: SqsConnection,
+  messages: readonly Message[],
+  onError: (error: unknown) => void,
+): Promise<number> {
+  const receipts = messages.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]));
+  if (receipts.length === 0) return 0;
+  try {
+    for (const error of await returnMessages(queue, receipts)) onError(error);
+  } catch (error) {
+    onError(error);
+  }
+  return receipts.length;
 }

@@ -2,7 +2,7 @@ import { checkOptionKeys, type KnownOptions } from '../../../flows/option-keys.j
 import type { SerializedError } from '../../../flows/serialized-error.js';
 import { checkResources, type ResourceUse } from '../../../flows/resources.js';
 import type { SqsExecutionQueue } from '../orchestrator/sqs-execution-queue.js';
-import { outageBudget, wholeNumber } from '../orchestrator/sqs-options.js';
+import { buildIdOf, outageBudget, wholeNumber } from '../orchestrator/sqs-options.js';
 import type { SqsCallRetried } from '../calls/sqs-retry.js';
 
 /**
@@ -106,6 +106,17 @@ export type WorkerEvent =
       readonly reason: 'stopping' | 'build';
     }
   | {
+      /**
+       * Tasks of another build than this worker's are given back (made visible again at once) for
+       * a worker of that build: said once per build.
+       */
+      readonly type: 'build_refused';
+      readonly taskBuild: string;
+      readonly workerBuild: string | undefined;
+      readonly taskId: string;
+      readonly executionId: string;
+    }
+  | {
       readonly type: 'message_rejected';
       readonly messageId: string;
       readonly taskId: string | undefined;
@@ -162,6 +173,12 @@ export interface RunWorkerOptions {
    * @default the queue's `maxOutageMs` (5 minutes)
    */
   readonly maxOutageMs?: number;
+  /**
+   * This worker's build (see `SqsExecutionQueue`'s `buildId`): it runs only tasks of this build
+   * (and those of runs without one); a task of another build is made visible again at once for
+   * a worker of that build, and its run is told. @default the queue's `buildId` (`MAZEPA_BUILD_ID`)
+   */
+  readonly buildId?: string;
 }
 
 /** @internal The options checked, with defaults applied. */
@@ -174,6 +191,7 @@ export interface ResolvedWorkerOptions {
   readonly onEvent: (event: WorkerEvent) => void;
   readonly resourceLimits: ResourceUse | undefined;
   readonly maxOutageMs: number | undefined;
+  readonly buildId: string | undefined;
 }
 
 const OWNER = 'runWorker';
@@ -187,6 +205,7 @@ const KNOWN: KnownOptions<RunWorkerOptions> = {
   onEvent: true,
   resourceLimits: true,
   maxOutageMs: true,
+  buildId: true,
 };
 
 /** @internal Checks the options of {@link runWorker} once. */
@@ -212,6 +231,7 @@ export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerO
     maxRuntimeMs: optionalMs('maxRuntimeMs', options.maxRuntimeMs),
     idleTimeoutMs: optionalMs('idleTimeoutMs', options.idleTimeoutMs),
     signal,
+    buildId: options.buildId === undefined ? undefined : buildIdOf(OWNER, options.buildId),
     maxOutageMs: options.maxOutageMs === undefined ? undefined : outageBudget(options.maxOutageMs, OWNER),
     resourceLimits:
       options.resourceLimits === undefined

@@ -5,11 +5,11 @@
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import { messageBytes } from '../../remote/envelope-text.js';
 import { MazepaError } from '../../../flows/errors.js';
-import { serializeError } from '../../../flows/serialized-error.js';
+import { serializeError, withoutStacks } from '../../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../../flows/task.js';
 import { outcomeMessage } from '../../remote/outcome-message.js';
 import type { RejectedMessage } from '../../remote/prepare-task.js';
-import { salvageReplyAddress } from '../../remote/reply-address.js';
+import { salvageReplyAddress, type ReplyAddress } from '../../remote/reply-address.js';
 import { decodePayloadRef, replyOf, type PayloadRef } from '../payloads/payload-ref.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
 
@@ -76,4 +76,13 @@ export async function outcomeBody(
   } catch (error) {
     return outcomeMessage(envelope, { error: serializeError(error), executionSecs: outcome.executionSecs }, signingKey);
   }
+}
+
+/**
+ * @internal The failed outcome message of a task that is not run (its message rejected, or the
+ * task lost), to `to`: the error without the worker's stack (its file paths are nobody's business).
+ */
+export function failureBody(queue: SqsConnection, to: ReplyAddress, error: Error): string {
+  const failure = { error: withoutStacks(serializeError(error)), executionSecs: 0 };
+  return outcomeMessage(to, failure, queue.options.signingKey).body;
 }

@@ -1,9 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { serializeError, withoutStacks } from '../../../flows/serialized-error.js';
-import { outcomeMessage } from '../../remote/outcome-message.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
-import type { TaskOutcome } from '../../../flows/task.js';
 import { runPrepared } from '../../remote/run-prepared.js';
 import type { PayloadRef } from '../payloads/payload-ref.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
@@ -14,52 +11,26 @@ import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js'
 import { OutcomeQueues } from './outcome-queues.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
-import { outcomeBody } from './worker-payloads.js';
-import { receiveTasks, reply, replyBatcher, returnMessage, returnMessages } from './worker-calls.js';
+import { failureBody, outcomeBody } from './worker-payloads.js';
+import { finishedEvent } from './task-finished.js';
+import { giveBack, receiveTasks, reply, replyBatcher, returnMessage } from './worker-calls.js';
 import { WorkerSlots } from './worker-slots.js';
 import { longTimeout } from './long-timeout.js';
 import { openMessage, PackedMessages, type OpenedMessage } from './worker-packs.js';
+import { BuildRefusals, isOtherBuild } from './build-refusals.js';
+import { messageBytes } from '../../remote/envelope-text.js';
+import { createLimiter, sendAll } from '../calls/send-messages.js';
 import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
-import {
-  resolveWorkerOptions,
-  type ResolvedWorkerOptions,
-  type RunWorkerOptions,
-  type WorkerEvent,
-  type WorkerStopReason,
-  type WorkerSummary,
-} from './worker-options.js';
+import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
 
 /**
- * Runs tasks from an SQS task queue in this process until stopped (by `signal`, `maxRuntimeMs`
- * or `idleTimeoutMs`), then lets the running tasks finish and resolves to a summary. Keeps up to
- * `concurrency` tasks running, extends their messages' visibility while they run, sends each
- * outcome to its execution's outcome queue and only then deletes the task message; a task
- * whose outcome queue is gone (its execution has ended) is deleted without running. A message
- * that does not decode, fails its signature or names an unregistered operation is never run:
- * it is failed back to its execution where its reply address can be read (and, with a signing
- * key, verified), else left to the dead-letter queue. A reply goes only to an outcome queue of
- * the task queue: same origin and account, name `<queueName>-out-…`. Operations must be
- * registered (import the modules that define them). A message holding several tasks (a pack)
- * has each run in a slot of its own, and is deleted once all of them are done with.
+ * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
+ * it in a slot, sends its outcome and deletes its message. Made and run by `runWorker`.
  *
- * @example
- * ```ts
- * import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
- * import '../my-operations.js';
- * const stop = new AbortController();
- * process.once('SIGTERM', () => stop.abort());
- * const queue = new SqsExecutionQueue({ queueName: 'mazepa-tasks' });
- * const summary = await runWorker({ queue, concurrency: 4, signal: stop.signal });
- * ```
+ * @internal
  */
-export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
-  const resolved = resolveWorkerOptions(options);
-  const connection = await resolved.queue.connect({ maxOutageMs: resolved.maxOutageMs, onRetry: resolved.onEvent });
-  return new SqsWorker(resolved, connection).run();
-}
-
-class SqsWorker {
+export class SqsWorker {
   readonly #o: ResolvedWorkerOptions;
   readonly #queue: SqsConnection;
   readonly #slots: WorkerSlots;
@@ -79,11 +50,16 @@ class SqsWorker {
   #tasksPerMessage: number;
   /** The task queue's redrive limit: a message on its last receive is reported lost, not run. */
   #maxReceiveCount: number | undefined;
+  /** The build of this worker's code: tasks of another build are given back. */
+  readonly #buildId: string | undefined;
+  readonly #builds = new BuildRefusals();
+  readonly #resends = createLimiter(2);
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
     this.#o = options;
     this.#queue = queue;
+    this.#buildId = options.buildId ?? queue.options.buildId;
     this.#slots = new WorkerSlots(options.concurrency, options.idleTimeoutMs, (reason) =>
       options.onEvent({ type: 'worker_stopping', reason, running: this.#slots.running.size }),
     );
@@ -146,6 +122,8 @@ class SqsWorker {
         await slots.changed();
         continue;
       }
+      const pause = this.#builds.pauseMs();
+      if (pause > 0) await pauseFor(pause, slots.signal); // not to take the same messages again at once
       let messages: Message[];
       try {
         messages = await receiveTasks(
@@ -177,15 +155,8 @@ class SqsWorker {
 
   /** Makes messages received while stopping visible again at once, for another worker. */
   async #giveBack(messages: readonly Message[]): Promise<void> {
-    const receipts = messages.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]));
-    if (receipts.length === 0) return;
-    try {
-      const failures = await returnMessages(this.#queue, receipts);
-      for (const error of failures) this.#o.onEvent({ type: 'worker_error', error });
-    } catch (error) {
-      this.#o.onEvent({ type: 'worker_error', error }); // they show again after their visibility timeout
-    }
-    this.#o.onEvent({ type: 'messages_returned', count: receipts.length, reason: 'stopping' });
+    const count = await giveBack(this.#queue, messages, (error) => this.#o.onEvent({ type: 'worker_error', error }));
+    if (count > 0) this.#o.onEvent({ type: 'messages_returned', count, reason: 'stopping' });
   }
 
   /** Handles a message: its task, or each task of a pack (a redelivered pack is split first). */
@@ -193,7 +164,7 @@ class SqsWorker {
     const receipt = message.ReceiptHandle;
     if (receipt === undefined) return;
     if (tasks === undefined) return this.#track(this.#handle(message, receipt));
-    if (Number(message.Attributes?.ApproximateReceiveCount ?? 1) > 1) {
+    if (receiveCountOf(message.Attributes) > 1) {
       return this.#track(this.#packs.split(receipt, tasks));
     }
     const keys = this.#packs.open(receipt, tasks);
@@ -235,6 +206,9 @@ class SqsWorker {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
     if (intake.kind === 'run') {
+      if (isOtherBuild(intake.task.envelope.build, this.#buildId)) {
+        return this.#refuseBuild(message, receipt, intake.task.envelope);
+      }
       // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
       const received = receiveCountOf(message.Attributes);
       if (isLastReceive(received, this.#maxReceiveCount)) {
@@ -296,21 +270,51 @@ class SqsWorker {
     const messageId = message.MessageId ?? '?';
     const event = { type: 'message_rejected', messageId, taskId, reason: error.message } as const;
     if (to === undefined) return this.#o.onEvent({ ...event, reported: false }); // left to the dead-letter queue
-    // What is wrong with the message, without the worker's stack: its file paths are nobody's business.
-    const { body } = outcomeMessage(
-      to,
-      { error: withoutStacks(serializeError(error)), executionSecs: 0 },
-      this.#queue.options.signingKey,
-    );
-    const sent = await this.#sendReply(to, body);
+    const sent = await this.#sendReply(to, failureBody(this.#queue, to, error));
     this.#o.onEvent({ ...event, reported: sent });
     if (sent) await this.#consume(receipt, ref);
   }
 
+  /**
+   * A task of another build: its message is made visible again at once for a worker of that
+   * build (the log says so once per build; its run is told once, so that it fails early when
+   * no worker of its build is there).
+   */
+  async #refuseBuild(message: Message, receipt: string, envelope: TaskEnvelope): Promise<void> {
+    const { taskId, executionId, build: taskBuild } = envelope;
+    const workerBuild = this.#buildId;
+    if (taskBuild !== undefined && this.#builds.firstOf(taskBuild)) {
+      this.#o.onEvent({ type: 'build_refused', taskBuild, workerBuild, taskId, executionId });
+    }
+    const notice = this.#builds.noticeFor(envelope, workerBuild, this.#queue.options.signingKey);
+    if (notice !== undefined) await this.#sendReply(envelope, notice);
+    // Near its last receive, it goes back as a new message: given back, not lost, it must not
+    // drift into the dead-letter queue.
+    const body = message.Body;
+    const max = this.#maxReceiveCount;
+    if (
+      body === undefined ||
+      this.#packs.has(receipt) ||
+      max === undefined ||
+      receiveCountOf(message.Attributes) < max - 1
+    ) {
+      await this.#handBack(receipt);
+    } else {
+      try {
+        await sendAll(this.#queue, [{ body, bytes: messageBytes(body) }], this.#resends);
+        await this.#deleteMessage(receipt, []);
+      } catch (error) {
+        this.#o.onEvent({ type: 'worker_error', error });
+      } finally {
+        this.#heartbeat.release(receipt);
+      }
+    }
+    this.#o.onEvent({ type: 'messages_returned', count: 1, reason: 'build' });
+  }
+
   /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
   async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
-    const error = withoutStacks(serializeError(workerLost(envelope, receiveCount, [])));
-    const { body } = outcomeMessage(envelope, { error, executionSecs: 0 }, this.#queue.options.signingKey);
+    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount, []));
     if (!(await this.#sendReply(envelope, body))) return;
     this.#counts.failed++;
     const { taskId, operationName, executionId, attempt } = envelope;
@@ -345,20 +349,15 @@ class SqsWorker {
   }
 }
 
-/** The `task_finished` event of a task that has run (said before its outcome is sent). */
-function finishedEvent(envelope: TaskEnvelope, outcome: TaskOutcome, failed: boolean): WorkerEvent {
-  const { taskId, operationName, executionId, attempt } = envelope;
-  const { executionSecs } = outcome;
-  const finished = {
-    type: 'task_finished',
-    taskId,
-    operationName,
-    executionId,
-    attempt,
-    failed,
-    executionSecs,
-  } as const;
-  if (!failed) return finished;
-  // A task that returned a value that could not be sent back failed in the outcome message only.
-  return { ...finished, error: outcome.error ?? { name: 'MazepaError', message: 'its result could not be sent back' } };
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pauseFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
