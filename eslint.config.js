@@ -32,6 +32,13 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard page's scripts run in the browser.
+    files: ['src/dashboard/assets/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', EventSource: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     files: ['src/flows/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '**/streams/**', '**/adapters/**'] }],
@@ -40,7 +47,7 @@ export default tseslint.config(
   {
     files: ['src/streams/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '**/adapters/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['rxjs/internal/*', '**/adapters/**', '**/dashboard/**'] }],
     },
   },
 );

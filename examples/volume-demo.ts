@@ -9,7 +9,8 @@
 //      array, and reduces it to a max projection along z.
 //   3. `summarize`, once: waits for every block and composes the statistics and a picture.
 //
-// Run it with `npm run demo` (or `npx tsx examples/volume-demo.ts`). Progress bars show on a
+// Run it with `npm run demo` (or `npx tsx examples/volume-demo.ts`); `npm run demo -- --dashboard`
+// also serves a live page of the run (its URL is printed). Progress bars show on a
 // terminal; the picture of the volume and the summary print at the end.
 import { execute, flowSchema, taskableOperation, type ExecuteOptions } from 'mazepa';
 
@@ -273,4 +274,9 @@ export async function main(spec: VolumeSpec = defaultSpec, options: ExecuteOptio
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // `npm run demo -- --dashboard` (or `--dashboard=8787`) also serves a live page of the run.
+  const flag = process.argv.slice(2).find((arg) => arg === '--dashboard' || arg.startsWith('--dashboard='));
+  const port = flag?.startsWith('--dashboard=') ? Number(flag.slice('--dashboard='.length)) : undefined;
+  await main(defaultSpec, flag === undefined ? {} : { dashboard: port === undefined ? true : { port } });
+}

@@ -23,8 +23,14 @@ import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js
 import { checkpointing } from './streams/checkpoint/checkpointing.js';
 import { takeCheckpointLock, type CheckpointLock } from './streams/checkpoint/checkpoint-lock.js';
 import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
-import { resolveOptions, type ExecuteOptions, type ResolvedOptions } from './streams/execute-options.js';
+import {
+  resolveOptions,
+  type DashboardSetting,
+  type ExecuteOptions,
+  type ResolvedOptions,
+} from './streams/execute-options.js';
 import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
 import { renderProgress } from './streams/progress/render-progress.js';
@@ -62,14 +68,17 @@ function run(
   const given = resolveOptions(options, owner);
   // Progress and checkpoints count and record from the per-task events; without them, and when
   // the caller only wants the summary, those events are not even made.
-  const resolved = { ...given, taskEvents: taskEvents || given.showProgress || given.checkpoint !== undefined };
+  const resolved = {
+    ...given,
+    taskEvents: taskEvents || given.showProgress || given.checkpoint !== undefined || given.dashboard !== undefined,
+  };
   const root = rootFlow(target);
   // The local queue's run loop turns on setImmediate unless the caller brings a scheduler: the
   // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
   const queue =
     resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
   // SIGINT / SIGTERM cancel every run the same way, with or without a checkpoint, on any queue.
-  const run = defer(() => {
+  const started = defer(() => {
     const interrupt = new AbortController();
     const signal =
       resolved.signal === undefined ? interrupt.signal : AbortSignal.any([resolved.signal, interrupt.signal]);
@@ -80,6 +89,7 @@ function run(
         : resumable(root, interruptible, queue, options.scheduler);
     return events.pipe(abortOnSignals(interrupt));
   });
+  const run = resolved.dashboard === undefined ? started : watched(started, resolved.dashboard, queue);
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -103,6 +113,12 @@ function run(
       renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? depth : { ...depth, totals }),
     ),
   );
+}
+
+/** The run, served as a live page; the queue's depth shown when it can tell. */
+function watched(events: Observable<ExecutionEvent>, setting: DashboardSetting, queue: ExecutionQueue) {
+  const depth = IN_PROCESS_QUEUES.has(queue.name) || queue.depth === undefined ? {} : { depth: () => queue.depth!() };
+  return serveDashboard(events, { ...setting, ...depth });
 }
 
 /**

@@ -59,7 +59,16 @@ export {
 
 // Execution
 export { execute, execution, type ExecutionTarget } from './execute.js';
-export type { ExecuteOptions } from './streams/execute-options.js';
+export type { DashboardSetting, ExecuteOptions } from './streams/execute-options.js';
+export { serveDashboard, type DashboardOptions, type DashboardServer } from './dashboard/serve-dashboard.js';
+export type {
+  DashboardFrame,
+  DashboardHeader,
+  FailureGroup,
+  OperationRow,
+  SeriesPoints,
+  WorkerRow,
+} from './dashboard/dashboard-frame.js';
 export type {
   ExecutionEvent,
   ExecutionEventType,

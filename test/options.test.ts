@@ -17,6 +17,9 @@ describe('ExecuteOptions', () => {
     [{ queue: { name: 'half' } }, "option 'queue' must be an ExecutionQueue"],
     [{ scheduler: {} }, "option 'scheduler' must be an RxJS SchedulerLike"],
     [{ signal: 'stop' }, "option 'signal' must be an AbortSignal"],
+    [{ dashboard: 'yes' }, "option 'dashboard' must be true, false or { port, host }"],
+    [{ dashboard: { port: 70000 } }, "option 'dashboard.port' must be a whole number from 0 to 65535, received 70000"],
+    [{ dashboard: { prot: 1 } }, "option 'dashboard' must be true, false or { port, host }"],
   ])('should reject %o with a TypeError naming the option', async (options, message) => {
     await expect(execute(op.makeTask(), options as never)).rejects.toThrow(TypeError);
     await expect(execute(op.makeTask(), options as never)).rejects.toThrow(message);

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { execute, type ExecutionTarget } from '../execute.js';
 import { MazepaCancelledError, MazepaExecutionFailure } from '../flows/errors.js';
 import { CheckpointError } from '../streams/checkpoint/checkpoint-error.js';
@@ -22,6 +22,8 @@ export interface RunFlags extends QueueFlags {
   readonly estimateTotals?: boolean;
   readonly dryRun?: boolean;
   readonly printResult?: boolean;
+  /** `true` (any free port) or the port, from `--dashboard[=PORT]`. */
+  readonly dashboard?: boolean | number;
 }
 
 /**
@@ -81,6 +83,11 @@ export function runCommand(): Command {
     .option('--estimate-totals', 'dry-run the flows first so the progress bars have totals')
     .option('--dry-run', 'count the tasks per operation without running them, and exit')
     .option(
+      '--dashboard [port]',
+      'serve a live page of the run on 127.0.0.1 (any free port, or this one) and print its URL',
+      dashboardPort,
+    )
+    .option(
       '--print-result',
       'print what the flow returned on stdout (JSON when it can be; the summary goes to stderr)',
     )
@@ -121,6 +128,8 @@ export async function runAction(modulePath: string, flags: RunFlags): Promise<nu
       signal: controller.signal,
       showProgress: flags.progress,
       estimateTotals: flags.estimateTotals === true,
+      ...(typeof flags.dashboard === 'number' ? { dashboard: { port: flags.dashboard } } : {}),
+      ...(flags.dashboard === true ? { dashboard: true } : {}),
       ...(flags.checkpoint === undefined ? {} : { checkpoint: flags.checkpoint }),
       ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval * 1000 }),
     });
@@ -198,4 +207,13 @@ function isJsonValue(value: unknown, ancestors: Set<object>): boolean {
   const ok = Object.values(value).every((item) => isJsonValue(item, ancestors));
   ancestors.delete(value);
   return ok;
+}
+
+/** The port of `--dashboard=PORT`. */
+function dashboardPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(`--dashboard: '${value}' is not a port (0 to 65535)`);
+  }
+  return port;
 }

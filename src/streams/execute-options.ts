@@ -40,6 +40,12 @@ export interface ExecuteOptions {
   readonly estimateTotals?: boolean;
   /** Aborting it cancels the execution: `execute` rejects and running tasks see their signal fire. */
   readonly signal?: AbortSignal;
+  /**
+   * Serve a live page of the run (progress, throughput, failures, workers) on 127.0.0.1 and print
+   * its URL (with its token) to stderr: `true` on any free port, or `{ port, host }`. The page keeps
+   * the final state once the run ends. @default false
+   */
+  readonly dashboard?: boolean | DashboardSetting;
   /** The scheduler every timer uses (retry backoff, progress, checkpoints). @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
   /**
@@ -47,6 +53,14 @@ export interface ExecuteOptions {
    * @internal set by checkpoint loading
    */
   readonly completed?: ReadonlyMap<string, TaskOutcome>;
+}
+
+/** Where the dashboard of `execute` listens. */
+export interface DashboardSetting {
+  /** The port; 0 takes any free one. @default 0 */
+  readonly port?: number;
+  /** The address to bind: another than the loopback only with a reason. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 /** The options with every default applied. @internal */
@@ -64,6 +78,8 @@ export interface ResolvedOptions {
   readonly signal: AbortSignal | undefined;
   readonly scheduler: SchedulerLike;
   readonly completed: ReadonlyMap<string, TaskOutcome> | undefined;
+  /** Where to serve the dashboard, when asked for. */
+  readonly dashboard: DashboardSetting | undefined;
   /** False when no one reads per-task events (`execute` without progress or checkpoint). */
   readonly taskEvents?: boolean;
 }
@@ -84,6 +100,7 @@ const KNOWN: KnownOptions<ExecuteOptions> = {
   signal: true,
   scheduler: true,
   completed: true,
+  dashboard: true,
 };
 
 /** Validates the options once, naming the option and the value at fault. @internal */
@@ -140,6 +157,7 @@ export function resolveOptions(options: ExecuteOptions = {}, owner = 'execute'):
     fail('scheduler', 'an RxJS SchedulerLike', scheduler);
   }
   return {
+    dashboard: dashboardSetting(options.dashboard, fail),
     queue,
     executionId,
     maxBatchLen: positiveInt('maxBatchLen', 1000),
@@ -154,6 +172,24 @@ export function resolveOptions(options: ExecuteOptions = {}, owner = 'execute'):
     scheduler: scheduler ?? asyncScheduler,
     completed: options.completed,
   };
+}
+
+function dashboardSetting(
+  value: ExecuteOptions['dashboard'],
+  fail: (name: string, expected: string, value: unknown) => never,
+): DashboardSetting | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  const expected = 'true, false or { port, host }';
+  if (typeof value !== 'object' || value === null) return fail('dashboard', expected, value);
+  for (const key of Object.keys(value)) if (key !== 'port' && key !== 'host') fail('dashboard', expected, value);
+  const { port, host } = value;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    fail('dashboard.port', 'a whole number from 0 to 65535', port);
+  }
+  if (host !== undefined && (typeof host !== 'string' || host === ''))
+    fail('dashboard.host', 'a host name or address', host);
+  return { ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) };
 }
 
 function show(value: unknown): string {
