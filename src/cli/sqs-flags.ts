@@ -8,6 +8,8 @@ export interface SqsFlags {
   readonly region?: string;
   readonly endpoint?: string;
   readonly visibilityTimeout?: number;
+  /** Seconds a long poll waits for a message (`--wait-time`, 0 to 20). */
+  readonly waitTime?: number;
   readonly signingKeyEnv?: string;
   readonly payloadBucket?: string;
   readonly maxOutageMs?: number;
@@ -37,6 +39,7 @@ export function sqsOptionsFrom(flags: SqsFlags): SqsExecutionQueueOptions {
     ...(maxOutageMs === undefined ? {} : { maxOutageMs }),
     ...(flags.buildId === undefined ? {} : { buildId: flags.buildId }),
     ...(flags.visibilityTimeout === undefined ? {} : { visibilityTimeoutSec: flags.visibilityTimeout }),
+    ...(flags.waitTime === undefined ? {} : { waitTimeSeconds: flags.waitTime }),
     ...(flags.resumeEmpty === undefined ? {} : { resumeEmptySec: flags.resumeEmpty }),
     ...(flags.resumeWait === undefined ? {} : { resumeWaitSec: flags.resumeWait }),
     ...(flags.signingKeyEnv === undefined ? {} : { signingKey: signingKeyFrom(flags.signingKeyEnv) }),

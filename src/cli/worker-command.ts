@@ -47,6 +47,11 @@ export function workerCommand(): Command {
     .option('--max-runtime <seconds>', 'stop taking tasks after this many seconds', seconds)
     .option('--idle-timeout <seconds>', 'stop after this many seconds without a task', seconds)
     .option('--visibility-timeout <seconds>', 'seconds a received task stays hidden (heartbeats extend it)', whole)
+    .option(
+      '--wait-time <seconds>',
+      'seconds a long poll waits for tasks, 0 to 20 (default 20); a stopping worker lets its last poll end, so this bounds how long stopping an idle worker takes',
+      count,
+    )
     .option('--signing-key-env <name>', 'the environment variable holding the HMAC signing key')
     .option('--resource-limit <name=n...>', 'at most n units of the resource in use at once here (e.g. gpu=1)')
     .option(

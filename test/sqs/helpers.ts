@@ -107,11 +107,16 @@ export interface WorkerProcess {
 
 const children = new Set<ChildProcess>();
 
-/** Starts `mazepa worker --queue-name <queueName> --import ops.ts <args>` against the emulator. */
+/**
+ * Starts `mazepa worker --queue-name <queueName> --import ops.ts <args>` against the emulator,
+ * with long polls of 2 s unless `args` give `--wait-time` (a stopping worker lets its last poll
+ * end: 20 s polls would make each stop of an idle worker take up to 20 s).
+ */
 export function startWorker(endpoint: string, queueName: string, args: readonly string[] = []): WorkerProcess {
+  const polls = args.includes('--wait-time') ? [] : ['--wait-time', '2'];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', WORKER_ENTRY, 'worker', '--queue-name', queueName, '--import', OPS_MODULE, ...args],
+    ['--import', 'tsx', WORKER_ENTRY, 'worker', '--queue-name', queueName, '--import', OPS_MODULE, ...polls, ...args],
     { cwd: ROOT, env: workerEnv(endpoint), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);

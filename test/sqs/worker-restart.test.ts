@@ -16,7 +16,7 @@ describe('a worker told to stop', () => {
     // Through the proxy, a poll whose connection the worker cuts goes on upstream and still takes
     // messages, as SQS does.
     const proxy = startFaultProxy(emulator.endpoint);
-    const first = startWorker((await proxy).endpoint, QUEUE, ['--verbose']);
+    const first = startWorker((await proxy).endpoint, QUEUE, ['--verbose', '--wait-time', '20']);
     await first.waitFor(/started on queue/);
     await (await proxy).forwardedOf('ReceiveMessage', 1); // its long poll is open (for 20 s)
     first.child.kill('SIGTERM');
