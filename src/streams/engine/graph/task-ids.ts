@@ -160,8 +160,13 @@ export function createTaskIds(): TaskIds {
     if (page === keyPages.length) keyPages.push(new Int32Array(PAGE * WORDS));
     const keys = keyPages[page]!;
     const k = (i & (PAGE - 1)) * WORDS;
-    if (binary) keys.set(w, k);
-    else keys[k + 4] = -1;
+    if (binary) {
+      keys[k] = w[0]!;
+      keys[k + 1] = w[1]!;
+      keys[k + 2] = w[2]!;
+      keys[k + 3] = w[3]!;
+      keys[k + 4] = w[4]!;
+    } else keys[k + 4] = -1;
     return i;
   }
 
