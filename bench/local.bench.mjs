@@ -3,7 +3,8 @@
 // of a chunked volume job), a `Dependency` between layers; p-queue runs the same calls at
 // concurrency 1 and awaits `Promise.all` of each layer. At 10^5 and 10^6 tasks. Each measurement
 // runs in a fresh child process, so its peak RSS is its own; each is run BENCH_RUNS times
-// (default 3), alternating, and the median time is printed (with the largest peak RSS). Run with
+// (default 3), alternating, and the median time is printed (with the median CPU time of the process, steadier on a shared
+// machine, and the largest peak RSS). Run with
 // `npm run bench` (it builds dist first).
 // Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated; BENCH_SIZES=10000000 is the
 // 10^7 run, about a minute per contender and run); BENCH_SHAPES=layered,flat,dag runs only those
@@ -90,9 +91,12 @@ if (process.argv[2] === '--child') {
   await allContenders[name](shape, 2000); // warm up the code paths
   globalThis.gc?.();
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await allContenders[name](shape, Number(n));
   const ms = performance.now() - start;
-  process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 } else {
   const rows = [];
   const sizes = process.env.BENCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
@@ -119,7 +123,12 @@ if (process.argv[2] === '--child') {
       }
       for (const [name, list] of Object.entries(runs)) {
         const times = list.map((r) => r.ms).sort((a, b) => a - b);
-        results[name] = { ms: times[Math.floor(times.length / 2)], maxRssMb: Math.max(...list.map((r) => r.maxRssMb)) };
+        const cpus = list.map((r) => r.cpuMs).sort((a, b) => a - b);
+        results[name] = {
+          ms: times[Math.floor(times.length / 2)],
+          cpuMs: cpus[Math.floor(cpus.length / 2)],
+          maxRssMb: Math.max(...list.map((r) => r.maxRssMb)),
+        };
       }
       const ours = results.mazepa ?? Object.values(results)[0];
       const pq = results['p-queue'];
@@ -132,6 +141,9 @@ if (process.argv[2] === '--child') {
           'µs/task': ((r.ms * 1000) / n).toFixed(2),
           'time vs mazepa': (r.ms / ours.ms).toFixed(3),
           'speed vs p-queue': pq === undefined ? '' : `${(pq.ms / r.ms).toFixed(2)}x`,
+          // CPU time (all threads of the process, GC included): steadier than wall time on a shared machine.
+          'CPU µs/task': ((r.cpuMs * 1000) / n).toFixed(2),
+          'CPU vs p-queue': pq === undefined ? '' : `${(pq.cpuMs / r.cpuMs).toFixed(2)}x`,
           'peak RSS MB': r.maxRssMb.toFixed(0),
         });
       }

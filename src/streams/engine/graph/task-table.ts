@@ -41,12 +41,9 @@ export function createTaskTable(): TaskTable {
   const at = (entry: number): unknown => pages[entry >>> PAGE_BITS]![entry & PAGE_MASK];
   const set = (entry: number, value: unknown): void => {
     const page = entry >>> PAGE_BITS;
-    if (page === pages.length) pages.push([]);
-    const values = pages[page]!;
-    const at = entry & PAGE_MASK;
-    // Entries come in order: a new one is pushed, which keeps the page's array packed.
-    if (at === values.length) values.push(value);
-    else values[at] = value;
+    // A page is made whole: growing it by pushes would leave copies behind for the collector.
+    if (page === pages.length) pages.push(new Array<unknown>(1 << PAGE_BITS));
+    pages[page]![entry & PAGE_MASK] = value;
   };
   return {
     get(id, operation) {
