@@ -370,7 +370,7 @@ export class SqsWorker {
 
   /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
   async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
-    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount, []));
+    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount));
     if (!(await this.#sendReply(envelope, body))) return;
     this.#counts.failed++;
     const { taskId, operationName, executionId, attempt } = envelope;
