@@ -17,11 +17,7 @@ describe('ReplyGate', () => {
   it('should let two tasks per slot start ahead of their outcomes, then flush and wait for one', async () => {
     const flushed: string[] = [];
     const gone = new Set<string>();
-    const gate = new ReplyGate(
-      1,
-      (url) => flushed.push(url),
-      (url) => gone.has(url),
-    );
+    const gate = new ReplyGate({ concurrency: 1, flush: (url) => flushed.push(url), isGone: (url) => gone.has(url) });
     expect(await gate.enter(Q)).toBe(true);
     expect(await gate.enter(Q)).toBe(true);
     expect(await gate.enter(OTHER)).toBe(true); // another run has its own room
@@ -35,13 +31,34 @@ describe('ReplyGate', () => {
     expect(third).toBe(true);
   });
 
+  it('should let tasks start freely while outcomes keep arriving, and hold them once they stop', async () => {
+    let now = 0;
+    const flushed: string[] = [];
+    const gate = new ReplyGate({
+      concurrency: 1,
+      flush: (url) => flushed.push(url),
+      isGone: () => false,
+      freshMs: 250,
+      now: () => now,
+    });
+    for (let i = 0; i < 2; i++) expect(await gate.enter(Q)).toBe(true);
+    gate.leave(Q, true); // an outcome arrived at 0: one open, and fresh
+    for (let i = 0; i < 3; i++) expect(await gate.enter(Q)).toBe(true);
+    expect(flushed).toEqual([]);
+    now = 250; // nothing arrived since: four open, two allowed
+    let next: boolean | undefined;
+    void gate.enter(Q).then((entered) => (next = entered));
+    await settle();
+    expect(next).toBeUndefined();
+    expect(flushed).toEqual([Q]);
+    gate.leave(Q, true);
+    await settle();
+    expect(next).toBe(true); // fresh again
+  });
+
   it('should refuse a task, and wake the waiting ones with a refusal, once its queue is gone', async () => {
     const gone = new Set<string>();
-    const gate = new ReplyGate(
-      1,
-      () => undefined,
-      (url) => gone.has(url),
-    );
+    const gate = new ReplyGate({ concurrency: 1, flush: () => undefined, isGone: (url) => gone.has(url) });
     await gate.enter(Q);
     await gate.enter(Q);
     const waiting = [gate.enter(Q), gate.enter(Q)];

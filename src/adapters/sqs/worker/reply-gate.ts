@@ -1,24 +1,45 @@
+/** @internal What a {@link ReplyGate} needs. */
+export interface ReplyGateOptions {
+  /** The worker's slots: the gate lets two tasks per slot be started and not yet answered for. */
+  readonly concurrency: number;
+  /** Sends the outcomes gathered for a queue at once (a full gate waits for them). */
+  readonly flush: (url: string) => void;
+  /** Whether a queue is known gone: its tasks must not start. */
+  readonly isGone: (url: string) => boolean;
+  /** Milliseconds after an outcome arrived during which the run's tasks start freely. @default 250 */
+  readonly freshMs?: number;
+  /** The clock. @default Date.now */
+  readonly now?: () => number;
+}
+
 /**
  * @internal How far a worker runs ahead of the outcomes it has heard arrive, per outcome queue
- * (per run): at most two tasks per slot, started and not yet answered for (running, or their
- * outcome gathered or in flight). A run ended meanwhile (cancelled, its outcome queue deleted)
- * learns it from the first outcome refused: so past the tasks running then, each slot starts at
- * most one more of its tasks, however short they are. When the gate is full, the outcomes gathered
- * for that queue go at once (`flush`) rather than after the gathering delay.
+ * (per run). While the run's outcomes keep arriving (one within `freshMs`), its tasks start
+ * freely; otherwise at most two tasks per slot are started and not yet answered for (running, or
+ * their outcome gathered or in flight), and when that is full the outcomes gathered for the queue
+ * go at once (`flush`) rather than after the gathering delay. A run ended meanwhile (cancelled,
+ * its outcome queue deleted) learns it from the first outcome refused: so, once its outcomes
+ * have stopped arriving, each slot starts at most one more of its tasks, however short they are.
  */
 export class ReplyGate {
   readonly #limit: number;
   readonly #flush: (url: string) => void;
   readonly #isGone: (url: string) => boolean;
+  readonly #freshMs: number;
+  readonly #now: () => number;
   /** URL -> tasks started and not yet answered for. */
   readonly #open = new Map<string, number>();
+  /** URL -> when an outcome last arrived there. */
+  readonly #heard = new Map<string, number>();
   /** URL -> tasks waiting to start. */
   readonly #waiting = new Map<string, (() => void)[]>();
 
-  constructor(concurrency: number, flush: (url: string) => void, isGone: (url: string) => boolean) {
-    this.#limit = 2 * concurrency;
-    this.#flush = flush;
-    this.#isGone = isGone;
+  constructor(options: ReplyGateOptions) {
+    this.#limit = 2 * options.concurrency;
+    this.#flush = options.flush;
+    this.#isGone = options.isGone;
+    this.#freshMs = options.freshMs ?? 250;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -29,7 +50,7 @@ export class ReplyGate {
     for (;;) {
       if (this.#isGone(url)) return false;
       const open = this.#open.get(url) ?? 0;
-      if (open < this.#limit) {
+      if (open < this.#limit || this.#now() - (this.#heard.get(url) ?? -Infinity) < this.#freshMs) {
         this.#open.set(url, open + 1);
         return true;
       }
@@ -43,11 +64,18 @@ export class ReplyGate {
     }
   }
 
-  /** A task that entered is answered for: its outcome arrived, was refused, or will not be sent. */
-  leave(url: string): void {
+  /**
+   * A task that entered is answered for: its outcome arrived (`arrived`), was refused, or will
+   * not be sent.
+   */
+  leave(url: string, arrived = false): void {
     const open = (this.#open.get(url) ?? 1) - 1;
     if (open > 0) this.#open.set(url, open);
-    else this.#open.delete(url);
+    else {
+      this.#open.delete(url);
+      this.#heard.delete(url); // forgotten with the run's last task here
+    }
+    if (arrived && open > 0) this.#heard.set(url, this.#now());
     const waiting = this.#waiting.get(url);
     if (waiting === undefined) return;
     this.#waiting.delete(url);

@@ -73,11 +73,11 @@ export class SqsWorker {
     this.#replies = replyBatcher(queue);
     this.#deletes = deleteBatcher(queue);
     this.#outcomeQueues = new OutcomeQueues(queue.client);
-    this.#gate = new ReplyGate(
-      options.concurrency,
-      (url) => this.#replies.flush(url),
-      (url) => this.#outcomeQueues.isGone(url),
-    );
+    this.#gate = new ReplyGate({
+      concurrency: options.concurrency,
+      flush: (url) => this.#replies.flush(url),
+      isGone: (url) => this.#outcomeQueues.isGone(url),
+    });
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
     this.#intake = { queue, outcomeQueues: this.#outcomeQueues, resources: this.#resources };
@@ -247,16 +247,16 @@ export class SqsWorker {
    * Runs a task once its resources are taken, sends its outcome, then deletes its message. Its
    * run may end while it waits (a reply of the run refused, its outcome queue deleted): then it
    * is dropped; right before it starts, its outcome queue is checked once more (asking SQS when
-   * nothing was heard of it for a second), and the worker runs at most one task per slot ahead
-   * of the outcomes heard to arrive ({@link ReplyGate}).
+   * nothing was heard of it for a second), and once the run's outcomes stop arriving the worker
+   * runs at most one task per slot ahead of them ({@link ReplyGate}).
    */
   async #run({ task, ref, resources }: TaskToRun, receipt: string, ran: () => void): Promise<void> {
     const { envelope } = task;
     const { replyTo } = envelope;
     if (!(await this.#gate.enter(replyTo))) return this.#drop(envelope, receipt, ref);
     let open = true;
-    const answered = (): void => {
-      if (open) this.#gate.leave(replyTo);
+    const answered = (arrived = false): void => {
+      if (open) this.#gate.leave(replyTo, arrived);
       open = false;
     };
     try {
@@ -283,7 +283,7 @@ export class SqsWorker {
       this.#o.onEvent(finishedEvent(envelope, outcome, failed));
       ran();
       const sent = await this.#sendReply(envelope, reply);
-      answered();
+      answered(sent && !this.#outcomeQueues.isGone(replyTo));
       if (!sent) return;
       this.#counts[failed ? 'failed' : 'succeeded']++;
       await this.#consume(receipt, ref);
