@@ -5,6 +5,7 @@ import { ReplyGate } from '../../src/adapters/sqs/worker/reply-gate.js';
 import { OutcomeQueues } from '../../src/adapters/sqs/worker/outcome-queues.js';
 import { createWaitingLimiter } from '../../src/adapters/sqs/worker/waiting-limiter.js';
 import { WorkerSlots } from '../../src/adapters/sqs/worker/worker-slots.js';
+import { slotOrGone, takeResources } from '../../src/adapters/sqs/worker/run-ended.js';
 import { stubClient } from './stub-client.js';
 
 const Q = 'http://127.0.0.1:1/000000000000/tasks-out-e-abcdef';
@@ -134,5 +135,41 @@ describe('the waits of a task', () => {
     slots.finished('a');
     expect(await c).toBe(true);
     expect([...slots.running]).toEqual(['c']);
+  });
+
+  it('should leave the line for a slot at once when the run of the waiting task is marked gone', async () => {
+    const queues = new OutcomeQueues(stubClient(() => ({})).client);
+    const slots = new WorkerSlots(1, undefined, () => undefined);
+    expect(slots.enter('running')).toBe(true);
+    const ours = slotOrGone(
+      slots,
+      queues,
+      slots.enter('ours') as Promise<boolean>,
+      'ours',
+      JSON.stringify({ replyTo: Q }),
+    );
+    const theirs = slotOrGone(
+      slots,
+      queues,
+      slots.enter('theirs') as Promise<boolean>,
+      'theirs',
+      JSON.stringify({ replyTo: OTHER }),
+    );
+    queues.markGone(Q);
+    expect(await ours).toBe('gone');
+    slots.finished('running');
+    expect(await theirs).toBe(true); // the other run's task took the slot
+  });
+
+  it('should give up a resource wait when the run is marked gone, and not when another is', async () => {
+    const queues = new OutcomeQueues(stubClient(() => ({})).client);
+    const limiter = createWaitingLimiter({ gpu: 1 });
+    await limiter.acquire({ gpu: 1 });
+    const ours = takeResources(limiter, queues, { gpu: 1 }, Q);
+    const theirs = takeResources(limiter, queues, { gpu: 1 }, OTHER);
+    queues.markGone(Q);
+    expect(await ours).toBe('gone');
+    limiter.release({ gpu: 1 });
+    expect(await theirs).toBe(true);
   });
 });
