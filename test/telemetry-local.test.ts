@@ -1,6 +1,14 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalExecutionQueue, TransientError, execute, flowSchema, taskableOperation } from 'mazepa';
+import {
+  LocalExecutionQueue,
+  ThreadExecutionQueue,
+  TransientError,
+  execute,
+  flowSchema,
+  taskableOperation,
+} from 'mazepa';
+import { crunch } from './fixtures/threads/operations.js';
 import { metricPoints, registerTestSdk, spanTree, type TestSdk } from './telemetry/otel-sdk.js';
 
 const square = taskableOperation(function otelSquare(n: number) {
@@ -81,6 +89,27 @@ describe('telemetry of a local run', () => {
     const durations = metricPoints(metrics, 'mazepa.task.duration');
     expect(durations.get(key({ 'mazepa.task.outcome': 'succeeded' }))).toBe(2);
     expect(durations.get(key({ 'mazepa.task.outcome': 'failed' }))).toBe(2);
+  });
+
+  it('makes an attempt span per task of a thread run, under the execution span', async () => {
+    sdk = registerTestSdk();
+    const queue = new ThreadExecutionQueue({ threads: 1, imports: ['./test/fixtures/threads/operations.ts'] });
+    const crunches = flowSchema(function* otelCrunches() {
+      yield [crunch.makeTask(1, 10), crunch.makeTask(2, 10)];
+    });
+    try {
+      await execute(crunches(), { queue, showProgress: false });
+    } finally {
+      await queue.close();
+    }
+    const spans = sdk.spans();
+    expect(spanTree(spans)).toEqual([
+      'execute otelCrunches [INTERNAL]',
+      '  process threads [INTERNAL]',
+      '  process threads [INTERNAL]',
+    ]);
+    const attempts = spans.filter((s) => s.name === 'process threads');
+    expect(attempts.map((s) => s.attributes['mazepa.operation.name'])).toEqual(['threadCrunch', 'threadCrunch']);
   });
 
   it('makes nothing when no SDK is registered', async () => {
