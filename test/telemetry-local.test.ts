@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -110,6 +113,20 @@ describe('telemetry of a local run', () => {
     ]);
     const attempts = spans.filter((s) => s.name === 'process threads');
     expect(attempts.map((s) => s.attributes['mazepa.operation.name'])).toEqual(['threadCrunch', 'threadCrunch']);
+  });
+
+  it('shows checkpoint writes as span events and measures them', async () => {
+    sdk = registerTestSdk();
+    const dir = mkdtempSync(join(tmpdir(), 'mazepa-otel-ckpt-'));
+    await execute(squares(4), { checkpoint: join(dir, 'run.ckpt'), showProgress: false });
+    const root = sdk.spans().find((s) => s.name === 'execute otelSquares')!;
+    const written = root.events.filter((e) => e.name === 'mazepa.checkpoint.written');
+    expect(written.at(-1)?.attributes).toMatchObject({
+      'mazepa.checkpoint.kind': 'close',
+      'mazepa.checkpoint.completed': 4,
+    });
+    const durations = metricPoints(await sdk.collect(), 'mazepa.checkpoint.duration');
+    expect(durations.get(JSON.stringify({ 'mazepa.checkpoint.kind': 'close' }))).toBe(1);
   });
 
   it('makes nothing when no SDK is registered', async () => {

@@ -50,7 +50,7 @@ export function trackStats(stats: Stats): (() => void) | undefined {
 
 /** Records how long a checkpoint write (an fsync, or a compaction) took, when metrics are on. @internal */
 export function recordCheckpointDuration(secs: number, kind: string): void {
-  if (instruments === undefined || live.size === 0) return;
+  if (instruments === undefined) return;
   instruments.checkpoint.record(secs, { 'mazepa.checkpoint.kind': kind });
 }
 
