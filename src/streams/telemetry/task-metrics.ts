@@ -4,7 +4,7 @@
  * recorded as attempts finish, and only while a meter provider is registered. Attributes are
  * operation names, never task or execution ids.
  */
-import type { Histogram, Meter, MeterProvider, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, MeterProvider, ObservableResult } from '@opentelemetry/api';
 import type { OperationCounts } from '../execution-event.js';
 import type { Stats } from '../engine/stats.js';
 import { otelApi, type OtelApi } from './otel-api.js';
@@ -33,8 +33,16 @@ export function trackStats(stats: Stats): (() => void) | undefined {
   if (api === undefined) return undefined;
   const made = instrumentsFor(api);
   if (made === undefined) return undefined;
-  stats.attemptTimed = (operation, outcome, secs) =>
-    made.duration.record(secs, { [ATTR.mazepaOperation]: operation, [ATTR.outcome]: outcome });
+  // One attributes object per operation and outcome: the SDK's record is the cost (a few µs).
+  const attributes = new Map<string, { succeeded: Attributes; failed: Attributes }>();
+  stats.attemptTimed = (operation, outcome, secs) => {
+    let pair = attributes.get(operation);
+    if (pair === undefined) {
+      const of = (o: string): Attributes => ({ [ATTR.mazepaOperation]: operation, [ATTR.outcome]: o });
+      attributes.set(operation, (pair = { succeeded: of('succeeded'), failed: of('failed') }));
+    }
+    made.duration.record(secs, pair[outcome]);
+  };
   live.add(stats);
   return () => {
     if (!live.delete(stats)) return;
