@@ -6,7 +6,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { execute, flowSchema } from 'mazepa';
 import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
 import { add, explode } from '../fixtures/sqs/ops.js';
-import { registerTestSdk, spanTree, type TestSdk } from '../telemetry/otel-sdk.js';
+import { metricPoints, registerTestSdk, spanTree, type TestSdk } from '../telemetry/otel-sdk.js';
 import { startWorker, useEmulator, type WorkerProcess } from './helpers.js';
 
 const QUEUE = 'otel-tasks';
@@ -119,5 +119,15 @@ describe('telemetry of an SQS run', () => {
       `  send ${queueName} [PRODUCER]`,
       `    process ${queueName} [CONSUMER]`,
     ]);
+    // the worker's own metrics
+    const metrics = await sdk.collect();
+    const addOp = { 'mazepa.operation.name': 'add' };
+    expect(
+      metricPoints(metrics, 'mazepa.worker.tasks').get(
+        JSON.stringify({ ...addOp, 'mazepa.task.outcome': 'succeeded' }),
+      ),
+    ).toBe(1);
+    expect(metricPoints(metrics, 'mazepa.worker.messages_deleted').get('{}')).toBe(1);
+    expect(metricPoints(metrics, 'mazepa.worker.receive_calls').get('{}')).toBeGreaterThanOrEqual(1);
   });
 });
