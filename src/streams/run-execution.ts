@@ -7,6 +7,9 @@ import type { ResolvedOptions } from './execute-options.js';
 import { startExecutionPipeline, type RunHooks } from './engine/execution-pipeline.js';
 import type { FailureOrigin } from './engine/graph/flow-lifecycle.js';
 import { createStats } from './engine/stats.js';
+import { startExecutionTelemetry } from './telemetry/execution-telemetry.js';
+import { executionEventToSpan } from './telemetry/execution-span-events.js';
+import { trackStats } from './telemetry/task-metrics.js';
 
 export type { RunHooks };
 
@@ -30,9 +33,23 @@ export function runExecution(
     const fail = (error: Error): void => {
       if (done) return;
       done = true;
+      telemetry?.end(undefined, error);
       subscriber.error(error);
     };
     const stats = createStats();
+    // With no SDK registered, both are undefined and the run is as it would be without them.
+    const telemetry = startExecutionTelemetry(root.name, executionId, queue.name);
+    const untrack = trackStats(stats);
+    if (telemetry !== undefined || untrack !== undefined) {
+      subscriber.add(() => {
+        untrack?.();
+        telemetry?.end(undefined, done ? undefined : new MazepaCancelledError(`Execution ${executionId} ended`));
+      });
+    }
+    if (telemetry !== undefined && hooks.adopted !== undefined) {
+      telemetry.annotate({ 'mazepa.execution.reattached': true, 'mazepa.execution.adopted': hooks.adopted.size });
+    }
+    const spanEvents = telemetry === undefined ? undefined : executionEventToSpan(telemetry);
     if (signal !== undefined) {
       const onAbort = (): void =>
         fail(new MazepaCancelledError(`Execution ${executionId} was cancelled`, { cause: signal.reason, executionId }));
@@ -50,7 +67,9 @@ export function runExecution(
       hooks,
       stats,
       emit: (event) => {
-        if (!done) subscriber.next(event);
+        if (done) return;
+        spanEvents?.(event);
+        subscriber.next(event);
       },
       finish: (error, origin) => {
         if (done) return;
@@ -59,6 +78,7 @@ export function runExecution(
         const summary = summarize(executionId, stats.operations, durationMs, root.outcome?.returnValue);
         subscriber.next({ type: 'execution_completed', executionId, summary });
         done = true;
+        telemetry?.end(summary);
         subscriber.complete();
       },
       fail,
