@@ -10,7 +10,11 @@
 // shapes; BENCH_BASELINE=/path/to/dist adds a contender 'mazepa (baseline)' running another build
 // (e.g. main's), for before/after in one run; BENCH_CONTENDERS=mazepa,baseline runs only those;
 // BENCH_NODE_ARGS adds flags to each child's node.
+// The contender 'mazepa + dashboard (page open)' is mazepa with `dashboard: true` and a client
+// reading the page's event stream (as a browser would) for the whole run: its 'time vs mazepa'
+// is the dashboard's cost (short name for BENCH_CONTENDERS: dashboard).
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
@@ -33,7 +37,7 @@ function work(layer, i) {
 }
 
 let mazepa;
-async function runMazepa(shape, n) {
+async function runMazepa(shape, n, options = {}) {
   mazepa ??= await import(process.env.BENCH_DIST ?? '../dist/index.js').then((m) => ({
     ...m,
     chunk: m.taskableOperation(function chunk(layer, i) {
@@ -48,8 +52,38 @@ async function runMazepa(shape, n) {
       yield new Dependency();
     }
   });
-  const summary = await execute(job(), { showProgress: false });
+  const summary = await execute(job(), { showProgress: false, ...options });
   if (summary.succeeded !== perLayer * layers) throw new Error(`mazepa ran ${summary.succeeded} tasks`);
+}
+
+/** Connects to a dashboard's URL like a page: trades the token for the cookie, reads the stream. */
+function openPage(url) {
+  const { port, searchParams } = new URL(url);
+  const cookie = `mazepa_dashboard_${port}=${searchParams.get('token')}`;
+  const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { cookie } }, (res) => {
+    res.on('data', (data) => JSON.stringify(String(data)).length); // read, as a page would
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return req;
+}
+
+async function runDashboard(shape, n) {
+  // The URL is printed to stderr once the page is up: a page is opened from it.
+  const write = process.stderr.write.bind(process.stderr);
+  let page;
+  process.stderr.write = (text, ...rest) => {
+    const match = /dashboard at (\S+)/.exec(String(text));
+    if (match === null) return write(text, ...rest);
+    page = openPage(match[1]);
+    return true;
+  };
+  try {
+    await runMazepa(shape, n, { dashboard: true });
+  } finally {
+    process.stderr.write = write;
+    page?.destroy();
+  }
 }
 
 async function runLoop(shape, n) {
@@ -72,10 +106,16 @@ async function runPQueue(shape, n) {
   if (done !== perLayer * layers) throw new Error(`p-queue ran ${done} tasks`);
 }
 
-const allContenders = { mazepa: runMazepa, loop: runLoop, 'p-queue': runPQueue };
+const allContenders = {
+  mazepa: runMazepa,
+  'mazepa + dashboard (page open)': runDashboard,
+  loop: runLoop,
+  'p-queue': runPQueue,
+};
 if (process.env.BENCH_BASELINE) allContenders['mazepa (baseline)'] = runMazepa;
 const wanted = process.env.BENCH_CONTENDERS?.split(',');
-const shortName = (name) => (name === 'mazepa (baseline)' ? 'baseline' : name);
+const SHORT_NAMES = { 'mazepa (baseline)': 'baseline', 'mazepa + dashboard (page open)': 'dashboard' };
+const shortName = (name) => SHORT_NAMES[name] ?? name;
 const contenders = Object.fromEntries(
   Object.entries(allContenders).filter(([name]) => wanted === undefined || wanted.includes(shortName(name))),
 );

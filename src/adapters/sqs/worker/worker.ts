@@ -24,6 +24,9 @@ import { createLimiter, sendAll } from '../calls/send-messages.js';
 import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
+import { readsWorkerFacts } from '../../remote/worker-facts.js';
+import type { TaskOutcome } from '../../../flows/task.js';
+import { FactsReporter } from './facts-reporter.js';
 
 /**
  * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
@@ -57,6 +60,7 @@ export class SqsWorker {
   readonly #buildId: string | undefined;
   readonly #builds = new BuildRefusals();
   readonly #resends = createLimiter(2);
+  readonly #reporter = new FactsReporter();
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -240,7 +244,7 @@ export class SqsWorker {
     } finally {
       if (resources !== undefined) this.#resources.release(resources);
     }
-    const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+    const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
     // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
     // start, although sending the outcome overlaps the next task.
     this.#o.onEvent(finishedEvent(envelope, outcome, failed));
@@ -248,6 +252,13 @@ export class SqsWorker {
     if (!(await this.#sendReply(envelope, reply))) return;
     this.#counts[failed ? 'failed' : 'succeeded']++;
     await this.#consume(receipt, ref);
+  }
+
+  /** The outcome with this worker's facts, when the task's orchestrator reads them (this task counted). */
+  #withFacts(envelope: TaskEnvelope, outcome: TaskOutcome): TaskOutcome {
+    if (!readsWorkerFacts(envelope.run)) return outcome;
+    const done = this.#counts.succeeded + this.#counts.failed + 1;
+    return { ...outcome, worker: this.#reporter.facts(done, this.#slots.running.size) };
   }
 
   /** A task is done with: its message is deleted (a pack's, once all its tasks are), then its payload. */
