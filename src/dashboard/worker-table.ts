@@ -49,7 +49,8 @@ export class WorkerTable {
     row.lastSeen = now;
     if (worker.tasksRunning !== undefined) row.running = worker.tasksRunning;
     if (worker.rssBytes !== undefined) row.rssBytes = worker.rssBytes;
-    if (worker.tasksDone !== undefined) row.totalDone = worker.tasksDone;
+    // Outcomes may come out of order: the count only grows.
+    if (worker.tasksDone !== undefined) row.totalDone = Math.max(row.totalDone ?? 0, worker.tasksDone);
     this.dirty.add(key);
   }
 

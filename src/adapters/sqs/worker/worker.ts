@@ -61,6 +61,8 @@ export class SqsWorker {
   readonly #builds = new BuildRefusals();
   readonly #resends = createLimiter(2);
   readonly #reporter = new FactsReporter();
+  /** Tasks run to their end (their outcome made), for the facts. */
+  #ran = 0;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -256,8 +258,8 @@ export class SqsWorker {
 
   /** The outcome with this worker's facts, when the task's orchestrator reads them (this task counted). */
   #withFacts(envelope: TaskEnvelope, outcome: TaskOutcome): TaskOutcome {
+    const done = ++this.#ran;
     if (!readsWorkerFacts(envelope.run)) return outcome;
-    const done = this.#counts.succeeded + this.#counts.failed + 1;
     return { ...outcome, worker: this.#reporter.facts(done, this.#slots.running.size) };
   }
 
