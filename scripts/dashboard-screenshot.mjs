@@ -1,6 +1,7 @@
 // Makes docs/images/dashboard.png: the dashboard of the volume demo while it runs
 // (`npm run demo -- --dashboard`), taken in headless Chromium (/usr/bin/chromium, through
 // playwright-core). Run with `npm run docs:screenshot`.
+/* global document */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
