@@ -28,6 +28,9 @@ import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
 import { createWorkerTelemetry, type WorkerTelemetry } from './worker-telemetry.js';
+import { readsWorkerFacts } from '../../remote/worker-facts.js';
+import type { TaskOutcome } from '../../../flows/task.js';
+import { FactsReporter } from './facts-reporter.js';
 
 /**
  * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
@@ -65,6 +68,9 @@ export class SqsWorker {
   readonly #gate: ReplyGate;
   /** Spans and metrics, when `@opentelemetry/api` is installed. */
   readonly #telemetry: WorkerTelemetry | undefined;
+  readonly #reporter = new FactsReporter();
+  /** Tasks run to their end (their outcome made), for the facts. */
+  #ran = 0;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -290,7 +296,7 @@ export class SqsWorker {
         if (resources !== undefined) this.#resources.release(resources);
       }
       span?.end(outcome?.error, outcome?.executionSecs);
-      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
       // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
       // start, although sending the outcome overlaps the next task.
       this.#o.onEvent(finishedEvent(envelope, outcome, failed));
@@ -310,6 +316,13 @@ export class SqsWorker {
     const { taskId, operationName, executionId, attempt } = envelope;
     this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
     await this.#consume(receipt, ref);
+  }
+
+  /** The outcome with this worker's facts, when the task's orchestrator reads them (this task counted). */
+  #withFacts(envelope: TaskEnvelope, outcome: TaskOutcome): TaskOutcome {
+    const done = ++this.#ran;
+    if (!readsWorkerFacts(envelope.run)) return outcome;
+    return { ...outcome, worker: this.#reporter.facts(done, this.#slots.running.size) };
   }
 
   /** A task is done with: its message is deleted (a pack's, once all its tasks are), then its payload. */
