@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { decodeBuildNotice, isBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
+import { WORKER_FACTS_MARK } from '../../remote/worker-facts.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
@@ -287,9 +288,12 @@ export class OutcomeChannel {
   }
 }
 
-/** @internal A new run token: 18 random bytes, base64url. */
+/**
+ * @internal A new run token: 18 random bytes, base64url, and the mark that asks workers for
+ * their facts on each outcome (see {@link WORKER_FACTS_MARK}).
+ */
 export function newRunToken(): string {
-  return randomBytes(18).toString('base64url');
+  return `${randomBytes(18).toString('base64url')}${WORKER_FACTS_MARK}`;
 }
 
 /** @internal Why an execution ends when its outcome queue was deleted from outside. */

@@ -16,6 +16,7 @@ import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-q
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
 import { BuildWatch } from './build-watch.js';
 import { findDeadLetter } from '../calls/dead-letter-queue.js';
+import { DeadLetterCount } from './dead-letter-count.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
@@ -24,6 +25,7 @@ import { createLimiter, sendAll, type Limiter } from '../calls/send-messages.js'
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
 import { SqsConnector, type SqsConnection, type WorkerRetry } from '../calls/sqs-connection.js';
 import { packTaskMessages, type TaskMessage } from '../messages/task-pack.js';
+import { telemetryOf, type TraceCarrier } from '../../../streams/telemetry/execution-telemetry.js';
 
 /**
  * An `ExecutionQueue` on AWS SQS: tasks go to a task queue that worker processes (`mazepa
@@ -48,6 +50,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly name: string;
   readonly #options: ResolvedSqsOptions;
   readonly #connector: SqsConnector;
+  #deadLetters: DeadLetterCount | undefined;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
   /** Executions `attach` prepared, until their outcomes are subscribed to. */
@@ -73,6 +76,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
 
   async pushTasks(tasks: readonly Task[]): Promise<void> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
+    // The engine pushes one execution's tasks at a time: one `send` span per push, when traced.
+    const send = telemetryOf(tasks[0]?.executionId)?.send(this.#options.queueName, tasks.length);
+    try {
+      await this.#push(tasks, send?.carrier);
+    } catch (error) {
+      send?.end(error);
+      throw error;
+    }
+    send?.end();
+  }
+
+  async #push(tasks: readonly Task[], trace: TraceCarrier | undefined): Promise<void> {
     const queueUrl = this.#connector.taskQueueUrl();
     const messages: TaskMessage[] = [];
     const counts = new Map<OutcomeChannel, number>();
@@ -85,7 +100,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(await this.#message(task, await channel.url, channel.run));
+      messages.push(await this.#message(task, await channel.url, channel.run, trace));
       counts.set(channel, (counts.get(channel) ?? 0) + 1);
     }
     for (const [channel, count] of counts) channel.expect(count); // before the send: outcomes may come at once
@@ -190,11 +205,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
   }
 
   /**
-   * The task queue's depth (one GetQueueAttributes): messages waiting, held by workers, delayed.
+   * The task queue's depth (one GetQueueAttributes): messages waiting, held by workers, delayed;
+   * and the messages in its dead-letter queue (one more, and three a minute to find that queue).
    * For the whole queue, in messages: a pack holds several tasks, and other runs may share it.
    */
   async depth(): Promise<QueueDepth> {
-    return readQueueDepth(this.#connector.client, await this.#connector.taskQueueUrl(), this.#options.queueName);
+    const url = await this.#connector.taskQueueUrl();
+    this.#deadLetters ??= new DeadLetterCount(this.#connector.client, this.#options.queueName);
+    const [depth, deadLetters] = await Promise.all([
+      readQueueDepth(this.#connector.client, url, this.#options.queueName),
+      this.#deadLetters.count(url),
+    ]);
+    return deadLetters === undefined ? depth : { ...depth, deadLetters };
   }
 
   /**
@@ -210,7 +232,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#connector.close();
   }
 
-  async #message(task: Task, replyTo: string, run: string): Promise<TaskMessage> {
+  async #message(task: Task, replyTo: string, run: string, trace: TraceCarrier | undefined): Promise<TaskMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
@@ -223,7 +245,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     }
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId), {
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId, trace), {
         signingKey: this.#options.signingKey,
       });
     } catch (error) {

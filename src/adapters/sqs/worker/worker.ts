@@ -1,4 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { serializeError } from '../../../flows/serialized-error.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
 import { runPrepared } from '../../remote/run-prepared.js';
@@ -26,6 +27,10 @@ import { createLimiter, sendAll } from '../calls/send-messages.js';
 import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
+import { createWorkerTelemetry, type WorkerTelemetry } from './worker-telemetry.js';
+import { readsWorkerFacts } from '../../remote/worker-facts.js';
+import type { TaskOutcome } from '../../../flows/task.js';
+import { FactsReporter } from './facts-reporter.js';
 
 /**
  * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
@@ -61,12 +66,18 @@ export class SqsWorker {
   readonly #resends = createLimiter(2);
   /** At most one task per slot ahead of the outcomes heard to arrive, per run. */
   readonly #gate: ReplyGate;
+  /** Spans and metrics, when `@opentelemetry/api` is installed. */
+  readonly #telemetry: WorkerTelemetry | undefined;
+  readonly #reporter = new FactsReporter();
+  /** Tasks run to their end (their outcome made), for the facts. */
+  #ran = 0;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
     this.#o = options;
     this.#queue = queue;
     this.#buildId = options.buildId ?? queue.options.buildId;
+    this.#telemetry = createWorkerTelemetry(queue.name, options.spanParent);
     this.#slots = new WorkerSlots(options.concurrency, options.idleTimeoutMs, (reason) =>
       options.onEvent({ type: 'worker_stopping', reason, running: this.#slots.running.size }),
     );
@@ -158,6 +169,7 @@ export class SqsWorker {
       } finally {
         slots.release(free);
       }
+      this.#telemetry?.received(messages.length);
       // The last poll of a stopping worker ran to its end: what it brought goes back at once.
       if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
@@ -234,9 +246,9 @@ export class SqsWorker {
       // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
       const received = receiveCountOf(message.Attributes);
       if (isLastReceive(received, this.#maxReceiveCount)) {
-        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref);
+        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref, message.MessageId);
       }
-      return this.#run(intake, receipt, ran);
+      return this.#run(intake, receipt, ran, message.MessageId);
     }
     const { kind: _, ref, ...dropped } = intake;
     this.#o.onEvent({ type: 'task_dropped', ...dropped });
@@ -250,7 +262,12 @@ export class SqsWorker {
    * nothing was heard of it for a second), and once the run's outcomes stop arriving the worker
    * runs at most one task per slot ahead of them ({@link ReplyGate}).
    */
-  async #run({ task, ref, resources }: TaskToRun, receipt: string, ran: () => void): Promise<void> {
+  async #run(
+    { task, ref, resources }: TaskToRun,
+    receipt: string,
+    ran: () => void,
+    messageId: string | undefined,
+  ): Promise<void> {
     const { envelope } = task;
     const { replyTo } = envelope;
     if (!(await this.#gate.enter(replyTo))) return this.#drop(envelope, receipt, ref);
@@ -271,13 +288,15 @@ export class SqsWorker {
       }
       const { taskId, operationName, executionId, attempt } = envelope;
       let outcome;
+      const span = this.#telemetry?.process(envelope, messageId);
       try {
         this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
-        outcome = await runPrepared(task);
+        outcome = await (span === undefined ? runPrepared(task) : span.within(() => runPrepared(task)));
       } finally {
         if (resources !== undefined) this.#resources.release(resources);
       }
-      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
+      span?.end(outcome?.error, outcome?.executionSecs);
+      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
       // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
       // start, although sending the outcome overlaps the next task.
       this.#o.onEvent(finishedEvent(envelope, outcome, failed));
@@ -299,6 +318,13 @@ export class SqsWorker {
     await this.#consume(receipt, ref);
   }
 
+  /** The outcome with this worker's facts, when the task's orchestrator reads them (this task counted). */
+  #withFacts(envelope: TaskEnvelope, outcome: TaskOutcome): TaskOutcome {
+    const done = ++this.#ran;
+    if (!readsWorkerFacts(envelope.run)) return outcome;
+    return { ...outcome, worker: this.#reporter.facts(done, this.#slots.running.size) };
+  }
+
   /** A task is done with: its message is deleted (a pack's, once all its tasks are), then its payload. */
   async #consume(receipt: string, ref: PayloadRef | undefined): Promise<void> {
     if (this.#packs.has(receipt)) return this.#packs.settle(receipt, 'done', ref);
@@ -308,6 +334,7 @@ export class SqsWorker {
   /** Deletes a message, then the payloads its tasks referred to. */
   async #deleteMessage(receipt: string, refs: readonly PayloadRef[]): Promise<void> {
     await this.#deletes.add(this.#queue.url, receipt);
+    this.#telemetry?.deleted(1);
     for (const ref of refs) {
       try {
         await this.#queue.payloads?.remove(ref.payload);
@@ -369,8 +396,17 @@ export class SqsWorker {
   }
 
   /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
-  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
-    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount));
+  async #reportLost(
+    receipt: string,
+    envelope: TaskEnvelope,
+    receiveCount: number,
+    ref: PayloadRef | undefined,
+    messageId: string | undefined,
+  ): Promise<void> {
+    const lost = workerLost(envelope, receiveCount);
+    // Not run: its span says why, with the error its run receives.
+    this.#telemetry?.process(envelope, messageId).end(serializeError(lost), undefined);
+    const body = failureBody(this.#queue, envelope, lost);
     if (!(await this.#sendReply(envelope, body))) return;
     this.#counts.failed++;
     const { taskId, operationName, executionId, attempt } = envelope;
