@@ -90,8 +90,7 @@ function run(
         : resumable(root, interruptible, queue, options.scheduler);
     return events.pipe(abortOnSignals(interrupt));
   });
-  const traced = withOtelLoaded(started, options.scheduler !== undefined);
-  const run = resolved.dashboard === undefined ? traced : watched(traced, resolved.dashboard, queue);
+  const run = resolved.dashboard === undefined ? started : watched(started, resolved.dashboard, queue);
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -115,16 +114,6 @@ function run(
       renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? depth : { ...depth, totals }),
     ),
   );
-}
-
-/**
- * The run, once `@opentelemetry/api` has been looked for: the first run of a process waits for
- * that one dynamic import (later runs start at once). A run on a caller's scheduler (virtual
- * time) never waits: it is traced if the API has loaded by then.
- */
-function withOtelLoaded(run: Observable<ExecutionEvent>, ownScheduler: boolean): Observable<ExecutionEvent> {
-  if (ownScheduler || otelSettled()) return run;
-  return defer(() => (otelSettled() ? run : from(loadOtel()).pipe(switchMap(() => run))));
 }
 
 /** The run, served as a live page; the queue's depth shown when it can tell. */
@@ -186,6 +175,8 @@ export async function execute<const T extends ExecutionTarget>(
   options: ExecuteOptions = {},
 ): Promise<ExecutionSummary<ResultOf<T>>> {
   const events = run(target, options, 'execute', false);
+  // Its spans need `@opentelemetry/api` looked for first: one dynamic import, by the first run.
+  if (!otelSettled()) await loadOtel();
   let last: ExecutionEvent;
   try {
     last = await lastValueFrom(events);
