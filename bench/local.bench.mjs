@@ -13,7 +13,11 @@
 // OpenTelemetry SDK registered (spans to an exporter that drops them, metrics to a reader nobody
 // reads): 'otel 1%' samples 1% of traces (a run is one trace: almost always sampled out), 'otel
 // on' samples all of them (an attempt span per task: the cost of a run that is sampled in).
+// The contender 'mazepa + dashboard (page open)' is mazepa with `dashboard: true` and a client
+// reading the page's event stream (as a browser would) for the whole run: its 'time vs mazepa'
+// is the dashboard's cost (short name for BENCH_CONTENDERS: dashboard).
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
@@ -36,7 +40,7 @@ function work(layer, i) {
 }
 
 let mazepa;
-async function runMazepa(shape, n) {
+async function runMazepa(shape, n, options = {}) {
   mazepa ??= await import(process.env.BENCH_DIST ?? '../dist/index.js').then((m) => ({
     ...m,
     chunk: m.taskableOperation(function chunk(layer, i) {
@@ -51,8 +55,38 @@ async function runMazepa(shape, n) {
       yield new Dependency();
     }
   });
-  const summary = await execute(job(), { showProgress: false });
+  const summary = await execute(job(), { showProgress: false, ...options });
   if (summary.succeeded !== perLayer * layers) throw new Error(`mazepa ran ${summary.succeeded} tasks`);
+}
+
+/** Connects to a dashboard's URL like a page: trades the token for the cookie, reads the stream. */
+function openPage(url) {
+  const { port, searchParams } = new URL(url);
+  const cookie = `mazepa_dashboard_${port}=${searchParams.get('token')}`;
+  const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { cookie } }, (res) => {
+    res.on('data', (data) => JSON.stringify(String(data)).length); // read, as a page would
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return req;
+}
+
+async function runDashboard(shape, n) {
+  // The URL is printed to stderr once the page is up: a page is opened from it.
+  const write = process.stderr.write.bind(process.stderr);
+  let page;
+  process.stderr.write = (text, ...rest) => {
+    const match = /dashboard at (\S+)/.exec(String(text));
+    if (match === null) return write(text, ...rest);
+    page = openPage(match[1]);
+    return true;
+  };
+  try {
+    await runMazepa(shape, n, { dashboard: true });
+  } finally {
+    process.stderr.write = write;
+    page?.destroy();
+  }
 }
 
 async function runLoop(shape, n) {
@@ -75,7 +109,12 @@ async function runPQueue(shape, n) {
   if (done !== perLayer * layers) throw new Error(`p-queue ran ${done} tasks`);
 }
 
-const allContenders = { mazepa: runMazepa, loop: runLoop, 'p-queue': runPQueue };
+const allContenders = {
+  mazepa: runMazepa,
+  'mazepa + dashboard (page open)': runDashboard,
+  loop: runLoop,
+  'p-queue': runPQueue,
+};
 if (process.env.BENCH_BASELINE) allContenders['mazepa (baseline)'] = runMazepa;
 if (process.env.BENCH_OTEL) {
   allContenders['otel 1%'] = runMazepa;
@@ -102,7 +141,8 @@ async function registerOtel(ratio) {
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new Unread()] }));
 }
 const wanted = process.env.BENCH_CONTENDERS?.split(',');
-const shortName = (name) => (name === 'mazepa (baseline)' ? 'baseline' : name);
+const SHORT_NAMES = { 'mazepa (baseline)': 'baseline', 'mazepa + dashboard (page open)': 'dashboard' };
+const shortName = (name) => SHORT_NAMES[name] ?? name;
 const contenders = Object.fromEntries(
   Object.entries(allContenders).filter(([name]) => wanted === undefined || wanted.includes(shortName(name))),
 );

@@ -23,7 +23,7 @@ import type { ParsedCheckpoint } from './streams/checkpoint/checkpoint-format.js
 import { checkpointing } from './streams/checkpoint/checkpointing.js';
 import { takeCheckpointLock, type CheckpointLock } from './streams/checkpoint/checkpoint-lock.js';
 import { dryRun, type DryRunResult } from './streams/engine/dry-run.js';
-import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { serveRun } from './dashboard/serve-dashboard.js';
 import type { ExecutionEvent, ExecutionSummary } from './streams/execution-event.js';
 import {
   resolveOptions,
@@ -33,10 +33,9 @@ import {
 } from './streams/execute-options.js';
 import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
-import { loadOtel, otelSettled } from './streams/telemetry/otel-api.js';
 import { renderProgress } from './streams/progress/render-progress.js';
 import type { QueueAttachment } from './streams/queue-attachment.js';
-import { runExecution } from './streams/run-execution.js';
+import { runExecution, type CountsProbe } from './streams/run-execution.js';
 import { warnWhenStalled } from './streams/progress/stall-warning.js';
 
 /** Queues whose tasks run in this process or its threads: no worker to wait for. */
@@ -67,17 +66,21 @@ function run(
   taskEvents: boolean,
 ): Observable<ExecutionEvent> {
   const given = resolveOptions(options, owner);
+  // The local queue's run loop turns on setImmediate unless the caller brings a scheduler: the
+  // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
+  const queue =
+    given.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
+  // The dashboard reads the engine's counters; it wants task events only for the workers that
+  // remote outcomes name.
+  const probe: CountsProbe | undefined = given.dashboard === undefined ? undefined : {};
+  const remoteDashboard = given.dashboard !== undefined && !IN_PROCESS_QUEUES.has(queue.name);
   // Progress and checkpoints count and record from the per-task events; without them, and when
   // the caller only wants the summary, those events are not even made.
   const resolved = {
     ...given,
-    taskEvents: taskEvents || given.showProgress || given.checkpoint !== undefined || given.dashboard !== undefined,
+    taskEvents: taskEvents || given.showProgress || given.checkpoint !== undefined || remoteDashboard,
   };
   const root = rootFlow(target);
-  // The local queue's run loop turns on setImmediate unless the caller brings a scheduler: the
-  // default asyncScheduler would cost a timer tick (1 ms or more) at every turn.
-  const queue =
-    resolved.queue ?? new LocalExecutionQueue(options.scheduler === undefined ? {} : { scheduler: options.scheduler });
   // SIGINT / SIGTERM cancel every run the same way, with or without a checkpoint, on any queue.
   const started = defer(() => {
     const interrupt = new AbortController();
@@ -86,11 +89,11 @@ function run(
     const interruptible = { ...resolved, signal };
     const events =
       resolved.checkpoint === undefined
-        ? runExecution(root, interruptible, queue)
-        : resumable(root, interruptible, queue, options.scheduler);
+        ? runExecution(root, interruptible, queue, {}, probe)
+        : resumable(root, interruptible, queue, options.scheduler, probe);
     return events.pipe(abortOnSignals(interrupt));
   });
-  const run = resolved.dashboard === undefined ? started : watched(started, resolved.dashboard, queue);
+  const run = resolved.dashboard === undefined ? started : watched(started, resolved.dashboard, queue, probe!);
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -117,9 +120,14 @@ function run(
 }
 
 /** The run, served as a live page; the queue's depth shown when it can tell. */
-function watched(events: Observable<ExecutionEvent>, setting: DashboardSetting, queue: ExecutionQueue) {
+function watched(
+  events: Observable<ExecutionEvent>,
+  setting: DashboardSetting,
+  queue: ExecutionQueue,
+  probe: CountsProbe,
+) {
   const depth = IN_PROCESS_QUEUES.has(queue.name) || queue.depth === undefined ? {} : { depth: () => queue.depth!() };
-  return serveDashboard(events, { ...setting, ...depth });
+  return serveRun(events, { ...setting, ...depth }, () => probe.operations);
 }
 
 /**
@@ -175,8 +183,6 @@ export async function execute<const T extends ExecutionTarget>(
   options: ExecuteOptions = {},
 ): Promise<ExecutionSummary<ResultOf<T>>> {
   const events = run(target, options, 'execute', false);
-  // Its spans need `@opentelemetry/api` looked for first: one dynamic import, by the first run.
-  if (!otelSettled()) await loadOtel();
   let last: ExecutionEvent;
   try {
     last = await lastValueFrom(events);
@@ -198,6 +204,7 @@ function resumable(
   resolved: ResolvedOptions,
   queue: ExecutionQueue,
   scheduler: SchedulerLike | undefined,
+  probe: CountsProbe | undefined,
 ): Observable<ExecutionEvent> {
   const path = resolved.checkpoint!;
   let lock: CheckpointLock | undefined;
@@ -228,7 +235,7 @@ function resumable(
         ...(pushes === undefined ? {} : { pushing: (tasks: readonly Task[]) => pushes.next(pushedIds(tasks)) }),
         ...(ids.completedUnder === undefined ? {} : { completedUnder: ids.completedUnder }),
       };
-      return runExecution(root, { ...resolved, executionId, completed }, queue, hooks).pipe(
+      return runExecution(root, { ...resolved, executionId, completed }, queue, hooks, probe).pipe(
         checkpointing({
           path,
           intervalMs: resolved.checkpointIntervalMs,

@@ -20,6 +20,7 @@ export {
 } from './flows/taskable-operation-cls.js';
 export { taskContext, type TaskContext } from './flows/task-context.js';
 export type { LostTask, SerializedError, WorkerAddress } from './flows/serialized-error.js';
+export type { WorkerFacts } from './flows/worker-facts.js';
 
 // Flows and dependencies
 export {

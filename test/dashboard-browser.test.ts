@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { execution, flowSchema, serveDashboard, taskableOperation, type DashboardServer } from 'mazepa';
+import { map } from 'rxjs';
+import {
+  execution,
+  flowSchema,
+  serveDashboard,
+  taskableOperation,
+  type DashboardServer,
+  type ExecutionEvent,
+} from 'mazepa';
 import { launchBrowser, skipReason } from './dashboard/browser.js';
 
 if (skipReason !== undefined) console.warn(skipReason);
@@ -38,6 +46,18 @@ function listening(): { ready: Promise<DashboardServer>; onListening: (s: Dashbo
 const cell = (page: Page, op: string, key: string) =>
   page.locator(`#operations tr[data-name="${op}"] td[data-key="${key}"]`);
 const stat = (page: Page, key: string) => page.locator(`#header div[data-key="${key}"] dd`);
+const workerCell = (page: Page, worker: string, key: string) =>
+  page.locator(`#workers tr[data-key="${worker}"] td[data-key="${key}"]`);
+
+/** The facts a remote worker adds to its outcomes, as an SQS queue's outcomes carry them. */
+function fromWorker() {
+  let done = 0;
+  return map((event: ExecutionEvent): ExecutionEvent => {
+    if (event.type !== 'task_succeeded') return event;
+    const worker = { host: 'node-a', pid: 101, tasksDone: ++done, tasksRunning: 1, rssBytes: 64 * 2 ** 20 };
+    return { ...event, outcome: { ...event.outcome, worker } };
+  });
+}
 
 describe.skipIf(skipReason !== undefined)('the dashboard in headless Chromium', () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -48,13 +68,16 @@ describe.skipIf(skipReason !== undefined)('the dashboard in headless Chromium', 
     await browser?.close();
   });
 
-  it('shows the counts during and after a run, a failure group with its stack as text, and a growing chart', async () => {
+  it('shows the counts during and after a run, a failure group with its stack as text, a growing chart, workers and the queue', async () => {
     const { flow, release } = gatedRun();
     const { ready, onListening } = listening();
+    const depth = async () => ({ waiting: 4, inFlight: 1, delayed: 0, deadLetters: 3 });
+    const events = execution(flow, { raiseOnFailedTask: false, showProgress: false }).pipe(fromWorker());
     const done = new Promise<void>((resolve, reject) =>
-      serveDashboard(execution(flow, { raiseOnFailedTask: false, showProgress: false }), {
+      serveDashboard(events, {
         print: false,
         onListening,
+        depth,
       }).subscribe({
         error: reject,
         complete: resolve,
@@ -85,6 +108,13 @@ describe.skipIf(skipReason !== undefined)('the dashboard in headless Chromium', 
     const points = async () => Number(await page.locator('#chart').getAttribute('data-points'));
     const before = await points();
     await expect.poll(points, { timeout: 5000 }).toBeGreaterThan(before);
+    // The workers panel, from the facts on the outcomes; the queue's depth and dead letters.
+    await expect.poll(() => workerCell(page, 'node-a:101', 'done').textContent()).toBe('15');
+    expect(await workerCell(page, 'node-a:101', 'totalDone').textContent()).toBe('15');
+    expect(await workerCell(page, 'node-a:101', 'memory').textContent()).toBe('64 MiB');
+    expect(await page.locator('#workers-section').isVisible()).toBe(true);
+    await expect.poll(() => stat(page, 'dead letters').textContent(), { timeout: 5000 }).toBe('3');
+    expect(await stat(page, 'queue waiting').textContent()).toBe('4');
     await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'mazepa-shot-')), 'dashboard.png') });
     if (process.env.MAZEPA_SCREENSHOT !== undefined)
       await page.screenshot({ path: process.env.MAZEPA_SCREENSHOT, fullPage: true });

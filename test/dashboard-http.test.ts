@@ -1,7 +1,14 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEVER, of, concat, type Subscription } from 'rxjs';
-import { serveDashboard, type DashboardServer, type ExecutionEvent } from 'mazepa';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { NEVER, Subject, VirtualAction, VirtualTimeScheduler, of, concat, type Subscription } from 'rxjs';
+import {
+  execute,
+  flowSchema,
+  serveDashboard,
+  taskableOperation,
+  type DashboardServer,
+  type ExecutionEvent,
+} from 'mazepa';
 
 function get(port: number, path: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
@@ -81,5 +88,84 @@ describe('the dashboard over HTTP', () => {
       expect(answer.headers['cache-control']).toBe('no-store');
       expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     }
+  });
+});
+
+describe('the queue depth on the dashboard', () => {
+  it('is asked at most once in 5 seconds, never per task, and shown with the dead letters', async () => {
+    const token = 'ef'.repeat(16);
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
+    const events = new Subject<ExecutionEvent>();
+    let asked = 0;
+    const depth = async () => {
+      asked++;
+      return { waiting: asked, inFlight: 1, delayed: 0, deadLetters: 2 };
+    };
+    let run!: Subscription;
+    const server = await new Promise<DashboardServer>((resolve) => {
+      run = serveDashboard(events, { print: false, token, depth, scheduler, onListening: resolve }).subscribe();
+    });
+    try {
+      events.next({ type: 'execution_started', executionId: 'depth-test', queue: 'sqs' });
+      for (let second = 1; second <= 20; second++) {
+        for (let i = 0; i < 500; i++) {
+          events.next({
+            type: 'task_submitted',
+            executionId: 'depth-test',
+            taskId: `${second}-${i}`,
+            operationName: 'op',
+            attempt: 1,
+          });
+        }
+        scheduler.maxFrames = second * 1000;
+        scheduler.flush(); // one more second: one tick
+        await new Promise((resolve) => setImmediate(resolve)); // the depth asked, if any, answers
+      }
+      expect(asked).toBe(4); // seconds 1, 6, 11 and 16
+      const login = await get(server.port, `/?token=${token}`);
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const frame = JSON.parse((await get(server.port, '/api/snapshot', { cookie })).body);
+      expect(frame.header.submitted).toBe(10_000);
+      expect(frame.header.queueDepth).toEqual({ waiting: 4, inFlight: 1, delayed: 0, deadLetters: 2 });
+    } finally {
+      run.unsubscribe();
+      await server.close();
+    }
+  });
+});
+
+describe('the dashboard of execute on the local queue', () => {
+  it("shows the engine's counts, with no event per task made for it", async () => {
+    const square = taskableOperation(function dashboardSquare(n: number) {
+      if (n === 7) throw new RangeError(`no ${n}`);
+      return n * n;
+    });
+    const job = flowSchema(function* dashboardJob() {
+      yield Array.from({ length: 300 }, (_, i) => square.makeTask(i));
+    });
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      printed.push(String(text));
+      return true;
+    });
+    try {
+      const summary = await execute(job(), { dashboard: { port: 0 }, raiseOnFailedTask: false, showProgress: false });
+      expect(summary).toMatchObject({ succeeded: 299, failed: 1 });
+    } finally {
+      write.mockRestore();
+    }
+    const { port, searchParams } = new URL(/dashboard at (\S+)/.exec(printed.join(''))![1]!);
+    const cookie = `mazepa_dashboard_${port}=${searchParams.get('token')}`;
+    const frame = JSON.parse((await get(Number(port), '/api/snapshot', { cookie })).body);
+    expect(frame.header).toMatchObject({
+      submitted: 300,
+      succeeded: 299,
+      failed: 1,
+      inFlight: 0,
+      status: 'completed with failures',
+    });
+    expect(frame.operations).toEqual([expect.objectContaining({ name: 'dashboardSquare', succeeded: 299, failed: 1 })]);
+    expect(frame.failures).toEqual([expect.objectContaining({ errorName: 'RangeError', firstLine: 'no 7', count: 1 })]);
+    expect(frame.seconds.done.reduce((a: number, b: number) => a + b, 0)).toBe(300);
   });
 });

@@ -123,3 +123,71 @@ describe('DashboardState', () => {
     expect(other.frame(true).header).toMatchObject({ status: 'failed', error: 'RangeError: out' });
   });
 });
+
+describe('DashboardState with the engine counters and workers', () => {
+  it("reads the counts from the engine's counters when given them, and counts no task event then", () => {
+    let now = 0;
+    const counts = new Map([['a', { submitted: 5, succeeded: 2, failed: 1, skipped: 0, retried: 0 }]]);
+    const state = new DashboardState(
+      () => now,
+      () => counts,
+    );
+    // Events still pass: they must not be counted a second time.
+    state.add(task('task_submitted', 'a', 'a0'));
+    state.add(task('task_succeeded', 'a', 'a0'));
+    now += 1000;
+    state.tick();
+    let frame = state.frame(false);
+    expect(frame.header).toMatchObject({ submitted: 5, succeeded: 2, failed: 1, inFlight: 2 });
+    expect(frame.seconds.done).toEqual([3]);
+    expect(frame.seconds.failed).toEqual([1]);
+    counts.set('a', { submitted: 6, succeeded: 5, failed: 1, skipped: 0, retried: 0 });
+    counts.set('b', { submitted: 1, succeeded: 0, failed: 0, skipped: 0, retried: 0 });
+    now += 1000;
+    state.tick();
+    frame = state.frame(false);
+    expect(frame.seconds.done).toEqual([3]); // the three of this second only
+    expect(frame.header.ratePerSec).toBe(3);
+    expect(frame.operations.find((o) => o.name === 'a')).toMatchObject({ succeeded: 5, inFlight: 0, ratePerSec: 3 });
+    expect(frame.operations.find((o) => o.name === 'b')).toMatchObject({ submitted: 1, inFlight: 1 });
+    // Nothing moved: no row in the next delta.
+    now += 1000;
+    state.tick();
+    expect(state.frame(false).operations.map((o) => o.name)).toEqual(['a']); // its rate still falls
+  });
+
+  it('keeps the workers seen on outcomes with the last facts each reported, at most LIMITS.workers', () => {
+    let now = 0;
+    const state = new DashboardState(() => now);
+    const outcome = (pid: number, done: number): ExecutionEvent => ({
+      type: 'task_succeeded',
+      executionId: 'e',
+      taskId: `t${now}`,
+      operationName: 'op',
+      outcome: {
+        executionSecs: 0,
+        worker: { host: 'node-1', pid, tasksDone: done, tasksRunning: 2, rssBytes: 5e7 + pid },
+      },
+    });
+    state.add(outcome(1, 7));
+    now = 10;
+    state.add(outcome(1, 8));
+    state.add({
+      ...failed('op', 'f', 'Error', 'boom'),
+      error: { name: 'Error', message: 'boom', worker: { host: 'node-1', pid: 1 } },
+    } as ExecutionEvent);
+    const [row] = state.frame(false).workers;
+    expect(row).toMatchObject({ host: 'node-1', pid: 1, done: 3, failed: 1, running: 2, totalDone: 8, lastSeen: 10 });
+    expect(row!.rssBytes).toBe(5e7 + 1);
+    for (let pid = 2; pid <= LIMITS.workers; pid++) state.add(outcome(pid, 1));
+    now = 20;
+    state.add(outcome(1, 9)); // seen again: the worker seen longest ago is now pid 2
+    state.add(outcome(LIMITS.workers + 1, 1));
+    const workers = state.frame(true).workers;
+    expect(workers).toHaveLength(LIMITS.workers);
+    const pids = new Set(workers.map((w) => w.pid));
+    expect(pids.has(2)).toBe(false);
+    expect(pids.has(1)).toBe(true);
+    expect(pids.has(LIMITS.workers + 1)).toBe(true);
+  });
+});

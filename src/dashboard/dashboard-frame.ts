@@ -68,12 +68,18 @@ export interface WorkerRow {
   readonly key: string;
   readonly host: string;
   readonly pid: number;
+  /** Outcomes of this run it sent back (succeeded or failed). */
   readonly done: number;
+  /** Of those, the failures (and attempts that failed and were retried). */
   readonly failed: number;
+  /** Tasks it was running when it sent its last outcome, when it reports them. */
   readonly running: number | null;
+  /** Epoch milliseconds of its last outcome. */
   readonly lastSeen: number;
   /** Resident memory in bytes, when the worker reports it. */
   readonly rssBytes: number | null;
+  /** Tasks it finished since it started, for every run, when it reports them. */
+  readonly totalDone: number | null;
 }
 
 /** Points of the throughput chart: epoch seconds, done and failed in that bucket. */

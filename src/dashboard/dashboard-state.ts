@@ -1,14 +1,10 @@
-import type { ExecutionEvent } from '../streams/execution-event.js';
+import type { ExecutionEvent, OperationCounts } from '../streams/execution-event.js';
 import type { QueueDepth } from '../streams/queue-depth.js';
-import type {
-  DashboardFrame,
-  DashboardHeader,
-  FailureGroup,
-  OperationRow,
-  SeriesPoints,
-  WorkerRow,
-} from './dashboard-frame.js';
-import { RingBuffer } from './ring-buffer.js';
+import type { DashboardFrame, DashboardHeader } from './dashboard-frame.js';
+import { FailureGroups, firstLine } from './failure-groups.js';
+import { OperationTable, rate } from './operation-table.js';
+import { ThroughputSeries } from './throughput-series.js';
+import { WorkerTable } from './worker-table.js';
 
 /** Bounds of the state: none of them depends on the number of tasks. */
 export const LIMITS = {
@@ -22,41 +18,19 @@ export const LIMITS = {
   rateWindowSecs: 10,
 } as const;
 
-interface OpCounts {
-  submitted: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  retried: number;
-  /** Done in the seconds of the rate window: one ring slot per tick. */
-  readonly recent: RingBuffer;
-  doneThisTick: number;
-}
-
-class Series {
-  readonly t: RingBuffer;
-  readonly done: RingBuffer;
-  readonly failed: RingBuffer;
-  constructor(capacity: number) {
-    this.t = new RingBuffer(capacity);
-    this.done = new RingBuffer(capacity);
-    this.failed = new RingBuffer(capacity);
-  }
-  push(t: number, done: number, failed: number): void {
-    this.t.push(t);
-    this.done.push(done);
-    this.failed.push(failed);
-  }
-  points(since: number): SeriesPoints {
-    return { t: this.t.toArray(since), done: this.done.toArray(since), failed: this.failed.toArray(since) };
-  }
-}
+/**
+ * The engine's running counts per operation, when the dashboard can read them: `undefined` until
+ * the run has started. @internal
+ */
+export type CountsSource = () => ReadonlyMap<string, Readonly<OperationCounts>> | undefined;
 
 /**
- * The dashboard's aggregation of an execution's events: counters per operation, failures grouped
- * by error, workers, and the throughput in 1-second and 1-minute buckets. `add` costs a few
- * counter updates per event; `tick` (once a second) closes a bucket; `frame` builds a full state
- * or the delta since the last frame. Memory is bounded by {@link LIMITS}. @internal
+ * The dashboard's aggregation of an execution: counters per operation, failures grouped by error,
+ * workers, and the throughput in 1-second and 1-minute buckets. The counts come from the events
+ * (a few counter updates each), or, given `counts`, from the engine's own counters copied once a
+ * second, so that the events of tasks that succeed cost nothing here. `tick` (once a second)
+ * closes a bucket; `frame` builds a full state or the delta since the last frame. Memory is
+ * bounded by {@link LIMITS}. @internal
  *
  * @example
  * ```text
@@ -72,37 +46,45 @@ export class DashboardState {
   private error: string | null = null;
   private startedAt: number;
   private endedAt: number | null = null;
-  private readonly ops = new Map<string, OpCounts>();
-  private lastName: string | undefined;
-  private last: OpCounts | undefined;
-  private readonly total = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
-  private doneThisTick = 0;
-  private failedThisTick = 0;
-  private readonly recentDone = new RingBuffer(LIMITS.rateWindowSecs);
-  private readonly seconds = new Series(LIMITS.seconds);
-  private readonly minutes = new Series(LIMITS.minutes);
-  private minuteStart: number | null = null;
-  private minuteDone = 0;
-  private minuteFailed = 0;
-  private readonly failures = new Map<string, { -readonly [K in keyof FailureGroup]: FailureGroup[K] }>();
-  private otherFailures = 0;
-  private readonly workers = new Map<string, { -readonly [K in keyof WorkerRow]: WorkerRow[K] }>();
+  private readonly ops = new OperationTable(LIMITS.operations, LIMITS.rateWindowSecs);
+  private readonly series = new ThroughputSeries(LIMITS.seconds, LIMITS.minutes);
+  private readonly failures = new FailureGroups(LIMITS.failureGroups, LIMITS.stackChars, LIMITS.lineChars);
+  private readonly workers = new WorkerTable(LIMITS.workers);
   private lastCheckpoint: DashboardHeader['lastCheckpoint'] = null;
   private queueDepth: DashboardHeader['queueDepth'] = null;
   private seq = 0;
-  private readonly dirtyOps = new Set<string>();
-  private readonly dirtyFailures = new Set<string>();
-  private readonly dirtyWorkers = new Set<string>();
-  private sentSeconds = 0;
-  private sentMinutes = 0;
+  /** Whether the events are counted (no engine counters to read). */
+  private readonly counting: boolean;
 
-  constructor(private readonly now: () => number) {
+  constructor(
+    private readonly now: () => number,
+    private readonly counts?: CountsSource,
+  ) {
     this.startedAt = now();
+    this.counting = counts === undefined;
   }
 
-  /** Counts one event. */
+  /** Takes in one event. */
   add(event: ExecutionEvent): void {
     switch (event.type) {
+      case 'task_succeeded':
+        if (this.counting) this.ops.count('succeeded', event.operationName);
+        if (event.outcome.worker !== undefined) this.workers.see(event.outcome.worker, true, this.now());
+        return;
+      case 'task_submitted':
+      case 'task_skipped':
+        if (this.counting)
+          this.ops.count(event.type === 'task_submitted' ? 'submitted' : 'skipped', event.operationName);
+        return;
+      case 'task_retried':
+        if (this.counting) this.ops.count('retried', event.operationName);
+        if (event.error.worker !== undefined) this.workers.see(event.error.worker, false, this.now());
+        return;
+      case 'task_failed':
+        if (this.counting) this.ops.count('failed', event.operationName);
+        this.failures.add(event.operationName, event.taskId, event.error, this.now());
+        if (event.error.worker !== undefined) this.workers.see(event.error.worker, false, this.now());
+        return;
       case 'execution_started':
         this.executionId = event.executionId;
         this.queue = event.queue;
@@ -120,56 +102,10 @@ export class DashboardState {
       case 'flow_completed':
         return;
     }
-    const op = this.op(event.operationName);
-    switch (event.type) {
-      case 'task_submitted':
-        op.submitted++;
-        this.total.submitted++;
-        return;
-      case 'task_succeeded':
-        op.succeeded++;
-        op.doneThisTick++;
-        this.total.succeeded++;
-        this.doneThisTick++;
-        return;
-      case 'task_skipped':
-        op.skipped++;
-        this.total.skipped++;
-        return;
-      case 'task_retried':
-        op.retried++;
-        this.total.retried++;
-        return;
-      case 'task_failed':
-        op.failed++;
-        op.doneThisTick++;
-        this.total.failed++;
-        this.doneThisTick++;
-        this.failedThisTick++;
-        this.addFailure(event.operationName, event.taskId, event.error);
-        if (event.error.worker !== undefined) this.seeWorker(event.error.worker.host, event.error.worker.pid, false);
-    }
-  }
-
-  /** A worker's outcome: one more task done (or failed) by it. */
-  seeWorker(host: string, pid: number, succeeded: boolean, facts: { running?: number; rssBytes?: number } = {}): void {
-    const key = `${host}:${pid}`;
-    let row = this.workers.get(key);
-    if (row === undefined) {
-      if (this.workers.size >= LIMITS.workers) return;
-      row = { key, host, pid, done: 0, failed: 0, running: null, lastSeen: 0, rssBytes: null };
-      this.workers.set(key, row);
-    }
-    row.done++;
-    if (!succeeded) row.failed++;
-    row.lastSeen = this.now();
-    if (facts.running !== undefined) row.running = facts.running;
-    if (facts.rssBytes !== undefined) row.rssBytes = facts.rssBytes;
-    this.dirtyWorkers.add(key);
   }
 
   /** The queue's depth, when it can tell. */
-  setQueueDepth(depth: QueueDepth & { readonly deadLetters?: number }): void {
+  setQueueDepth(depth: QueueDepth): void {
     this.queueDepth = { ...depth };
   }
 
@@ -177,63 +113,35 @@ export class DashboardState {
   end(status: 'failed' | 'cancelled', error?: unknown): void {
     if (this.endedAt !== null) return;
     this.status = status;
-    if (error !== undefined)
-      this.error = firstLine(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    if (error !== undefined) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.error = firstLine(text, LIMITS.lineChars);
+    }
     this.endedAt = this.now();
   }
 
   /** Closes the current 1-second bucket (and the minute's, when a minute has passed). */
   tick(): void {
-    const now = this.now();
-    const t = Math.floor(now / 1000);
-    this.seconds.push(t, this.doneThisTick, this.failedThisTick);
-    this.recentDone.push(this.doneThisTick);
-    for (const [name, op] of this.ops) {
-      if (op.doneThisTick > 0 || op.recent.length > 0) {
-        op.recent.push(op.doneThisTick);
-        if (op.doneThisTick > 0 || op.recent.toArray().some((n) => n > 0)) this.dirtyOps.add(name);
-      }
-      op.doneThisTick = 0;
-    }
-    const minute = Math.floor(now / 60_000) * 60;
-    if (this.minuteStart !== null && minute !== this.minuteStart) {
-      this.minutes.push(this.minuteStart, this.minuteDone, this.minuteFailed);
-      this.minuteDone = 0;
-      this.minuteFailed = 0;
-    }
-    this.minuteStart = minute;
-    this.minuteDone += this.doneThisTick;
-    this.minuteFailed += this.failedThisTick;
-    this.doneThisTick = 0;
-    this.failedThisTick = 0;
+    this.sync();
+    const { done, failed } = this.ops.tick();
+    this.series.close(this.now(), done, failed);
   }
 
   /** The whole state (`full`), or what changed since the last frame. */
   frame(full: boolean): DashboardFrame {
+    this.sync();
     // Only deltas move the sequence: a full state is the state as of the last delta.
     const seq = full ? this.seq : ++this.seq;
-    const ops = full ? [...this.ops.keys()] : [...this.dirtyOps];
-    const failures = full ? [...this.failures.keys()] : [...this.dirtyFailures];
-    const workers = full ? [...this.workers.keys()] : [...this.dirtyWorkers];
-    const frame: DashboardFrame = {
+    return {
       seq,
       full,
       header: this.header(),
-      operations: ops.map((name) => this.row(name)),
-      seconds: this.seconds.points(full ? 0 : this.sentSeconds),
-      minutes: this.minutes.points(full ? 0 : this.sentMinutes),
-      failures: failures.map((key) => ({ ...this.failures.get(key)! })),
-      otherFailures: this.otherFailures,
-      workers: workers.map((key) => ({ ...this.workers.get(key)! })),
+      operations: this.ops.list(full, this.endedAt !== null),
+      ...this.series.points(full),
+      failures: this.failures.rows(full),
+      otherFailures: this.failures.other,
+      workers: this.workers.list(full),
     };
-    if (!full) {
-      this.dirtyOps.clear();
-      this.dirtyFailures.clear();
-      this.dirtyWorkers.clear();
-      this.sentSeconds = this.seconds.t.pushed;
-      this.sentMinutes = this.minutes.t.pushed;
-    }
-    return frame;
   }
 
   /** The number of the last frame made. */
@@ -241,10 +149,16 @@ export class DashboardState {
     return this.seq;
   }
 
+  /** Copies in the engine's counters, when they are read rather than counted. */
+  private sync(): void {
+    const counts = this.counts?.();
+    if (counts !== undefined) this.ops.sync(counts);
+  }
+
   private header(): DashboardHeader {
-    const t = this.total;
+    const t = this.ops.total;
     const inFlight = t.submitted - t.succeeded - t.failed - t.retried;
-    const ratePerSec = rate(this.recentDone);
+    const ratePerSec = rate(this.ops.recent);
     const ended = this.endedAt !== null;
     return {
       executionId: this.executionId,
@@ -261,93 +175,4 @@ export class DashboardState {
       queueDepth: this.queueDepth,
     };
   }
-
-  private row(name: string): OperationRow {
-    const op = this.ops.get(name)!;
-    return {
-      name,
-      submitted: op.submitted,
-      succeeded: op.succeeded,
-      failed: op.failed,
-      skipped: op.skipped,
-      retried: op.retried,
-      inFlight: op.submitted - op.succeeded - op.failed - op.retried,
-      ratePerSec: this.endedAt === null ? rate(op.recent) : 0,
-    };
-  }
-
-  private op(name: string): OpCounts {
-    // Events come in runs of one operation: the last one's counts are kept at hand.
-    if (name === this.lastName) {
-      this.dirtyOps.add(name);
-      return this.last!;
-    }
-    let op = this.ops.get(name);
-    if (op === undefined) {
-      const key = this.ops.size >= LIMITS.operations ? '(other operations)' : name;
-      op = this.ops.get(key);
-      if (op === undefined) {
-        op = {
-          submitted: 0,
-          succeeded: 0,
-          failed: 0,
-          skipped: 0,
-          retried: 0,
-          recent: new RingBuffer(LIMITS.rateWindowSecs),
-          doneThisTick: 0,
-        };
-        this.ops.set(key, op);
-      }
-      name = key;
-    }
-    this.lastName = name;
-    this.last = op;
-    this.dirtyOps.add(name);
-    return op;
-  }
-
-  private addFailure(
-    operationName: string,
-    taskId: string,
-    error: { name: string; message: string; stack?: string },
-  ): void {
-    const line = firstLine(error.message);
-    const key = `${operationName}\u0000${error.name}\u0000${line}`;
-    const now = this.now();
-    const group = this.failures.get(key);
-    if (group !== undefined) {
-      group.count++;
-      group.lastSeen = now;
-      this.dirtyFailures.add(key);
-      return;
-    }
-    if (this.failures.size >= LIMITS.failureGroups) {
-      this.otherFailures++;
-      return;
-    }
-    this.failures.set(key, {
-      key,
-      operationName,
-      errorName: error.name.slice(0, LIMITS.lineChars),
-      firstLine: line,
-      count: 1,
-      firstSeen: now,
-      lastSeen: now,
-      sampleStack: (error.stack ?? `${error.name}: ${error.message}`).slice(0, LIMITS.stackChars),
-      sampleTaskId: taskId,
-    });
-    this.dirtyFailures.add(key);
-  }
-}
-
-function firstLine(text: string): string {
-  const end = text.indexOf('\n');
-  return (end < 0 ? text : text.slice(0, end)).slice(0, LIMITS.lineChars);
-}
-
-function rate(ring: RingBuffer): number {
-  if (ring.length === 0) return 0;
-  let sum = 0;
-  for (const n of ring.toArray()) sum += n;
-  return sum / ring.length;
 }

@@ -38,6 +38,13 @@ export class RingBuffer {
     this.start = (this.start + 1) % this.capacity;
   }
 
+  /** The sum of the items. */
+  sum(): number {
+    let total = 0;
+    for (let i = 0; i < this.count; i++) total += this.items[(this.start + i) % this.capacity]!;
+    return total;
+  }
+
   /** The items oldest first; with `since`, only those pushed at or after that push index. */
   toArray(since = 0): number[] {
     const first = Math.max(since, this.pushed - this.count);

@@ -3,7 +3,7 @@ import type { ExecutionEvent } from '../streams/execution-event.js';
 import type { QueueDepth } from '../streams/queue-depth.js';
 import { aggregateEvents } from './aggregate-events.js';
 import { DashboardHttp } from './dashboard-server.js';
-import { DashboardState } from './dashboard-state.js';
+import { DashboardState, type CountsSource } from './dashboard-state.js';
 import { newToken } from './dashboard-security.js';
 import { checkDashboardOptions } from './dashboard-options.js';
 
@@ -23,7 +23,7 @@ export interface DashboardOptions {
   /** Called once the page is up, with its URL and a way to stop serving it. */
   readonly onListening?: (server: DashboardServer) => void;
   /** Asked every few seconds, when given: where the queue's messages are. */
-  readonly depth?: () => Promise<QueueDepth & { readonly deadLetters?: number }>;
+  readonly depth?: () => Promise<QueueDepth>;
   /** The scheduler of the once-a-second updates. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -58,12 +58,24 @@ export function serveDashboard(
   events: Observable<ExecutionEvent>,
   options: DashboardOptions = {},
 ): Observable<ExecutionEvent> {
+  return serveRun(events, options);
+}
+
+/**
+ * @internal {@link serveDashboard}, reading the counts from `counts` (the engine's counters)
+ * rather than from the events when given: `execute` does so, and then needs no event per task.
+ */
+export function serveRun(
+  events: Observable<ExecutionEvent>,
+  options: DashboardOptions,
+  counts?: CountsSource,
+): Observable<ExecutionEvent> {
   checkDashboardOptions(options, 'serveDashboard');
   const host = options.host ?? '127.0.0.1';
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<ExecutionEvent>((subscriber) => {
     const token = options.token ?? newToken();
-    const state = new DashboardState(() => Date.now());
+    const state = new DashboardState(() => Date.now(), counts);
     const http = new DashboardHttp(state, token);
     let ticks = 0;
     let asking = false;

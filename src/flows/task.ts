@@ -4,6 +4,7 @@ import { checkFunctionIdentity } from './function-identity.js';
 import { deriveTaskId } from './ids.js';
 import { checkResources, type ResourceUse } from './resources.js';
 import { errorFromSerialized, type SerializedError } from './serialized-error.js';
+import type { WorkerFacts } from './worker-facts.js';
 
 /** Where a task is in its life. */
 export type TaskStatus = 'not_submitted' | 'submitted' | 'running' | 'succeeded' | 'failed';
@@ -16,6 +17,8 @@ export interface TaskOutcome<R = unknown> {
   readonly error?: SerializedError;
   /** Seconds the last attempt ran. */
   readonly executionSecs: number;
+  /** The remote worker that ran it and what it said of itself, when its queue reports that. */
+  readonly worker?: WorkerFacts;
 }
 
 /** The parts of a task's definition shared by operations and single tasks. */

@@ -20,4 +20,9 @@ export interface QueueDepth {
   readonly inFlight: number;
   /** Messages sent with a delay that has not passed yet. */
   readonly delayed: number;
+  /**
+   * Messages in the queue's dead-letter queue (tasks no worker could read or answer), when it
+   * has one and the queue can tell.
+   */
+  readonly deadLetters?: number;
 }

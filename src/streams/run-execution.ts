@@ -14,6 +14,15 @@ import { trackStats } from './telemetry/task-metrics.js';
 export type { RunHooks };
 
 /**
+ * @internal Where a run's running counts per operation (the engine's own, which its summary is
+ * made of) can be read while it goes: set when the run starts. The dashboard samples them once a
+ * second instead of counting an event per task.
+ */
+export interface CountsProbe {
+  operations?: ReadonlyMap<string, Readonly<OperationCounts>>;
+}
+
+/**
  * One execution as a cold Observable of its events: each subscription is one run (the engine of
  * `engine/execution-pipeline.ts`, started after `execution_started`), cancelled by the signal or
  * by unsubscribing; it completes with the summary or fails with the root's error.
@@ -25,6 +34,7 @@ export function runExecution(
   options: ResolvedOptions,
   queue: ExecutionQueue,
   hooks: RunHooks = {},
+  probe?: CountsProbe,
 ): Observable<ExecutionEvent> {
   const { executionId, scheduler, signal } = options;
   return new Observable<ExecutionEvent>((subscriber) => {
@@ -50,6 +60,7 @@ export function runExecution(
       telemetry.annotate({ 'mazepa.execution.reattached': true, 'mazepa.execution.adopted': hooks.adopted.size });
     }
     const spanEvents = telemetry === undefined ? undefined : executionEventToSpan(telemetry);
+    if (probe !== undefined) probe.operations = stats.operations;
     if (signal !== undefined) {
       const onAbort = (): void =>
         fail(new MazepaCancelledError(`Execution ${executionId} was cancelled`, { cause: signal.reason, executionId }));

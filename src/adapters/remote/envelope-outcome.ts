@@ -9,6 +9,7 @@ import { EnvelopeError } from './envelope-error.js';
 import { intField, optionalNumber, optionalString, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
 import { PLAIN_ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
+import { readWorkerFacts, workerFactsField, type WorkerFacts } from './worker-facts.js';
 import type { LostTask, SerializedError, WorkerAddress } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';
 
@@ -33,6 +34,8 @@ export interface OutcomeEnvelope {
   readonly returnValue?: Encoded | undefined;
   /** The error, when it failed. */
   readonly error?: SerializedError | undefined;
+  /** The worker that sent it and a few of its counts, when its orchestrator reads them (see `run`). */
+  readonly worker?: WorkerFacts | undefined;
 }
 
 /**
@@ -63,6 +66,7 @@ const OUTCOME_FIELDS = new Set([
   'executionSecs',
   'returnValue',
   'error',
+  'worker',
   'sig',
 ]);
 const ERROR_FIELDS = new Set(['name', 'message', 'stack', 'cause', 'worker', 'lost']);
@@ -90,6 +94,7 @@ export function encodeOutcomeEnvelope(envelope: OutcomeEnvelope, options: Envelo
     executionSecs: envelope.executionSecs,
   };
   if (envelope.run !== undefined) fields.run = envelope.run;
+  if (envelope.worker !== undefined) fields.worker = workerFactsField(envelope.worker);
   if (envelope.error !== undefined) fields.error = plainError(envelope.error, 0);
   // `null` is a value of its own: only a missing return value travels as `undefined`.
   else fields.returnValue = envelope.returnValue === undefined ? { $t: 'undef' } : envelope.returnValue;
@@ -117,12 +122,15 @@ export function decodeOutcomeEnvelope(text: unknown, options: EnvelopeOptions = 
     attempt: intField(fields, 'attempt', WHAT, 1),
     run: fields.run === undefined ? undefined : stringField(fields, 'run', WHAT, MAX_RUN_LENGTH),
   };
+  const worker =
+    fields.worker === undefined ? {} : { worker: readWorkerFacts(fields.worker, `${WHAT} field "worker"`) };
   if (fields.error !== undefined) {
     if (fields.returnValue !== undefined) throw new EnvelopeError(`${WHAT} has both "error" and "returnValue"`);
-    return { ...base, outcome: { error: readError(fields.error, 'error', 0), executionSecs } };
+    return { ...base, outcome: { error: readError(fields.error, 'error', 0), executionSecs, ...worker } };
   }
   if (!Object.hasOwn(fields, 'returnValue')) throw new EnvelopeError(`${WHAT} has neither "error" nor "returnValue"`);
-  return { ...base, outcome: { returnValue: decodeValue(fields.returnValue, 'returnValue'), executionSecs } };
+  const returnValue = decodeValue(fields.returnValue, 'returnValue');
+  return { ...base, outcome: { returnValue, executionSecs, ...worker } };
 }
 
 function readError(value: unknown, path: string, depth: number): SerializedError {

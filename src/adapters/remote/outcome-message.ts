@@ -41,6 +41,7 @@ export function outcomeMessage(
     attempt: address.attempt,
     ...(address.run === undefined ? {} : { run: address.run }),
     executionSecs: outcome.executionSecs,
+    ...(outcome.worker === undefined ? {} : { worker: outcome.worker }),
   };
   let error = outcome.error;
   if (error === undefined) {

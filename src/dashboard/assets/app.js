@@ -2,7 +2,7 @@
 // Text only ever goes in through textContent: nothing from the run is parsed as HTML.
 import { drawChart } from './chart.js';
 
-const LIMITS = { seconds: 3600, minutes: 7 * 24 * 60 };
+const LIMITS = { seconds: 3600, minutes: 7 * 24 * 60, workers: 1000 };
 let state = null;
 
 function el(tag, text, className) {
@@ -56,7 +56,15 @@ function apply(frame) {
   state.otherFailures = frame.otherFailures;
   for (const row of frame.operations) state.operations.set(row.name, row);
   for (const group of frame.failures) state.failures.set(group.key, group);
-  for (const worker of frame.workers) state.workers.set(worker.key, worker);
+  for (const worker of frame.workers) {
+    state.workers.delete(worker.key); // kept in the order last seen, as the server keeps them
+    state.workers.set(worker.key, worker);
+  }
+  // The server keeps the workers seen last; so does the page.
+  for (const key of state.workers.keys()) {
+    if (state.workers.size <= LIMITS.workers) break;
+    state.workers.delete(key);
+  }
   appendPoints(state.seconds, frame.seconds, LIMITS.seconds);
   appendPoints(state.minutes, frame.minutes, LIMITS.minutes);
   render();
@@ -162,18 +170,23 @@ function renderWorkers() {
   const section = document.getElementById('workers-section');
   section.hidden = state.workers.size === 0;
   const body = document.querySelector('#workers tbody');
+  const columns = [
+    ['worker', (w) => `${w.host}:${w.pid}`],
+    ['done', (w) => formatCount(w.done)],
+    ['failed', (w) => formatCount(w.failed)],
+    ['running', (w) => (w.running === null ? '–' : formatCount(w.running))],
+    ['totalDone', (w) => (w.totalDone === null ? '–' : formatCount(w.totalDone))],
+    ['lastSeen', (w) => formatTime(w.lastSeen)],
+    ['memory', (w) => formatBytes(w.rssBytes)],
+  ];
   body.replaceChildren(
-    ...[...state.workers.values()].map((w) => {
+    ...[...state.workers.values()].reverse().map((w) => {
       const tr = el('tr');
-      for (const value of [
-        `${w.host}:${w.pid}`,
-        formatCount(w.done),
-        formatCount(w.failed),
-        w.running ?? '–',
-        formatTime(w.lastSeen),
-        formatBytes(w.rssBytes),
-      ]) {
-        tr.append(el('td', value));
+      tr.dataset.key = w.key;
+      for (const [key, format] of columns) {
+        const td = el('td', format(w));
+        td.dataset.key = key;
+        tr.append(td);
       }
       return tr;
     }),

@@ -54,6 +54,19 @@ export async function findDeadLetter(
   if (name === undefined) return undefined;
   const url = await findQueueUrl(client, name);
   if (url === undefined) return undefined;
+  const counts = await deadLetterCounts(client, url, name);
+  return counts === undefined ? undefined : { name, url, ...counts };
+}
+
+/**
+ * @internal The messages of a dead-letter queue at `url` (named `name`): ready to be moved back,
+ * and received and not yet deleted; `undefined` when the queue is gone. One GetQueueAttributes.
+ */
+export async function deadLetterCounts(
+  client: SQSClient,
+  url: string,
+  name: string,
+): Promise<{ messages: number; inFlight: number } | undefined> {
   try {
     const { Attributes } = await client.send(
       new GetQueueAttributesCommand({
@@ -62,7 +75,7 @@ export async function findDeadLetter(
       }),
     );
     const messages = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-    return { name, url, messages, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+    return { messages, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
   } catch (error) {
     if (isQueueMissing(error)) return undefined;
     throw wrapSqsError(error, 'GetQueueAttributes', name);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { decodeBuildNotice, isBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
+import { WORKER_FACTS_MARK } from '../../remote/worker-facts.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
@@ -147,14 +148,17 @@ export class OutcomeChannel {
     this.#abort.abort();
     this.#heartbeat?.stop();
     while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
-    await this.#deleter.drain(); // what is gathered goes now
-    await Promise.all(this.#deletes);
+    // The queue goes first: it is how the workers learn that the run has ended (a reply refused,
+    // or asking, drops its tasks they hold); the outcome messages still to delete go with it.
     const url = await this.url.catch(() => undefined);
-    if (url === undefined) return;
-    const { name: queueName, onEvent } = this.#options;
-    await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
-      onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
-    );
+    if (url !== undefined) {
+      const { name: queueName, onEvent } = this.#options;
+      await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
+        onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
+      );
+    }
+    await this.#deleter.drain(); // a queue that could not be deleted keeps none of them
+    await Promise.all(this.#deletes); // and their payloads
   }
 
   /** A receive loop: `join` calls in another while messages wait; a helper leaves when none do. */
@@ -284,9 +288,12 @@ export class OutcomeChannel {
   }
 }
 
-/** @internal A new run token: 18 random bytes, base64url. */
+/**
+ * @internal A new run token: 18 random bytes, base64url, and the mark that asks workers for
+ * their facts on each outcome (see {@link WORKER_FACTS_MARK}).
+ */
 export function newRunToken(): string {
-  return randomBytes(18).toString('base64url');
+  return `${randomBytes(18).toString('base64url')}${WORKER_FACTS_MARK}`;
 }
 
 /** @internal Why an execution ends when its outcome queue was deleted from outside. */

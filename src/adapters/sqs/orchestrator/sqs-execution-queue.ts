@@ -16,6 +16,7 @@ import type { ExecutionQueue, OutcomeReport } from '../../../streams/execution-q
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
 import { BuildWatch } from './build-watch.js';
 import { findDeadLetter } from '../calls/dead-letter-queue.js';
+import { DeadLetterCount } from './dead-letter-count.js';
 import { OutcomeChannel } from './outcome-channel.js';
 import { readQueueDepth, type QueueDepth } from '../calls/queue-depth.js';
 import { outcomeQueueName } from '../calls/queue-names.js';
@@ -49,6 +50,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
   readonly name: string;
   readonly #options: ResolvedSqsOptions;
   readonly #connector: SqsConnector;
+  #deadLetters: DeadLetterCount | undefined;
   readonly #executions = new Map<string, OutcomeChannel>();
   readonly #cleanups = new Set<Promise<void>>();
   /** Executions `attach` prepared, until their outcomes are subscribed to. */
@@ -203,11 +205,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
   }
 
   /**
-   * The task queue's depth (one GetQueueAttributes): messages waiting, held by workers, delayed.
+   * The task queue's depth (one GetQueueAttributes): messages waiting, held by workers, delayed;
+   * and the messages in its dead-letter queue (one more, and three a minute to find that queue).
    * For the whole queue, in messages: a pack holds several tasks, and other runs may share it.
    */
   async depth(): Promise<QueueDepth> {
-    return readQueueDepth(this.#connector.client, await this.#connector.taskQueueUrl(), this.#options.queueName);
+    const url = await this.#connector.taskQueueUrl();
+    this.#deadLetters ??= new DeadLetterCount(this.#connector.client, this.#options.queueName);
+    const [depth, deadLetters] = await Promise.all([
+      readQueueDepth(this.#connector.client, url, this.#options.queueName),
+      this.#deadLetters.count(url),
+    ]);
+    return deadLetters === undefined ? depth : { ...depth, deadLetters };
   }
 
   /**

@@ -10,6 +10,8 @@ import { isAbort, isQueueMissing } from '../calls/sqs-error.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
 import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { OutcomeQueues } from './outcome-queues.js';
+import { ReplyGate } from './reply-gate.js';
+import { slotOrGone, takeResources } from './run-ended.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { failureBody, outcomeBody } from './worker-payloads.js';
@@ -26,6 +28,9 @@ import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
 import { createWorkerTelemetry, type WorkerTelemetry } from './worker-telemetry.js';
+import { readsWorkerFacts } from '../../remote/worker-facts.js';
+import type { TaskOutcome } from '../../../flows/task.js';
+import { FactsReporter } from './facts-reporter.js';
 
 /**
  * One worker's loop and state: receives task messages, takes each in ({@link takeIn}), runs
@@ -59,8 +64,13 @@ export class SqsWorker {
   readonly #buildId: string | undefined;
   readonly #builds = new BuildRefusals();
   readonly #resends = createLimiter(2);
+  /** At most one task per slot ahead of the outcomes heard to arrive, per run. */
+  readonly #gate: ReplyGate;
   /** Spans and metrics, when `@opentelemetry/api` is installed. */
   readonly #telemetry: WorkerTelemetry | undefined;
+  readonly #reporter = new FactsReporter();
+  /** Tasks run to their end (their outcome made), for the facts. */
+  #ran = 0;
   #fatal: unknown;
 
   constructor(options: ResolvedWorkerOptions, queue: SqsConnection) {
@@ -74,6 +84,11 @@ export class SqsWorker {
     this.#replies = replyBatcher(queue);
     this.#deletes = deleteBatcher(queue);
     this.#outcomeQueues = new OutcomeQueues(queue.client);
+    this.#gate = new ReplyGate({
+      concurrency: options.concurrency,
+      flush: (url) => this.#replies.flush(url),
+      isGone: (url) => this.#outcomeQueues.isGone(url),
+    });
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
     this.#intake = { queue, outcomeQueues: this.#outcomeQueues, resources: this.#resources };
@@ -200,10 +215,12 @@ export class SqsWorker {
     };
     try {
       if (entered !== true) {
-        running = await entered;
-        if (!running) return await this.#handBack(receipt); // the worker stopped first
+        const slot = await slotOrGone(this.#slots, this.#outcomeQueues, entered, receipt, message.Body);
+        running = slot === true;
+        if (slot === false) return await this.#handBack(receipt); // the worker stopped first
+        // 'gone': its run ended while it waited; it is dropped without a slot (never run).
       }
-      await this.#process(message, receipt, done);
+      await this.#process(message, receipt, done, running);
     } catch (error) {
       this.#o.onEvent({ type: 'worker_error', error });
     } finally {
@@ -214,11 +231,15 @@ export class SqsWorker {
     else this.#heartbeat.release(receipt);
   }
 
-  /** Takes a message in, then runs its task, drops it or rejects the message. */
-  async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
+  /**
+   * Takes a message in, then runs its task, drops it or rejects the message. Without a slot
+   * (`mayRun` false: its run ended while it waited for one), a task to run goes back to the queue.
+   */
+  async #process(message: Message, receipt: string, ran: () => void, mayRun = true): Promise<void> {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
     if (intake.kind === 'run') {
+      if (!mayRun) return this.#handBack(receipt);
       if (isOtherBuild(intake.task.envelope.build, this.#buildId)) {
         return this.#refuseBuild(message, receipt, intake.task.envelope);
       }
@@ -234,33 +255,74 @@ export class SqsWorker {
     await this.#consume(receipt, ref);
   }
 
-  /** Runs a task once its resources are taken, sends its outcome, then deletes its message. */
+  /**
+   * Runs a task once its resources are taken, sends its outcome, then deletes its message. Its
+   * run may end while it waits (a reply of the run refused, its outcome queue deleted): then it
+   * is dropped; right before it starts, its outcome queue is checked once more (asking SQS when
+   * nothing was heard of it for a second), and once the run's outcomes stop arriving the worker
+   * runs at most one task per slot ahead of them ({@link ReplyGate}).
+   */
   async #run(
     { task, ref, resources }: TaskToRun,
     receipt: string,
     ran: () => void,
     messageId: string | undefined,
   ): Promise<void> {
-    if (resources !== undefined && !(await this.#resources.acquire(resources))) return this.#handBack(receipt);
     const { envelope } = task;
-    const { taskId, operationName, executionId, attempt } = envelope;
-    let outcome;
-    const span = this.#telemetry?.process(envelope, messageId);
+    const { replyTo } = envelope;
+    if (!(await this.#gate.enter(replyTo))) return this.#drop(envelope, receipt, ref);
+    let open = true;
+    const answered = (arrived = false): void => {
+      if (open) this.#gate.leave(replyTo, arrived);
+      open = false;
+    };
     try {
-      this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
-      outcome = await (span === undefined ? runPrepared(task) : span.within(() => runPrepared(task)));
+      if (resources !== undefined) {
+        const taken = await takeResources(this.#resources, this.#outcomeQueues, resources, replyTo);
+        if (taken === 'gone') return await this.#drop(envelope, receipt, ref);
+        if (!taken) return await this.#handBack(receipt); // the worker stopped first
+      }
+      if (!(await this.#outcomeQueues.exists(replyTo))) {
+        if (resources !== undefined) this.#resources.release(resources);
+        return await this.#drop(envelope, receipt, ref);
+      }
+      const { taskId, operationName, executionId, attempt } = envelope;
+      let outcome;
+      const span = this.#telemetry?.process(envelope, messageId);
+      try {
+        this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
+        outcome = await (span === undefined ? runPrepared(task) : span.within(() => runPrepared(task)));
+      } finally {
+        if (resources !== undefined) this.#resources.release(resources);
+      }
+      span?.end(outcome?.error, outcome?.executionSecs);
+      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
+      // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
+      // start, although sending the outcome overlaps the next task.
+      this.#o.onEvent(finishedEvent(envelope, outcome, failed));
+      ran();
+      const sent = await this.#sendReply(envelope, reply);
+      answered(sent && !this.#outcomeQueues.isGone(replyTo));
+      if (!sent) return;
+      this.#counts[failed ? 'failed' : 'succeeded']++;
+      await this.#consume(receipt, ref);
     } finally {
-      if (resources !== undefined) this.#resources.release(resources);
+      answered();
     }
-    span?.end(outcome?.error, outcome?.executionSecs);
-    const { body: reply, failed } = await outcomeBody(this.#queue, envelope, outcome);
-    // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
-    // start, although sending the outcome overlaps the next task.
-    this.#o.onEvent(finishedEvent(envelope, outcome, failed));
-    ran();
-    if (!(await this.#sendReply(envelope, reply))) return;
-    this.#counts[failed ? 'failed' : 'succeeded']++;
+  }
+
+  /** A task whose run has ended: its message (and payload) is deleted, unrun. */
+  async #drop(envelope: TaskEnvelope, receipt: string, ref: PayloadRef | undefined): Promise<void> {
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
     await this.#consume(receipt, ref);
+  }
+
+  /** The outcome with this worker's facts, when the task's orchestrator reads them (this task counted). */
+  #withFacts(envelope: TaskEnvelope, outcome: TaskOutcome): TaskOutcome {
+    const done = ++this.#ran;
+    if (!readsWorkerFacts(envelope.run)) return outcome;
+    return { ...outcome, worker: this.#reporter.facts(done, this.#slots.running.size) };
   }
 
   /** A task is done with: its message is deleted (a pack's, once all its tasks are), then its payload. */
@@ -341,7 +403,7 @@ export class SqsWorker {
     ref: PayloadRef | undefined,
     messageId: string | undefined,
   ): Promise<void> {
-    const lost = workerLost(envelope, receiveCount, []);
+    const lost = workerLost(envelope, receiveCount);
     // Not run: its span says why, with the error its run receives.
     this.#telemetry?.process(envelope, messageId).end(serializeError(lost), undefined);
     const body = failureBody(this.#queue, envelope, lost);
@@ -367,13 +429,15 @@ export class SqsWorker {
   async #sendReply(to: ReplyAddress, body: string): Promise<boolean> {
     try {
       await this.#replies.add(to.replyTo, reply(body));
+      this.#outcomeQueues.markExists(to.replyTo); // heard of just now: the next task need not ask
       return true;
     } catch (error) {
       if (!isQueueMissing(error)) {
         this.#o.onEvent({ type: 'worker_error', error });
         return false;
       }
-      this.#outcomeQueues.markGone(to.replyTo); // that run is over: nobody waits for this outcome
+      // That run is over: nobody waits for this outcome, and its tasks that wait here are dropped.
+      this.#outcomeQueues.markGone(to.replyTo);
       return true;
     }
   }
