@@ -9,7 +9,10 @@
 // 10^7 run, about a minute per contender and run); BENCH_SHAPES=layered,flat,dag runs only those
 // shapes; BENCH_BASELINE=/path/to/dist adds a contender 'mazepa (baseline)' running another build
 // (e.g. main's), for before/after in one run; BENCH_CONTENDERS=mazepa,baseline runs only those;
-// BENCH_NODE_ARGS adds flags to each child's node.
+// BENCH_NODE_ARGS adds flags to each child's node. BENCH_OTEL=1 adds two contenders with an
+// OpenTelemetry SDK registered (spans to an exporter that drops them, metrics to a reader nobody
+// reads): 'otel 1%' samples 1% of traces (a run is one trace: almost always sampled out), 'otel
+// on' samples all of them (an attempt span per task: the cost of a run that is sampled in).
 // The contender 'mazepa + dashboard (page open)' is mazepa with `dashboard: true` and a client
 // reading the page's event stream (as a browser would) for the whole run: its 'time vs mazepa'
 // is the dashboard's cost (short name for BENCH_CONTENDERS: dashboard).
@@ -113,6 +116,30 @@ const allContenders = {
   'p-queue': runPQueue,
 };
 if (process.env.BENCH_BASELINE) allContenders['mazepa (baseline)'] = runMazepa;
+if (process.env.BENCH_OTEL) {
+  allContenders['otel 1%'] = runMazepa;
+  allContenders['otel on'] = runMazepa;
+}
+
+/** Registers an SDK in a child of an 'otel' contender: a ratio sampler, spans dropped, metrics kept. */
+async function registerOtel(ratio) {
+  const { metrics, trace } = await import('@opentelemetry/api');
+  const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } =
+    await import('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  const drop = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
+  const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(drop)] }));
+  class Unread extends MetricReader {
+    onForceFlush() {
+      return Promise.resolve();
+    }
+    onShutdown() {
+      return Promise.resolve();
+    }
+  }
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new Unread()] }));
+}
 const wanted = process.env.BENCH_CONTENDERS?.split(',');
 const SHORT_NAMES = { 'mazepa (baseline)': 'baseline', 'mazepa + dashboard (page open)': 'dashboard' };
 const shortName = (name) => SHORT_NAMES[name] ?? name;
@@ -127,6 +154,7 @@ function childEnv(name) {
 
 if (process.argv[2] === '--child') {
   const [, , , name, shape, n] = process.argv;
+  if (name.startsWith('otel')) await registerOtel(name === 'otel on' ? 1 : 0.01);
   await allContenders[name](shape, 2000); // warm up the code paths
   globalThis.gc?.();
   const start = performance.now();

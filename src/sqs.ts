@@ -15,6 +15,7 @@ export type {
   WorkerStopReason,
   WorkerSummary,
 } from './adapters/sqs/worker/worker-options.js';
+export type { SpanParent } from './adapters/sqs/worker/worker-telemetry.js';
 export { TaskRouter, type TaskRouterOptions } from './adapters/sqs/orchestrator/task-router.js';
 export { SqsQueueError } from './adapters/sqs/calls/sqs-error.js';
 export { S3CallError } from './adapters/sqs/calls/s3-call-error.js';

@@ -1,5 +1,6 @@
 /** How the `mazepa` commands read their option values; each throws naming what it needs. */
 import { InvalidArgumentError } from 'commander';
+import { MAX_TIMER_MS } from '../flows/task.js';
 import { UsageError } from './usage-error.js';
 
 /** A whole number >= 1 (`--concurrency`, `--visibility-timeout`, `--max-messages`, ...). @internal */
@@ -16,10 +17,17 @@ export function count(value: string): number {
   return n;
 }
 
-/** A number > 0 (`--checkpoint-interval`). @internal */
-export function positive(value: string): number {
+/** The most seconds a timer holds: {@link MAX_TIMER_MS} in whole seconds (about 24.8 days). @internal */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
+/** Seconds > 0 that one timer holds (`--checkpoint-interval`). @internal */
+export function timerSeconds(value: string): number {
   const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('must be a number > 0');
+  if (!(n > 0) || !(n <= MAX_TIMER_SECONDS)) {
+    throw new InvalidArgumentError(
+      `must be a number of seconds > 0 and at most ${MAX_TIMER_SECONDS} (about 24.8 days)`,
+    );
+  }
   return n;
 }
 

@@ -8,7 +8,7 @@ import type { ExecutionQueue } from '../streams/execution-queue.js';
 import { loadTarget, parseArgs } from './load-target.js';
 import { EXIT } from './exit-codes.js';
 import { makeQueue, type QueueFlags } from './make-queue.js';
-import { outageMs, positive, whole } from './option-parsers.js';
+import { outageMs, timerSeconds, whole } from './option-parsers.js';
 import { UsageError } from './usage-error.js';
 import { asBlock, oneLine } from './escape-text.js';
 
@@ -48,7 +48,7 @@ export function runCommand(): Command {
     .option(
       '--checkpoint-interval <seconds>',
       'seconds between flushes of the checkpoint to disk (default: 60)',
-      positive,
+      timerSeconds,
     )
     .option('--queue-name <name>', 'run the tasks on this SQS queue (workers: mazepa worker) instead of here')
     .option('--queue-url <url>', 'the SQS queue URL (instead of looking it up by name)')

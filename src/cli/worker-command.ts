@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { SqsExecutionQueueOptions } from '../adapters/sqs/orchestrator/sqs-options.js';
 import type { WorkerEvent } from '../adapters/sqs/worker/worker-options.js';
 import { EXIT } from './exit-codes.js';
@@ -21,6 +21,7 @@ export interface WorkerFlags extends SqsFlags {
   readonly resourceLimit?: readonly string[];
   readonly processes?: number;
   readonly maxRestarts?: number;
+  readonly spanParent?: 'link' | 'parent';
 }
 
 /**
@@ -61,6 +62,12 @@ export function workerCommand(): Command {
     )
     .option('--payload-bucket <bucket>', 'the S3 bucket for arguments and results too big for a message')
     .option('--build-id <id>', "this worker's build: it runs only tasks of that build (default: MAZEPA_BUILD_ID)")
+    .addOption(
+      new Option(
+        '--span-parent <how>',
+        "with an OpenTelemetry SDK registered (e.g. by an --import module): 'link' each task's span to the run's send span (a trace per task), or make it its child ('parent': one trace per run)",
+      ).choices(['link', 'parent']),
+    )
     .option('--verbose', 'print a line per task')
     .option(
       '--processes <n>',
@@ -191,6 +198,7 @@ export async function workerAction(
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
       ...(flags.maxRuntime === undefined ? {} : { maxRuntimeMs: flags.maxRuntime * 1000 }),
       ...(flags.idleTimeout === undefined ? {} : { idleTimeoutMs: flags.idleTimeout * 1000 }),
+      ...(flags.spanParent === undefined ? {} : { spanParent: flags.spanParent }),
       signal: stop.signal,
       onEvent: (event: WorkerEvent) => {
         status.add(event);

@@ -122,7 +122,10 @@ export interface WorkerLostErrorOptions extends MazepaErrorOptions {
   readonly operationName: string;
   /** How many times its message was received without an outcome. */
   readonly receiveCount: number;
-  /** The workers known to have taken it (`host pid N`), where known; possibly none. */
+  /**
+   * The workers known to have taken it (`host pid N`): on SQS, the worker that took it on its
+   * last allowed receive and reported it lost. Those that died on it could not say: unknown.
+   */
   readonly workers?: readonly string[];
 }
 
@@ -151,7 +154,11 @@ export class WorkerLostError extends MazepaError {
   readonly operationName: string;
   /** How many times its message was received without an outcome. */
   readonly receiveCount: number;
-  /** The workers known to have taken it (`host pid N`), where known. */
+  /**
+   * The workers known to have taken it (`host pid N`), possibly none: on SQS, first the worker
+   * that took it on its last allowed receive and reported it lost (the ones that died on it
+   * before could not say, and are not known).
+   */
   readonly workers: readonly string[];
 
   constructor(message: string, options: WorkerLostErrorOptions) {

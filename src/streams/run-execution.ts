@@ -7,6 +7,9 @@ import type { ResolvedOptions } from './execute-options.js';
 import { startExecutionPipeline, type RunHooks } from './engine/execution-pipeline.js';
 import type { FailureOrigin } from './engine/graph/flow-lifecycle.js';
 import { createStats } from './engine/stats.js';
+import { startExecutionTelemetry } from './telemetry/execution-telemetry.js';
+import { executionEventToSpan } from './telemetry/execution-span-events.js';
+import { trackStats } from './telemetry/task-metrics.js';
 
 export type { RunHooks };
 
@@ -40,9 +43,23 @@ export function runExecution(
     const fail = (error: Error): void => {
       if (done) return;
       done = true;
+      telemetry?.end(undefined, error);
       subscriber.error(error);
     };
     const stats = createStats();
+    // With no SDK registered, both are undefined and the run is as it would be without them.
+    const telemetry = startExecutionTelemetry(root.name, executionId, queue.name);
+    const untrack = trackStats(stats);
+    if (telemetry !== undefined || untrack !== undefined) {
+      subscriber.add(() => {
+        untrack?.();
+        telemetry?.end(undefined, done ? undefined : new MazepaCancelledError(`Execution ${executionId} ended`));
+      });
+    }
+    if (telemetry !== undefined && hooks.adopted !== undefined) {
+      telemetry.annotate({ 'mazepa.execution.reattached': true, 'mazepa.execution.adopted': hooks.adopted.size });
+    }
+    const spanEvents = telemetry === undefined ? undefined : executionEventToSpan(telemetry);
     if (probe !== undefined) probe.operations = stats.operations;
     if (signal !== undefined) {
       const onAbort = (): void =>
@@ -61,7 +78,9 @@ export function runExecution(
       hooks,
       stats,
       emit: (event) => {
-        if (!done) subscriber.next(event);
+        if (done) return;
+        spanEvents?.(event);
+        subscriber.next(event);
       },
       finish: (error, origin) => {
         if (done) return;
@@ -70,6 +89,7 @@ export function runExecution(
         const summary = summarize(executionId, stats.operations, durationMs, root.outcome?.returnValue);
         subscriber.next({ type: 'execution_completed', executionId, summary });
         done = true;
+        telemetry?.end(summary);
         subscriber.complete();
       },
       fail,

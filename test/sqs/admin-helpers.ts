@@ -23,16 +23,17 @@ export async function leftBehind(
 }
 
 /**
- * Resolves with a queue's heartbeat once it carries one of at least `atLeast` (each try waits for
- * the server's answer).
+ * Resolves with a queue's heartbeat once it carries one of at least `atLeast` and at most
+ * `atMost` (each try waits for the server's answer); throws after 500 tries.
  */
-export async function heartbeatOf(client: SQSClient, url: string, atLeast = 0): Promise<number> {
+export async function heartbeatOf(client: SQSClient, url: string, atLeast = 0, atMost = Infinity): Promise<number> {
+  let last: string | undefined;
   for (let tries = 0; tries < 500; tries++) {
     const { Tags = {} } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
-    const beat = Tags[OUTCOME_TAGS.heartbeat];
-    if (beat !== undefined && Number(beat) >= atLeast) return Number(beat);
+    last = Tags[OUTCOME_TAGS.heartbeat];
+    if (last !== undefined && Number(last) >= atLeast && Number(last) <= atMost) return Number(last);
   }
-  throw new Error(`no heartbeat tag on ${url}`);
+  throw new Error(`no heartbeat tag in [${atLeast}, ${atMost}] on ${url} (last: ${String(last)})`);
 }
 
 /** Resolves with the name of the first queue named `prefix...` once it exists. */

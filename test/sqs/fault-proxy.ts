@@ -70,6 +70,11 @@ export interface FaultProxy {
   outage(): void;
   /** Ends the outage: calls go through again. */
   restore(): void;
+  /**
+   * From now on, moves the `Date` header of the emulator's answers by `ms` (SQS's clock looks
+   * that far ahead of this host's; negative: behind). `shiftDate(0)` ends it.
+   */
+  shiftDate(ms: number): void;
   /** Resolves once `n` calls in all have been dropped by outages. */
   dropped(n: number): Promise<void>;
   /** Resolves once `n` calls in all have been forwarded to the emulator. */
@@ -134,6 +139,7 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
   let rules: FaultRule[] = [];
   const next = new Map<string, { kind: FaultKind; n: number }>();
   let down = false;
+  let dateShift = 0;
   const counts: FaultCounts = {
     calls: 0,
     forwarded: 0,
@@ -222,7 +228,11 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
         },
         (answer) => {
           if (fault === undefined) {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            const headers = { ...answer.headers };
+            if (dateShift !== 0 && headers.date !== undefined) {
+              headers.date = new Date(Date.parse(headers.date) + dateShift).toUTCString();
+            }
+            res.writeHead(answer.statusCode ?? 502, headers);
             answer.on('data', (chunk: Buffer) => {
               counts.answerBytesByAction[action] = (counts.answerBytesByAction[action] ?? 0) + chunk.length;
             });
@@ -273,6 +283,9 @@ export async function startFaultProxy(target: string, seed = 12): Promise<FaultP
     },
     restore() {
       down = false;
+    },
+    shiftDate(ms) {
+      dateShift = ms;
     },
     dropped(n) {
       if (counts.outage >= n) return Promise.resolve();

@@ -34,6 +34,30 @@ describe('MicroBatcher', () => {
     await Promise.all([...added, other]);
   });
 
+  it('should send what is gathered for one key at once on flush, the other keys after the delay', async () => {
+    vi.useFakeTimers();
+    const sent: [string, number[]][] = [];
+    const batcher = new MicroBatcher<number>(
+      (key, items) => {
+        sent.push([key, [...items]]);
+        return Promise.resolve(items.map(() => undefined));
+      },
+      10,
+      undefined,
+      100,
+    );
+    const added = [batcher.add('a', 1), batcher.add('a', 2), batcher.add('b', 3)];
+    batcher.flush('a');
+    batcher.flush('c'); // nothing gathered there
+    expect(sent).toEqual([['a', [1, 2]]]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent).toEqual([
+      ['a', [1, 2]],
+      ['b', [3]],
+    ]);
+    await Promise.all(added);
+  });
+
   it('should keep gathering while items come within the delay, up to the longest delay', async () => {
     vi.useFakeTimers();
     const sent: number[][] = [];

@@ -17,7 +17,12 @@ import {
   redriveDeadLetters,
 } from 'mazepa/sqs';
 import { deleteOrphanPayloadsPaged } from '../../src/adapters/sqs/admin/orphan-cleanup.js';
-import { OUTCOME_TAGS, startOutcomeHeartbeat } from '../../src/adapters/sqs/orchestrator/outcome-heartbeat.js';
+import {
+  HEARTBEAT_SKEW_MS,
+  OUTCOME_TAGS,
+  startOutcomeHeartbeat,
+} from '../../src/adapters/sqs/orchestrator/outcome-heartbeat.js';
+import { startFaultProxy } from './fault-proxy.js';
 import { shout } from '../fixtures/sqs/ops.js';
 import { heartbeatOf, leftBehind, putObjects, queueNamed } from './admin-helpers.js';
 import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
@@ -27,6 +32,7 @@ import {
   queueNames,
   queueUrl,
   s3Client,
+  sqsClient,
   startWorker,
   workerEnv,
   useEmulator,
@@ -42,10 +48,20 @@ async function depth(client: SQSClient, url: string): Promise<number> {
   return Number(Attributes?.ApproximateNumberOfMessages);
 }
 
+/**
+ * The heartbeat of the queue at `url` once it is in SQS's time (`skewMs` ahead of this host's),
+ * from `since` on; throws when it does not get there.
+ */
+function inSqsTime(url: string, skewMs: number, since = Date.now()): Promise<number> {
+  return heartbeatOf(emulator.client, url, since + skewMs - HEARTBEAT_SKEW_MS, Date.now() + skewMs + HEARTBEAT_SKEW_MS);
+}
+
 describe('startOutcomeHeartbeat', () => {
-  it('should tag the queue at once, then again every interval with the time of the beat', async () => {
-    const client = emulator.client;
-    const url = await makeQueue(client, 'beat-out-e2-abcdef');
+  it("should tag the queue at once and then every interval with SQS's time, rewriting a beat found off by a skewed clock", async () => {
+    const proxy = await startFaultProxy(emulator.endpoint);
+    const client = sqsClient(proxy.endpoint);
+    proxy.shiftDate(HOUR); // SQS's clock runs an hour ahead of this host's
+    const url = await makeQueue(emulator.client, 'beat-out-e2-abcdef');
     const scheduler = new VirtualTimeScheduler(undefined, 0);
     const beat = startOutcomeHeartbeat({
       client,
@@ -55,22 +71,34 @@ describe('startOutcomeHeartbeat', () => {
       scheduler,
       intervalMs: 60_000,
     });
-    scheduler.flush();
-    expect(await heartbeatOf(client, url)).toBe(0); // the beat at 0 landed
-    const { Tags } = await client.send(new ListQueueTagsCommand({ QueueUrl: url }));
-    expect(Tags).toEqual({
-      [OUTCOME_TAGS.taskQueue]: 'beat',
-      [OUTCOME_TAGS.executionId]: 'e2',
-      [OUTCOME_TAGS.heartbeat]: '0',
-    });
-    scheduler.maxFrames = 60_000;
-    scheduler.flush();
-    expect(await heartbeatOf(client, url, 1)).toBe(60_000);
-    // Beats due while one is in flight wait for it; the latest of them is sent.
-    scheduler.maxFrames = 240_000;
-    scheduler.flush();
-    expect(await heartbeatOf(client, url, 240_000)).toBe(240_000);
-    beat.stop();
+    try {
+      const before = Date.now();
+      scheduler.flush();
+      // The beat at 0 is written with this host's time, found an hour off, and written again.
+      const first = await inSqsTime(url, HOUR, before);
+      expect(proxy.counts.forwardedByAction['TagQueue']).toBe(2);
+      const { Tags } = await emulator.client.send(new ListQueueTagsCommand({ QueueUrl: url }));
+      expect(Tags).toEqual({
+        [OUTCOME_TAGS.taskQueue]: 'beat',
+        [OUTCOME_TAGS.executionId]: 'e2',
+        [OUTCOME_TAGS.heartbeat]: String(first),
+      });
+      // The offset is known now: the next beat is written once, in SQS's time.
+      scheduler.maxFrames = 60_000;
+      scheduler.flush();
+      await proxy.answered('TagQueue', 3);
+      expect(await heartbeatOf(emulator.client, url)).toBeGreaterThan(Date.now() + HOUR - HEARTBEAT_SKEW_MS);
+      // Beats due while one is in flight wait for it and go as one.
+      scheduler.maxFrames = 240_000;
+      scheduler.flush();
+      await proxy.answered('TagQueue', 5);
+      await heartbeatOf(emulator.client, url); // a round trip: time for a wrong sixth beat to show
+      expect(proxy.counts.forwardedByAction['TagQueue']).toBe(5);
+    } finally {
+      beat.stop();
+      client.destroy();
+      await proxy.stop();
+    }
   });
 });
 
@@ -367,5 +395,55 @@ describe('a skewed clock on the admin host (finding 7)', () => {
       skew.mockRestore();
     }
     expect(await queueNames(client, live)).toEqual([live]);
+  });
+});
+
+describe("a skewed clock on the orchestrator's host (finding 7)", () => {
+  /** A live run of `queueName` through a proxy whose SQS clock is `skewMs` off this host's. */
+  async function liveRun(queueName: string, skewMs: number) {
+    const proxy = await startFaultProxy(emulator.endpoint);
+    proxy.shiftDate(skewMs);
+    const client = sqsClient(proxy.endpoint);
+    const started = Date.now();
+    const queue = new SqsExecutionQueue({ queueName, client });
+    const subscription = queue.outcomes('exec-live').subscribe({ error: () => undefined });
+    const name = await queueNamed(emulator.client, `${queueName}-out-exec-live-`);
+    const url = await queueUrl(emulator.client, name);
+    return {
+      client,
+      name,
+      url,
+      started,
+      async close() {
+        subscription.unsubscribe();
+        await queue.close();
+        client.destroy();
+        await proxy.stop();
+      },
+    };
+  }
+
+  it("should keep a live run's queue when the orchestrator's clock runs an hour behind SQS's", async () => {
+    const QUEUE = 'skew-behind-tasks';
+    const run = await liveRun(QUEUE, HOUR);
+    onTestFailed(() => run.close());
+    // Its beat is in SQS's time, not an hour old by it.
+    await inSqsTime(run.url, HOUR, run.started);
+    const report = await inspectQueues({ queueName: QUEUE, client: run.client });
+    expect(report.outcomeQueues.map((q) => [q.name, q.state])).toEqual([[run.name, 'alive']]);
+    expect(await deleteOrphanQueues({ queueName: QUEUE, client: run.client })).toEqual([]);
+    expect(await queueNames(emulator.client, run.name)).toEqual([run.name]);
+    await run.close();
+  });
+
+  it("should take a run for gone once its last beat is old by SQS's clock, though the orchestrator's ran an hour ahead", async () => {
+    const QUEUE = 'skew-ahead-tasks';
+    const run = await liveRun(QUEUE, -HOUR);
+    onTestFailed(() => run.close());
+    const beat = await inSqsTime(run.url, -HOUR, run.started); // SQS's time, not this host's
+    // Eleven minutes after that beat by SQS's clock, the run counts as gone (had it died then).
+    const later = await inspectQueues({ queueName: QUEUE, client: run.client, now: () => beat + 660_000 });
+    expect(later.outcomeQueues.map((q) => [q.name, q.state])).toEqual([[run.name, 'orphan']]);
+    await run.close();
   });
 });

@@ -4,6 +4,7 @@ import { SqsExecutionQueue } from 'mazepa/sqs';
 import { killWorker, shout } from '../fixtures/sqs/ops.js';
 import { queueUrl, startWorker, useEmulator, type WorkerProcess } from './helpers.js';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { hostname } from 'node:os';
 
 const QUEUE = 'worker-lost';
 const emulator = useEmulator();
@@ -61,11 +62,14 @@ describe('a task that kills its worker each time', () => {
     // Two workers died on it; the third reported it lost instead of running it.
     const killed = fleet.workers.flatMap((w) => w.stdout.filter((l) => l.startsWith('killing poison')));
     expect(killed).toHaveLength(2);
-    expect(
-      fleet.workers.some((w) =>
-        w.stderr.some((l) => /task killWorker-\S+ \('killWorker', attempt 1\) lost: received 3 times/.test(l)),
-      ),
-    ).toBe(true);
+    const reporters = fleet.workers.filter((w) =>
+      w.stderr.some((l) => /task killWorker-\S+ \('killWorker', attempt 1\) lost: received 3 times/.test(l)),
+    );
+    expect(reporters).toHaveLength(1);
+    // The error names the worker that reported it lost, on its last allowed receive.
+    const reporter = `${hostname()} pid ${reporters[0]!.child.pid}`;
+    expect((cause as WorkerLostError).workers).toEqual([reporter]);
+    expect((cause as Error).message).toContain(`${reporter} took it on its last allowed receive`);
     // Nothing went to the dead-letter queue.
     const dlq = await queueUrl(emulator.client, `${QUEUE}-dlq`);
     const { Attributes } = await emulator.client.send(

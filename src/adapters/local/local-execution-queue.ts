@@ -8,6 +8,7 @@ import type { Task } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
 import { createResourceLimiter, type ResourceLimiter } from '../../streams/engine/resource-limiter.js';
 import { createResourceWaiting, type ResourceWaiting } from '../../streams/engine/resource-waiting.js';
+import { telemetryOf, type ExecutionTelemetry } from '../../streams/telemetry/execution-telemetry.js';
 import { runAttempt } from '../run-task.js';
 import { createPortabilityCheck, type PortabilityCheck } from './portability-check.js';
 
@@ -50,6 +51,8 @@ interface ExecutionSlot {
   readonly subscriber: Subscriber<OutcomeReport>;
   /** Aborted when the execution ends: its running attempts are abandoned. */
   readonly cancel: AbortController;
+  /** The execution's spans, when an SDK records them. */
+  readonly telemetry: ExecutionTelemetry | undefined;
 }
 
 /**
@@ -139,7 +142,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
         subscriber.error(new MazepaError(`LocalExecutionQueue: execution ${executionId} is already running`));
         return;
       }
-      const slot: ExecutionSlot = { subscriber, cancel: new AbortController() };
+      const slot: ExecutionSlot = { subscriber, cancel: new AbortController(), telemetry: telemetryOf(executionId) };
       // Each running async task listens to this signal: more than 10 at once is no leak.
       setMaxListeners(0, slot.cancel.signal);
       this.#executions.set(executionId, slot);
@@ -220,6 +223,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
   }
 
   #run(task: Task, slot: ExecutionSlot): void {
+    if (slot.telemetry !== undefined) return this.#runTraced(task, slot, slot.telemetry);
     task.status = 'running';
     const { id: taskId, attempt } = task;
     const outcome = runAttempt(
@@ -238,6 +242,35 @@ export class LocalExecutionQueue implements ExecutionQueue {
     if (outcome !== undefined) {
       this.#limiter?.release(task.resources);
       slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, outcome) });
+    } else this.#running++;
+  }
+
+  /** {@link #run} inside an attempt span, with the span active while the task runs. */
+  #runTraced(task: Task, slot: ExecutionSlot, telemetry: ExecutionTelemetry): void {
+    task.status = 'running';
+    const { id: taskId, attempt } = task;
+    const span = telemetry.attempt(task, this.name);
+    const outcome = telemetry.within(span, () =>
+      runAttempt(
+        task,
+        this.#scheduler,
+        (late) => {
+          this.#limiter?.release(task.resources);
+          this.#running--;
+          const checked = this.#portability.checkOutcome(task, late);
+          telemetry.attemptDone(span, checked.error);
+          if (this.#executions.get(task.executionId!) === slot)
+            slot.subscriber.next({ taskId, attempt, outcome: checked });
+          this.#kick();
+        },
+        slot.cancel.signal,
+      ),
+    );
+    if (outcome !== undefined) {
+      this.#limiter?.release(task.resources);
+      const checked = this.#portability.checkOutcome(task, outcome);
+      telemetry.attemptDone(span, checked.error);
+      slot.subscriber.next({ taskId, attempt, outcome: checked });
     } else this.#running++;
   }
 }

@@ -6,7 +6,7 @@ import { readEnvelope, type EnvelopeOptions } from './envelope.js';
 import { EnvelopeError } from './envelope-error.js';
 import { intField, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
-import { ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
+import { PLAIN_ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
 import type { WorkerAddress } from '../../flows/serialized-error.js';
 
 /** @internal A worker of `workerBuild` refused the tasks of build `taskBuild` of a run. */
@@ -21,11 +21,15 @@ export interface BuildNotice {
 
 const FIELDS = new Set(['v', 'kind', 'executionId', 'run', 'taskBuild', 'workerBuild', 'worker', 'sig']);
 const WHAT = 'build notice';
-const PREFIX = `{"v":${ENVELOPE_VERSION},"kind":"notice"`;
+const PREFIX = `{"v":${PLAIN_ENVELOPE_VERSION},"kind":"notice"`;
 
 /** @internal The message text of a build notice, signed when `options.signingKey` is set. */
 export function encodeBuildNotice(notice: BuildNotice, options: EnvelopeOptions = {}): string {
-  const fields: Record<string, unknown> = { v: ENVELOPE_VERSION, kind: 'notice', executionId: notice.executionId };
+  const fields: Record<string, unknown> = {
+    v: PLAIN_ENVELOPE_VERSION,
+    kind: 'notice',
+    executionId: notice.executionId,
+  };
   if (notice.run !== undefined) fields.run = notice.run;
   fields.taskBuild = notice.taskBuild;
   if (notice.workerBuild !== undefined) fields.workerBuild = notice.workerBuild;

@@ -8,7 +8,7 @@ import { MAX_RUN_LENGTH, readEnvelope, type EnvelopeOptions } from './envelope.j
 import { EnvelopeError } from './envelope-error.js';
 import { intField, optionalNumber, optionalString, plainObject, stringField } from './envelope-fields.js';
 import { signFields } from './envelope-signing.js';
-import { ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
+import { PLAIN_ENVELOPE_VERSION, toMessageText } from './envelope-text.js';
 import { readWorkerFacts, workerFactsField, type WorkerFacts } from './worker-facts.js';
 import type { LostTask, SerializedError, WorkerAddress } from '../../flows/serialized-error.js';
 import type { TaskOutcome } from '../../flows/task.js';
@@ -86,7 +86,7 @@ const MAX_CAUSES = 8;
  */
 export function encodeOutcomeEnvelope(envelope: OutcomeEnvelope, options: EnvelopeOptions = {}): string {
   const fields: Record<string, unknown> = {
-    v: ENVELOPE_VERSION,
+    v: PLAIN_ENVELOPE_VERSION,
     kind: 'outcome',
     executionId: envelope.executionId,
     taskId: envelope.taskId,

@@ -16,18 +16,24 @@ import { EnvelopeError } from './envelope-error.js';
 export const MAX_MESSAGE_BYTES = 262_144;
 
 /**
- * The envelope format this version writes (the `v` field of every message). Version 2 added a
- * task's `build` and operation `version`, and the worker and lost-task fields of errors sent
- * back; this version reads versions 1 and 2, and a worker of version 1 refuses a message of
- * version 2 with an error naming both versions.
+ * The newest envelope format this version writes and reads (the `v` field of every message).
+ * Version 2 added a task's `build` and operation `version`, and the worker and lost-task fields
+ * of errors sent back. Version 3 added a task's W3C trace context (`traceparent`, `tracestate`):
+ * only a task message that carries one is written as version 3 (its run has an OpenTelemetry SDK
+ * recording it); other messages stay version 2, which workers of version 2 read. A worker of
+ * version 2 refuses a message of version 3 with an error naming both versions, which its run
+ * receives as the task's failure.
  *
  * @example
  * ```ts
  * import { ENVELOPE_VERSION } from 'mazepa/sqs';
- * console.log(JSON.parse(messageBody).v === ENVELOPE_VERSION);
+ * console.log(JSON.parse(messageBody).v <= ENVELOPE_VERSION);
  * ```
  */
-export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSION = 3;
+
+/** @internal The version of messages without a trace context (outcomes, notices, untraced tasks). */
+export const PLAIN_ENVELOPE_VERSION = 2;
 
 /** @internal The oldest envelope format this version reads. */
 export const OLDEST_ENVELOPE_VERSION = 1;

@@ -13,9 +13,11 @@ import {
   ENVELOPE_VERSION,
   MAX_MESSAGE_BYTES,
   OLDEST_ENVELOPE_VERSION,
+  PLAIN_ENVELOPE_VERSION,
   parseMessageText,
   toMessageText,
 } from './envelope-text.js';
+import { traceFields } from './envelope-trace.js';
 import { MAX_TIMER_MS, type Task } from '../../flows/task.js';
 
 /**
@@ -51,6 +53,10 @@ export interface TaskEnvelope {
   readonly build?: string | undefined;
   /** The operation's `version`: a worker whose operation has another one refuses it. (version 2) */
   readonly version?: string | number | undefined;
+  /** The W3C `traceparent` of the push that sent it, when an SDK traced its run. (version 3) */
+  readonly traceparent?: string | undefined;
+  /** The W3C `tracestate` that goes with `traceparent`. (version 3) */
+  readonly tracestate?: string | undefined;
 }
 
 /**
@@ -84,6 +90,8 @@ const TASK_FIELDS = new Set([
   'args',
   'build',
   'version',
+  'traceparent',
+  'tracestate',
   'sig',
 ]);
 const WHAT = 'task message';
@@ -104,7 +112,13 @@ export const MAX_RUN_LENGTH = 64;
  * const text = encodeTaskEnvelope(taskEnvelopeOf(task, 'https://sqs.example/outcomes'));
  * ```
  */
-export function taskEnvelopeOf(task: Task, replyTo: string, run?: string, build?: string): TaskEnvelope {
+export function taskEnvelopeOf(
+  task: Task,
+  replyTo: string,
+  run?: string,
+  build?: string,
+  trace?: { readonly traceparent?: string; readonly tracestate?: string },
+): TaskEnvelope {
   if (task.executionId === undefined) {
     throw new EnvelopeError(`task ${task.id} has no executionId: submit it through execute()`);
   }
@@ -123,6 +137,8 @@ export function taskEnvelopeOf(task: Task, replyTo: string, run?: string, build?
     args: encodeValue(task.args, 'args') as Encoded[],
     build,
     version: task.version,
+    traceparent: trace?.traceparent,
+    tracestate: trace?.traceparent === undefined ? undefined : trace.tracestate,
   };
 }
 
@@ -140,7 +156,8 @@ export function taskEnvelopeOf(task: Task, replyTo: string, run?: string, build?
  */
 export function encodeTaskEnvelope(envelope: TaskEnvelope, options: EnvelopeOptions = {}): string {
   const fields: Record<string, unknown> = {
-    v: ENVELOPE_VERSION,
+    // Only a traced task needs version 3: others stay readable by workers of version 2.
+    v: envelope.traceparent === undefined ? PLAIN_ENVELOPE_VERSION : ENVELOPE_VERSION,
     kind: 'task',
     executionId: envelope.executionId,
     taskId: envelope.taskId,
@@ -154,6 +171,10 @@ export function encodeTaskEnvelope(envelope: TaskEnvelope, options: EnvelopeOpti
   fields.args = envelope.args;
   if (envelope.build !== undefined) fields.build = envelope.build;
   if (envelope.version !== undefined) fields.version = envelope.version;
+  if (envelope.traceparent !== undefined) {
+    fields.traceparent = envelope.traceparent;
+    if (envelope.tracestate !== undefined) fields.tracestate = envelope.tracestate;
+  }
   if (options.signingKey !== undefined) fields.sig = signFields(fields, options.signingKey);
   return toMessageText(fields);
 }
@@ -185,6 +206,7 @@ export function decodeTaskEnvelope(text: unknown, options: EnvelopeOptions = {})
     args: encodedArray(fields, 'args', WHAT),
     build: fields.build === undefined ? undefined : stringField(fields, 'build', WHAT, 128),
     version: versionField(fields),
+    ...traceFields(fields, WHAT),
   };
 }
 

@@ -6,6 +6,7 @@ import { MAX_TIMER_MS, type Task, type TaskOutcome } from '../../flows/task.js';
 import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queue.js';
 import { createResourceLimiter, type ResourceLimiter } from '../../streams/engine/resource-limiter.js';
 import { createResourceWaiting, type ResourceWaiting } from '../../streams/engine/resource-waiting.js';
+import { telemetryOf, type ExecutionTelemetry } from '../../streams/telemetry/execution-telemetry.js';
 import { encodeThreadTask } from './encode-thread-task.js';
 import { createFifo } from './fifo.js';
 import { threadEntry } from './thread-entry-location.js';
@@ -16,6 +17,8 @@ import { STARTED_KEY, isStartedMessage, type ThreadTaskMessage, type ThreadTaskR
 interface ExecutionSlot {
   readonly subscriber: Subscriber<OutcomeReport>;
   readonly attempts: Set<Attempt>;
+  /** The execution's spans, when an SDK records them. */
+  readonly telemetry: ExecutionTelemetry | undefined;
 }
 
 /** A task waiting for a free thread (or for its resources). */
@@ -35,6 +38,8 @@ interface Attempt {
   startedAt: number | undefined;
   watchdog: Subscription | undefined;
   timedOut: boolean;
+  /** The attempt's span (from its dispatch to its outcome), when the execution has telemetry. */
+  span: ReturnType<ExecutionTelemetry['attempt']> | undefined;
 }
 
 /**
@@ -142,7 +147,7 @@ export class ThreadExecutionQueue implements ExecutionQueue {
         subscriber.error(new MazepaError(`ThreadExecutionQueue: execution ${executionId} is already running`));
         return;
       }
-      const slot: ExecutionSlot = { subscriber, attempts: new Set() };
+      const slot: ExecutionSlot = { subscriber, attempts: new Set(), telemetry: telemetryOf(executionId) };
       this.#executions.set(executionId, slot);
       return () => {
         this.#executions.delete(executionId);
@@ -208,6 +213,7 @@ export class ThreadExecutionQueue implements ExecutionQueue {
       startedAt: undefined,
       watchdog: undefined,
       timedOut: false,
+      span: slot.telemetry?.attempt(task, this.name),
     };
     task.status = 'running';
     slot.attempts.add(attempt);
@@ -245,6 +251,7 @@ export class ThreadExecutionQueue implements ExecutionQueue {
     slot.attempts.delete(attempt);
     this.#inPool--;
     this.#limiter?.release(task.resources);
+    if (attempt.span !== undefined) slot.telemetry!.attemptDone(attempt.span, outcome.error);
     if (this.#executions.get(task.executionId!) === slot) {
       slot.subscriber.next({ taskId: task.id, attempt: task.attempt, outcome });
     }

@@ -18,6 +18,7 @@ import {
 } from 'rxjs';
 import type { ParsedCheckpoint } from './checkpoint-format.js';
 import { openJournal, type CheckpointJournal } from './checkpoint-journal.js';
+import { checkpointWritten } from '../telemetry/checkpoint-telemetry.js';
 import type { ExecutionEvent } from '../execution-event.js';
 
 /** What {@link checkpointing} needs. @internal */
@@ -134,7 +135,9 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
       process.on('exit', onExit);
       const ticks = interval(intervalMs, scheduler).subscribe(() => {
         if (finished) return;
+        const started = performance.now();
         guarded(() => journal.sync(meta()));
+        if (!finished) checkpointWritten(executionId, 'sync', (performance.now() - started) / 1000, log.count);
         if (!finished && log.count !== synced) {
           synced = log.count;
           subscriber.next(written(synced));
@@ -145,6 +148,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
         if (finished) return;
         finished = true;
         ticks.unsubscribe();
+        const started = performance.now();
         try {
           journal.close(meta());
         } catch (error) {
@@ -152,6 +156,7 @@ export function checkpointing(config: CheckpointingConfig): MonoTypeOperatorFunc
           process.emitWarning(`mazepa: ${(error as Error).message}`);
           return end();
         }
+        checkpointWritten(executionId, 'close', (performance.now() - started) / 1000, log.count);
         subscriber.next(written(log.count));
         end();
       };

@@ -134,7 +134,12 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
     retryStage({ ...config, taskEvents, graph, requeue: requeued }),
   );
   const resumptions$ = merge(
-    completions$.pipe(gate(graph)),
+    // A completion that readies no flow, while no flow waits for room and tasks are still in
+    // flight, has nothing to move (most completions: one per task).
+    completions$.pipe(
+      gate(graph),
+      filter((readied) => readied.length > 0 || flows.busy || graph.tasksInFlight === 0),
+    ),
     // A task back in the batch stage moves the pipeline as a completion does (the batch flushes at idle).
     requeued.observable.pipe(map(() => NONE)),
     // At rest with nothing to move: flows waiting on ids never yielded get an error, or the root fails.

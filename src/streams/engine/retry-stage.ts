@@ -41,7 +41,7 @@ export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeRe
       const retry = (node: TaskNode, outcome: TaskOutcome, delayMs: number): void => {
         const { task } = node;
         graph.taskRetrying(node);
-        stats.retried(task.operationName);
+        stats.retried(task.operationName, outcome.executionSecs);
         emit({
           type: 'task_retried',
           executionId,
@@ -67,7 +67,7 @@ export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeRe
           const { outcome } = report;
           const operationName = task.operationName;
           if (outcome.error === undefined) {
-            stats.succeeded(operationName);
+            stats.succeeded(operationName, outcome.executionSecs);
             if (taskEvents) emit({ type: 'task_succeeded', executionId, taskId: node.id, operationName, outcome });
             subscriber.next({ node, outcome, error: undefined });
             return;
@@ -75,7 +75,7 @@ export function retryStage(config: RetryStageConfig): OperatorFunction<OutcomeRe
           if (report.attempt !== undefined && report.attempt < task.attempt) return;
           const decision = decideRetry(node.id, task.maxRetry, task.attempt, outcome.error, config.isTransient);
           if (decision.retry) return retry(node, outcome, decision.delayMs);
-          stats.failed(operationName);
+          stats.failed(operationName, outcome.error.name, outcome.executionSecs);
           emit({
             type: 'task_failed',
             executionId,

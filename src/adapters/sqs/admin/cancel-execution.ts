@@ -1,8 +1,10 @@
 import { deleteQueue } from '../calls/ensure-queue.js';
 import { ADMIN_BUDGET } from '../calls/sqs-retry.js';
 import { resolveAdminOptions, withClient, type QueueAdminOptions } from './queue-admin-options.js';
-import type { OutcomeQueueInfo } from './outcome-queue-info.js';
-import { inspectWith } from './queue-inventory.js';
+import { describeOutcomeQueue, type OutcomeQueueInfo } from './outcome-queue-info.js';
+import { listOutcomeQueueUrls } from './queue-inventory.js';
+import { outcomeQueuePrefix, queueNameFromUrl } from '../calls/queue-names.js';
+import { createLimiter } from '../calls/send-messages.js';
 
 /**
  * Options of {@link cancelExecution}: the task queue, how to reach SQS, and the execution.
@@ -50,10 +52,27 @@ export async function cancelExecution(options: CancelExecutionOptions): Promise<
   const { executionId: _id, ...admin } = options;
   const resolved = resolveAdminOptions(admin, owner);
   return withClient(admin, async (client) => {
-    const { outcomeQueues } = await inspectWith(client, resolved);
-    const ofRun = outcomeQueues.filter((q) => q.executionId === executionId);
+    // Only the queues that may be this execution's are looked at (their tags have the last
+    // word), and they are deleted together: its workers learn of it from the deletion.
+    const urls = (await listOutcomeQueueUrls(client, resolved.queueName)).filter((url) =>
+      mayBeOf(queueNameFromUrl(url), resolved.queueName, executionId),
+    );
+    const limiter = createLimiter(8);
+    const found = await Promise.all(urls.map((url) => limiter.run(() => describeOutcomeQueue(client, url, resolved))));
+    const ofRun = found.filter((q) => q !== undefined && q.executionId === executionId) as OutcomeQueueInfo[];
     const calls = { client, retry: ADMIN_BUDGET, onEvent: () => undefined };
-    for (const queue of ofRun) await deleteQueue(calls, queue.url, queue.name);
-    return ofRun;
+    await Promise.all(ofRun.map((queue) => deleteQueue(calls, queue.url, queue.name)));
+    return ofRun.sort((a, b) => (a.name < b.name ? -1 : 1));
   });
+}
+
+/**
+ * Whether an outcome queue's name may be one of `executionId`'s: the readable form (the
+ * execution id and a nonce) or a hash (a name that would not fit; any execution's).
+ */
+function mayBeOf(name: string, queueName: string, executionId: string): boolean {
+  const prefix = outcomeQueuePrefix(queueName);
+  const rest = name.slice(prefix.length);
+  if (/^[A-Za-z0-9_-]{22}$/.test(rest)) return true;
+  return rest.startsWith(`${executionId}-`) && /^[0-9a-f]{6}$/.test(rest.slice(executionId.length + 1));
 }

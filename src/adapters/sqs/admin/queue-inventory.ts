@@ -97,8 +97,8 @@ export async function inspectWith(
   return { queueName, taskQueueUrl, taskQueueDepth, outcomeQueues, deadLetter };
 }
 
-/** The URLs of the queues named exactly as outcome queues of `queueName`. */
-async function listOutcomeQueueUrls(client: SQSClient, queueName: string): Promise<string[]> {
+/** @internal The URLs of the queues named exactly as outcome queues of `queueName`. */
+export async function listOutcomeQueueUrls(client: SQSClient, queueName: string): Promise<string[]> {
   const urls: string[] = [];
   let NextToken: string | undefined;
   do {

@@ -87,6 +87,14 @@ export class MicroBatcher<T> {
     });
   }
 
+  /** Sends what is gathered for `key` at once, without waiting for the delay (other keys wait on). */
+  flush(key: string): void {
+    const entries = this.#pending.get(key);
+    if (entries === undefined) return;
+    this.#pending.delete(key);
+    this.#sendEntries(key, entries);
+  }
+
   /** Resolves when everything added so far has been sent (or has failed). */
   async drain(): Promise<void> {
     while (this.#scheduled || this.#inFlight.size > 0) {

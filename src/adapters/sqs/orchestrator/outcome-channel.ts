@@ -148,14 +148,17 @@ export class OutcomeChannel {
     this.#abort.abort();
     this.#heartbeat?.stop();
     while (this.#loops.length > 0) await Promise.all(this.#loops.splice(0));
-    await this.#deleter.drain(); // what is gathered goes now
-    await Promise.all(this.#deletes);
+    // The queue goes first: it is how the workers learn that the run has ended (a reply refused,
+    // or asking, drops its tasks they hold); the outcome messages still to delete go with it.
     const url = await this.url.catch(() => undefined);
-    if (url === undefined) return;
-    const { name: queueName, onEvent } = this.#options;
-    await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
-      onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
-    );
+    if (url !== undefined) {
+      const { name: queueName, onEvent } = this.#options;
+      await deleteQueue(this.#calls, url, queueName).catch((error: unknown) =>
+        onEvent({ type: 'queue_not_deleted', queueName, queueUrl: url, error }),
+      );
+    }
+    await this.#deleter.drain(); // a queue that could not be deleted keeps none of them
+    await Promise.all(this.#deletes); // and their payloads
   }
 
   /** A receive loop: `join` calls in another while messages wait; a helper leaves when none do. */

@@ -25,6 +25,7 @@ import { createLimiter, sendAll, type Limiter } from '../calls/send-messages.js'
 import { resolveSqsOptions, type ResolvedSqsOptions, type SqsExecutionQueueOptions } from './sqs-options.js';
 import { SqsConnector, type SqsConnection, type WorkerRetry } from '../calls/sqs-connection.js';
 import { packTaskMessages, type TaskMessage } from '../messages/task-pack.js';
+import { telemetryOf, type TraceCarrier } from '../../../streams/telemetry/execution-telemetry.js';
 
 /**
  * An `ExecutionQueue` on AWS SQS: tasks go to a task queue that worker processes (`mazepa
@@ -75,6 +76,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
 
   async pushTasks(tasks: readonly Task[]): Promise<void> {
     if (this.#closed) throw new MazepaError(`${this.name}: the queue is closed`);
+    // The engine pushes one execution's tasks at a time: one `send` span per push, when traced.
+    const send = telemetryOf(tasks[0]?.executionId)?.send(this.#options.queueName, tasks.length);
+    try {
+      await this.#push(tasks, send?.carrier);
+    } catch (error) {
+      send?.end(error);
+      throw error;
+    }
+    send?.end();
+  }
+
+  async #push(tasks: readonly Task[], trace: TraceCarrier | undefined): Promise<void> {
     const queueUrl = this.#connector.taskQueueUrl();
     const messages: TaskMessage[] = [];
     const counts = new Map<OutcomeChannel, number>();
@@ -87,7 +100,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
           { taskId: task.id },
         );
       }
-      messages.push(await this.#message(task, await channel.url, channel.run));
+      messages.push(await this.#message(task, await channel.url, channel.run, trace));
       counts.set(channel, (counts.get(channel) ?? 0) + 1);
     }
     for (const [channel, count] of counts) channel.expect(count); // before the send: outcomes may come at once
@@ -219,7 +232,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     this.#connector.close();
   }
 
-  async #message(task: Task, replyTo: string, run: string): Promise<TaskMessage> {
+  async #message(task: Task, replyTo: string, run: string, trace: TraceCarrier | undefined): Promise<TaskMessage> {
     const refuse = (why: string, cause?: unknown): MazepaError =>
       new MazepaError(`${this.name}: task ${task.id} cannot be sent to SQS: ${why}`, { taskId: task.id, cause });
     if (task.unencodable !== undefined) throw refuse(task.unencodable);
@@ -232,7 +245,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
     }
     let body: string;
     try {
-      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId), {
+      body = encodeTaskEnvelope(taskEnvelopeOf(task, replyTo, run, this.#options.buildId, trace), {
         signingKey: this.#options.signingKey,
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { WorkerLostError } from '../../../flows/errors.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
+import type { WorkerAddress } from '../../../flows/serialized-error.js';
 import { thisWorker, workerText } from '../../remote/worker-address.js';
 
 /**
@@ -12,15 +13,25 @@ export function isLastReceive(receiveCount: number, maxReceiveCount: number | un
   return maxReceiveCount !== undefined && receiveCount > 1 && receiveCount >= maxReceiveCount;
 }
 
-/** @internal The error a task whose workers died on it fails with, sent back by the worker that saw it last. */
-export function workerLost(envelope: TaskEnvelope, receiveCount: number, workers: readonly string[]): WorkerLostError {
+/**
+ * @internal The error a task whose workers died on it fails with, sent back by the worker that
+ * saw it last (`reporter`, which took it on its last allowed receive: the first of its
+ * `workers`). The workers that died on it could not say so: they are named only when known.
+ */
+export function workerLost(
+  envelope: TaskEnvelope,
+  receiveCount: number,
+  reporter: WorkerAddress = thisWorker(),
+  died: readonly string[] = [],
+): WorkerLostError {
   const { taskId, operationName, attempt } = envelope;
-  const known = workers.length === 0 ? '' : ` (taken by ${workers.join(', ')})`;
+  const known = died.length === 0 ? '' : ` (taken by ${died.join(', ')})`;
+  const by = workerText(reporter);
   return new WorkerLostError(
     `Task ${taskId} ('${operationName}', attempt ${attempt}) was received ${receiveCount} times without an ` +
       `outcome${known}: the worker that took it died each time (a crash, an out-of-memory kill, process.exit ` +
-      `in the task?) or stalled past the visibility timeout; ${workerText(thisWorker())} reported it lost ` +
-      'instead of running it again',
-    { taskId, operationName, receiveCount, workers },
+      `in the task?) or stalled past the visibility timeout; ${by} took it on its last allowed receive and ` +
+      'reported it lost instead of running it again',
+    { taskId, operationName, receiveCount, workers: [by, ...died] },
   );
 }

@@ -3,7 +3,11 @@ import { isQueueMissing } from '../calls/sqs-error.js';
 
 /** @internal How long a worker trusts what it learnt about an outcome queue. */
 export interface OutcomeQueuesOptions {
-  /** Milliseconds an outcome queue seen to exist is not asked about again. @default 60000 */
+  /**
+   * Milliseconds an outcome queue heard of (asked about, or a reply to it went through) is
+   * trusted to exist; a task of it that starts later asks SQS again first. Short, so that a run
+   * cancelled while its tasks run long has none of its queued tasks started. @default 1000
+   */
   readonly existsForMs?: number;
   /** Milliseconds an outcome queue seen gone stays gone (its tasks are dropped). @default 3600000 */
   readonly goneForMs?: number;
@@ -16,6 +20,8 @@ export interface OutcomeQueuesOptions {
  * an execution has its own queue, with a random suffix) and forgotten after a while. A task
  * whose outcome queue is gone belongs to an execution that has ended: it is not run. Only the
  * queue a message names is ever marked gone, so a message cannot end another run's tasks.
+ * The worker's tasks that wait (for a slot, for a resource) watch their queue and are dropped
+ * at once when it is marked gone.
  */
 export class OutcomeQueues {
   readonly #client: SQSClient;
@@ -26,10 +32,12 @@ export class OutcomeQueues {
   readonly #existing = new Map<string, number>();
   readonly #gone = new Map<string, number>();
   readonly #asking = new Map<string, Promise<boolean>>();
+  /** URL -> what to call once it is marked gone (tasks that wait). */
+  readonly #watchers = new Map<string, Set<() => void>>();
 
   constructor(client: SQSClient, options: OutcomeQueuesOptions = {}) {
     this.#client = client;
-    this.#existsForMs = options.existsForMs ?? 60_000;
+    this.#existsForMs = options.existsForMs ?? 1000;
     this.#goneForMs = options.goneForMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
   }
@@ -50,9 +58,38 @@ export class OutcomeQueues {
     return asking;
   }
 
-  /** Records that the queue at `url` is gone (a send to it said so). */
+  /** Whether the queue at `url` is known to be gone; asks nobody. */
+  isGone(url: string): boolean {
+    return this.#lookup(url) === false;
+  }
+
+  /** Records that the queue at `url` exists now (a reply to it went through); a gone queue stays gone. */
+  markExists(url: string): void {
+    if (!this.isGone(url)) this.#remember(url, true);
+  }
+
+  /** Records that the queue at `url` is gone (a send to it said so), and tells its watchers. */
   markGone(url: string): void {
     this.#remember(url, false);
+  }
+
+  /**
+   * Calls `onGone` once the queue at `url` is marked gone (at once when it is known gone
+   * already); the function returned stops watching.
+   */
+  watch(url: string, onGone: () => void): () => void {
+    if (this.isGone(url)) {
+      onGone();
+      return () => undefined;
+    }
+    let watchers = this.#watchers.get(url);
+    if (watchers === undefined) this.#watchers.set(url, (watchers = new Set()));
+    const watcher = (): void => onGone();
+    watchers.add(watcher);
+    return () => {
+      watchers.delete(watcher);
+      if (watchers.size === 0 && this.#watchers.get(url) === watchers) this.#watchers.delete(url);
+    };
   }
 
   async #ask(url: string): Promise<boolean> {
@@ -63,8 +100,8 @@ export class OutcomeQueues {
       this.#remember(url, false);
       return false;
     }
-    this.#remember(url, true);
-    return true;
+    this.markExists(url); // unless a refused reply said otherwise meanwhile
+    return !this.isGone(url);
   }
 
   #lookup(url: string): boolean | undefined {
@@ -78,11 +115,15 @@ export class OutcomeQueues {
   #remember(url: string, exists: boolean): void {
     const now = this.#now();
     this.#existing.delete(url);
-    if (exists) this.#existing.set(url, now + this.#existsForMs);
-    else {
-      this.#gone.delete(url);
-      this.#gone.set(url, now + this.#goneForMs);
+    if (exists) {
+      this.#existing.set(url, now + this.#existsForMs);
+      return;
     }
+    this.#gone.delete(url);
+    this.#gone.set(url, now + this.#goneForMs);
+    const watchers = this.#watchers.get(url);
+    this.#watchers.delete(url);
+    for (const watcher of watchers ?? []) watcher();
   }
 }
 

@@ -5,6 +5,7 @@
  * outcome to its execution's outcome queue and deletes the message. It shares only the
  * connection (`calls/sqs-connection.ts`) and the message formats with the orchestrator.
  */
+import { loadOtel } from '../../../streams/telemetry/otel-api.js';
 import { SqsWorker } from './worker.js';
 import { resolveWorkerOptions, type RunWorkerOptions, type WorkerSummary } from './worker-options.js';
 
@@ -34,5 +35,6 @@ import { resolveWorkerOptions, type RunWorkerOptions, type WorkerSummary } from 
 export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
   const resolved = resolveWorkerOptions(options);
   const connection = await resolved.queue.connect({ maxOutageMs: resolved.maxOutageMs, onRetry: resolved.onEvent });
+  await loadOtel(); // its spans need the API looked for first (one dynamic import per process)
   return new SqsWorker(resolved, connection).run();
 }

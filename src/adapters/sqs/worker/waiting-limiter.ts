@@ -9,9 +9,10 @@ export interface WaitingLimiter {
   impossible(use: ResourceUse): string | undefined;
   /**
    * Resolves to true once `use` is taken; tasks that need other resources are not held up by it.
-   * Resolves to false if the limiter is abandoned first (the worker stops): nothing is taken.
+   * Resolves to false if the limiter is abandoned first (the worker stops), or `signal` aborts
+   * first (the task's run has ended): nothing is taken.
    */
-  acquire(use: ResourceUse): Promise<boolean>;
+  acquire(use: ResourceUse, signal?: AbortSignal): Promise<boolean>;
   release(use: ResourceUse): void;
   /** Gives up every waiting acquire, and every later one that cannot take its resources at once. */
   abandon(): void;
@@ -31,10 +32,24 @@ export function createWaitingLimiter(limits: ResourceUse | undefined): WaitingLi
   return {
     limited: limits !== undefined && Object.keys(limits).length > 0,
     impossible: (use) => limiter.impossible(use),
-    acquire(use) {
+    acquire(use, signal) {
       if (limiter.tryAcquire(use)) return Promise.resolve(true);
-      if (abandoned) return Promise.resolve(false);
-      return new Promise((resolve) => waiting.push({ use, resolve }));
+      if (abandoned || signal?.aborted === true) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const waiter = {
+          use,
+          resolve: (taken: boolean) => {
+            signal?.removeEventListener('abort', giveUp);
+            resolve(taken);
+          },
+        };
+        const giveUp = (): void => {
+          waiting = waiting.filter((w) => w !== waiter);
+          waiter.resolve(false);
+        };
+        signal?.addEventListener('abort', giveUp, { once: true });
+        waiting.push(waiter);
+      });
     },
     release(use) {
       limiter.release(use);

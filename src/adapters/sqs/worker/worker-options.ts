@@ -1,4 +1,5 @@
 import { checkOptionKeys, type KnownOptions } from '../../../flows/option-keys.js';
+import type { SpanParent } from './worker-telemetry.js';
 import type { SerializedError } from '../../../flows/serialized-error.js';
 import { checkResources, type ResourceUse } from '../../../flows/resources.js';
 import type { SqsExecutionQueue } from '../orchestrator/sqs-execution-queue.js';
@@ -179,6 +180,13 @@ export interface RunWorkerOptions {
    * a worker of that build, and its run is told. @default the queue's `buildId` (`MAZEPA_BUILD_ID`)
    */
   readonly buildId?: string;
+  /**
+   * With an OpenTelemetry SDK registered: how each task's `process` span relates to the `send`
+   * span of the run that pushed it. `'link'` starts a new trace linked to it (the messaging
+   * conventions' default, and what keeps a run of a million tasks from being one trace);
+   * `'parent'` makes it the sender's child, one trace per run (for small runs). @default 'link'
+   */
+  readonly spanParent?: SpanParent;
 }
 
 /** @internal The options checked, with defaults applied. */
@@ -192,6 +200,7 @@ export interface ResolvedWorkerOptions {
   readonly resourceLimits: ResourceUse | undefined;
   readonly maxOutageMs: number | undefined;
   readonly buildId: string | undefined;
+  readonly spanParent: SpanParent;
 }
 
 const OWNER = 'runWorker';
@@ -206,6 +215,7 @@ const KNOWN: KnownOptions<RunWorkerOptions> = {
   resourceLimits: true,
   maxOutageMs: true,
   buildId: true,
+  spanParent: true,
 };
 
 /** @internal Checks the options of {@link runWorker} once. */
@@ -225,7 +235,12 @@ export function resolveWorkerOptions(options: RunWorkerOptions): ResolvedWorkerO
   if (onEvent !== undefined && typeof onEvent !== 'function') {
     throw new TypeError(`${OWNER}: option 'onEvent' must be a function, received ${typeof onEvent}`);
   }
+  const spanParent = options.spanParent ?? 'link';
+  if (spanParent !== 'link' && spanParent !== 'parent') {
+    throw new TypeError(`${OWNER}: option 'spanParent' must be 'link' or 'parent', received ${String(spanParent)}`);
+  }
   return {
+    spanParent,
     queue: options.queue,
     concurrency: wholeNumber('concurrency', options.concurrency ?? 1, 1, 10_000, OWNER),
     maxRuntimeMs: optionalMs('maxRuntimeMs', options.maxRuntimeMs),

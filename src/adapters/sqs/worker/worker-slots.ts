@@ -73,6 +73,18 @@ export class WorkerSlots {
     return new Promise((enter) => this.#queued.push({ key, enter }));
   }
 
+  /**
+   * Takes back the task `key` that waits for a slot (its run ended meanwhile): its wait resolves
+   * to false. False when it is not waiting (it took its slot already).
+   */
+  withdraw(key: string): boolean {
+    const i = this.#queued.findIndex((q) => q.key === key);
+    if (i < 0) return false;
+    this.#queued.splice(i, 1)[0]!.enter(false);
+    this.#wake();
+    return true;
+  }
+
   finished(key: string): void {
     this.running.delete(key);
     if (this.running.size === 0 && this.#queued.length === 0) this.#idleSince = performance.now();

@@ -1,4 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { serializeError } from '../../../flows/serialized-error.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { ReplyAddress } from '../../remote/reply-address.js';
 import { runPrepared } from '../../remote/run-prepared.js';
@@ -9,6 +10,8 @@ import { isAbort, isQueueMissing } from '../calls/sqs-error.js';
 import type { SqsConnection } from '../calls/sqs-connection.js';
 import { createWaitingLimiter, type WaitingLimiter } from './waiting-limiter.js';
 import { OutcomeQueues } from './outcome-queues.js';
+import { ReplyGate } from './reply-gate.js';
+import { slotOrGone, takeResources } from './run-ended.js';
 import { takeIn, type IntakeContext, type Rejection, type TaskToRun } from './task-intake.js';
 import { VisibilityHeartbeat } from './visibility-heartbeat.js';
 import { failureBody, outcomeBody } from './worker-payloads.js';
@@ -24,6 +27,7 @@ import { createLimiter, sendAll } from '../calls/send-messages.js';
 import { isLastReceive, workerLost } from './lost-task.js';
 import { maxReceiveCountOf, receiveCountOf } from './receive-limit.js';
 import type { ResolvedWorkerOptions, WorkerStopReason, WorkerSummary } from './worker-options.js';
+import { createWorkerTelemetry, type WorkerTelemetry } from './worker-telemetry.js';
 import { readsWorkerFacts } from '../../remote/worker-facts.js';
 import type { TaskOutcome } from '../../../flows/task.js';
 import { FactsReporter } from './facts-reporter.js';
@@ -60,6 +64,10 @@ export class SqsWorker {
   readonly #buildId: string | undefined;
   readonly #builds = new BuildRefusals();
   readonly #resends = createLimiter(2);
+  /** At most one task per slot ahead of the outcomes heard to arrive, per run. */
+  readonly #gate: ReplyGate;
+  /** Spans and metrics, when `@opentelemetry/api` is installed. */
+  readonly #telemetry: WorkerTelemetry | undefined;
   readonly #reporter = new FactsReporter();
   /** Tasks run to their end (their outcome made), for the facts. */
   #ran = 0;
@@ -69,12 +77,18 @@ export class SqsWorker {
     this.#o = options;
     this.#queue = queue;
     this.#buildId = options.buildId ?? queue.options.buildId;
+    this.#telemetry = createWorkerTelemetry(queue.name, options.spanParent);
     this.#slots = new WorkerSlots(options.concurrency, options.idleTimeoutMs, (reason) =>
       options.onEvent({ type: 'worker_stopping', reason, running: this.#slots.running.size }),
     );
     this.#replies = replyBatcher(queue);
     this.#deletes = deleteBatcher(queue);
     this.#outcomeQueues = new OutcomeQueues(queue.client);
+    this.#gate = new ReplyGate({
+      concurrency: options.concurrency,
+      flush: (url) => this.#replies.flush(url),
+      isGone: (url) => this.#outcomeQueues.isGone(url),
+    });
     this.#heartbeat = new VisibilityHeartbeat(queue, (error) => options.onEvent({ type: 'worker_error', error }));
     this.#resources = createWaitingLimiter(options.resourceLimits);
     this.#intake = { queue, outcomeQueues: this.#outcomeQueues, resources: this.#resources };
@@ -155,6 +169,7 @@ export class SqsWorker {
       } finally {
         slots.release(free);
       }
+      this.#telemetry?.received(messages.length);
       // The last poll of a stopping worker ran to its end: what it brought goes back at once.
       if (slots.stopped) return this.#giveBack(messages);
       // All of them held first: a task that blocks the event loop must not delay its neighbours' hold.
@@ -200,10 +215,12 @@ export class SqsWorker {
     };
     try {
       if (entered !== true) {
-        running = await entered;
-        if (!running) return await this.#handBack(receipt); // the worker stopped first
+        const slot = await slotOrGone(this.#slots, this.#outcomeQueues, entered, receipt, message.Body);
+        running = slot === true;
+        if (slot === false) return await this.#handBack(receipt); // the worker stopped first
+        // 'gone': its run ended while it waited; it is dropped without a slot (never run).
       }
-      await this.#process(message, receipt, done);
+      await this.#process(message, receipt, done, running);
     } catch (error) {
       this.#o.onEvent({ type: 'worker_error', error });
     } finally {
@@ -214,45 +231,90 @@ export class SqsWorker {
     else this.#heartbeat.release(receipt);
   }
 
-  /** Takes a message in, then runs its task, drops it or rejects the message. */
-  async #process(message: Message, receipt: string, ran: () => void): Promise<void> {
+  /**
+   * Takes a message in, then runs its task, drops it or rejects the message. Without a slot
+   * (`mayRun` false: its run ended while it waited for one), a task to run goes back to the queue.
+   */
+  async #process(message: Message, receipt: string, ran: () => void, mayRun = true): Promise<void> {
     const intake = await takeIn(message.Body, this.#intake);
     if (intake.kind === 'reject') return this.#reject(message, receipt, intake);
     if (intake.kind === 'run') {
+      if (!mayRun) return this.#handBack(receipt);
       if (isOtherBuild(intake.task.envelope.build, this.#buildId)) {
         return this.#refuseBuild(message, receipt, intake.task.envelope);
       }
       // Its workers died on it each time: it fails by name rather than going to the dead-letter queue.
       const received = receiveCountOf(message.Attributes);
       if (isLastReceive(received, this.#maxReceiveCount)) {
-        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref);
+        return this.#reportLost(receipt, intake.task.envelope, received, intake.ref, message.MessageId);
       }
-      return this.#run(intake, receipt, ran);
+      return this.#run(intake, receipt, ran, message.MessageId);
     }
     const { kind: _, ref, ...dropped } = intake;
     this.#o.onEvent({ type: 'task_dropped', ...dropped });
     await this.#consume(receipt, ref);
   }
 
-  /** Runs a task once its resources are taken, sends its outcome, then deletes its message. */
-  async #run({ task, ref, resources }: TaskToRun, receipt: string, ran: () => void): Promise<void> {
-    if (resources !== undefined && !(await this.#resources.acquire(resources))) return this.#handBack(receipt);
+  /**
+   * Runs a task once its resources are taken, sends its outcome, then deletes its message. Its
+   * run may end while it waits (a reply of the run refused, its outcome queue deleted): then it
+   * is dropped; right before it starts, its outcome queue is checked once more (asking SQS when
+   * nothing was heard of it for a second), and once the run's outcomes stop arriving the worker
+   * runs at most one task per slot ahead of them ({@link ReplyGate}).
+   */
+  async #run(
+    { task, ref, resources }: TaskToRun,
+    receipt: string,
+    ran: () => void,
+    messageId: string | undefined,
+  ): Promise<void> {
     const { envelope } = task;
-    const { taskId, operationName, executionId, attempt } = envelope;
-    let outcome;
+    const { replyTo } = envelope;
+    if (!(await this.#gate.enter(replyTo))) return this.#drop(envelope, receipt, ref);
+    let open = true;
+    const answered = (arrived = false): void => {
+      if (open) this.#gate.leave(replyTo, arrived);
+      open = false;
+    };
     try {
-      this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
-      outcome = await runPrepared(task);
+      if (resources !== undefined) {
+        const taken = await takeResources(this.#resources, this.#outcomeQueues, resources, replyTo);
+        if (taken === 'gone') return await this.#drop(envelope, receipt, ref);
+        if (!taken) return await this.#handBack(receipt); // the worker stopped first
+      }
+      if (!(await this.#outcomeQueues.exists(replyTo))) {
+        if (resources !== undefined) this.#resources.release(resources);
+        return await this.#drop(envelope, receipt, ref);
+      }
+      const { taskId, operationName, executionId, attempt } = envelope;
+      let outcome;
+      const span = this.#telemetry?.process(envelope, messageId);
+      try {
+        this.#o.onEvent({ type: 'task_started', taskId, operationName, executionId, attempt });
+        outcome = await (span === undefined ? runPrepared(task) : span.within(() => runPrepared(task)));
+      } finally {
+        if (resources !== undefined) this.#resources.release(resources);
+      }
+      span?.end(outcome?.error, outcome?.executionSecs);
+      const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
+      // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
+      // start, although sending the outcome overlaps the next task.
+      this.#o.onEvent(finishedEvent(envelope, outcome, failed));
+      ran();
+      const sent = await this.#sendReply(envelope, reply);
+      answered(sent && !this.#outcomeQueues.isGone(replyTo));
+      if (!sent) return;
+      this.#counts[failed ? 'failed' : 'succeeded']++;
+      await this.#consume(receipt, ref);
     } finally {
-      if (resources !== undefined) this.#resources.release(resources);
+      answered();
     }
-    const { body: reply, failed } = await outcomeBody(this.#queue, envelope, this.#withFacts(envelope, outcome));
-    // Said before the slot frees: at concurrency 1 each task's line comes before the next one's
-    // start, although sending the outcome overlaps the next task.
-    this.#o.onEvent(finishedEvent(envelope, outcome, failed));
-    ran();
-    if (!(await this.#sendReply(envelope, reply))) return;
-    this.#counts[failed ? 'failed' : 'succeeded']++;
+  }
+
+  /** A task whose run has ended: its message (and payload) is deleted, unrun. */
+  async #drop(envelope: TaskEnvelope, receipt: string, ref: PayloadRef | undefined): Promise<void> {
+    const { taskId, operationName, executionId, attempt } = envelope;
+    this.#o.onEvent({ type: 'task_dropped', taskId, operationName, executionId, attempt });
     await this.#consume(receipt, ref);
   }
 
@@ -272,6 +334,7 @@ export class SqsWorker {
   /** Deletes a message, then the payloads its tasks referred to. */
   async #deleteMessage(receipt: string, refs: readonly PayloadRef[]): Promise<void> {
     await this.#deletes.add(this.#queue.url, receipt);
+    this.#telemetry?.deleted(1);
     for (const ref of refs) {
       try {
         await this.#queue.payloads?.remove(ref.payload);
@@ -333,8 +396,17 @@ export class SqsWorker {
   }
 
   /** Fails a task whose message came back `receiveCount` times without an outcome, with a `WorkerLostError`. */
-  async #reportLost(receipt: string, envelope: TaskEnvelope, receiveCount: number, ref?: PayloadRef): Promise<void> {
-    const body = failureBody(this.#queue, envelope, workerLost(envelope, receiveCount, []));
+  async #reportLost(
+    receipt: string,
+    envelope: TaskEnvelope,
+    receiveCount: number,
+    ref: PayloadRef | undefined,
+    messageId: string | undefined,
+  ): Promise<void> {
+    const lost = workerLost(envelope, receiveCount);
+    // Not run: its span says why, with the error its run receives.
+    this.#telemetry?.process(envelope, messageId).end(serializeError(lost), undefined);
+    const body = failureBody(this.#queue, envelope, lost);
     if (!(await this.#sendReply(envelope, body))) return;
     this.#counts.failed++;
     const { taskId, operationName, executionId, attempt } = envelope;
@@ -357,13 +429,15 @@ export class SqsWorker {
   async #sendReply(to: ReplyAddress, body: string): Promise<boolean> {
     try {
       await this.#replies.add(to.replyTo, reply(body));
+      this.#outcomeQueues.markExists(to.replyTo); // heard of just now: the next task need not ask
       return true;
     } catch (error) {
       if (!isQueueMissing(error)) {
         this.#o.onEvent({ type: 'worker_error', error });
         return false;
       }
-      this.#outcomeQueues.markGone(to.replyTo); // that run is over: nobody waits for this outcome
+      // That run is over: nobody waits for this outcome, and its tasks that wait here are dropped.
+      this.#outcomeQueues.markGone(to.replyTo);
       return true;
     }
   }

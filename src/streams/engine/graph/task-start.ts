@@ -33,7 +33,7 @@ export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task
   const { executionId, tasks, completed, completedUnder, waits, stats, emit } = config;
   return (owner, task) => {
     const id = task.id;
-    const existing = tasks.get(id);
+    const existing = tasks.get(id, task.operationName);
     if (existing !== undefined) {
       if (!isTaskNode(existing)) {
         tasks.copyDone(task, id, existing);
@@ -45,7 +45,7 @@ export function createTaskStart(config: TaskStartConfig): (owner: FlowNode, task
     }
     const stored = completed === undefined ? undefined : (completed.get(id) ?? completedUnder?.(task));
     if (stored !== undefined) {
-      tasks.done(id, stored, undefined);
+      tasks.done(id, stored, undefined, task.operationName);
       copyOutcome(task, stored, undefined);
       stats.skipped(task.operationName);
       emit({ type: 'task_skipped', executionId, taskId: id, operationName: task.operationName, outcome: stored });

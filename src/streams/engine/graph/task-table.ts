@@ -1,23 +1,30 @@
 import type { Task, TaskOutcome } from '../../../flows/task.js';
-import { isTaskNode, type TaskNode } from './nodes.js';
+import type { TaskNode } from './nodes.js';
+import { createTaskIds } from './task-ids.js';
 
 /** What the table holds for a done task that returned `undefined`. */
 const NOTHING: unknown = Object.freeze({ nothing: true });
+/** Values per page: pages are never copied as the table grows. */
+const PAGE_BITS = 16;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
 
 /**
  * Every task id of an execution: its {@link TaskNode} while it is not done, then only its return
- * value. One map, so that a task costs one insert and one update: at 10^6 tasks this table is
- * most of the engine's memory and much of its time. Shared by the stages. @internal
+ * value. Ids are kept compact (`task-ids.ts`: a derived id as 20 bytes of typed arrays), each with
+ * an entry whose slot holds the node, then the value: a task costs one probe when it is yielded
+ * and none when it is done (its node knows its entry). The nodes of tasks in flight are also in a
+ * small map, for outcomes that come by id. At 10^7 tasks this table is most of the engine's
+ * memory. Shared by the stages. @internal
  */
 export interface TaskTable {
   /** The node of a task that is not done, the stored value of a done one, or `undefined`. */
-  get(id: string): TaskNode | unknown;
+  get(id: string, operation?: string): TaskNode | unknown;
   /** The node of a task that is not done. */
   node(id: string): TaskNode | undefined;
   /** A task starts. */
   add(node: TaskNode): void;
   /** A task is done (skipped from a checkpoint, or completed): its value stays, its node goes. */
-  done(id: string, outcome: TaskOutcome, error: Error | undefined): void;
+  done(id: string, outcome: TaskOutcome, error: Error | undefined, operation?: string): void;
   /** The error of a task that failed for good. */
   failure(id: string): Error | undefined;
   /** Gives a task object the outcome of the done task with its id (`stored` from {@link TaskTable.get}). */
@@ -26,19 +33,42 @@ export interface TaskTable {
 
 /** Makes an empty table. @internal */
 export function createTaskTable(): TaskTable {
-  const values = new Map<string, unknown>();
+  const ids = createTaskIds();
+  const pages: unknown[][] = [];
+  // The entries of the tasks in flight, by id.
+  const active = new Map<string, number>();
   const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
+  const at = (entry: number): unknown => pages[entry >>> PAGE_BITS]![entry & PAGE_MASK];
+  const set = (entry: number, value: unknown): void => {
+    const page = entry >>> PAGE_BITS;
+    if (page === pages.length) pages.push([]);
+    const values = pages[page]!;
+    const at = entry & PAGE_MASK;
+    // Entries come in order: a new one is pushed, which keeps the page's array packed.
+    if (at === values.length) values.push(value);
+    else values[at] = value;
+  };
   return {
-    get: (id) => values.get(id),
+    get(id, operation) {
+      const entry = ids.find(id, operation);
+      return entry < 0 ? undefined : at(entry);
+    },
     node(id) {
-      const entry = values.get(id);
-      return isTaskNode(entry) ? entry : undefined;
+      const entry = active.get(id);
+      return entry === undefined ? undefined : (at(entry) as TaskNode);
     },
     add(node) {
-      values.set(node.id, node);
+      const entry = ids.insert(node.id, node.task.operationName);
+      set(entry, node);
+      active.set(node.id, entry);
     },
-    done(id, outcome, error) {
-      values.set(id, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
+    done(id, outcome, error, operation) {
+      let entry = active.get(id);
+      if (entry === undefined) {
+        entry = ids.find(id, operation);
+        if (entry < 0) entry = ids.insert(id, operation);
+      } else active.delete(id);
+      set(entry, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
       if (error !== undefined) failures.set(id, { error, outcome });
     },
     failure: (id) => failures.get(id)?.error,

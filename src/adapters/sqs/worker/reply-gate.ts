@@ -1,0 +1,84 @@
+/** @internal What a {@link ReplyGate} needs. */
+export interface ReplyGateOptions {
+  /** The worker's slots: the gate lets two tasks per slot be started and not yet answered for. */
+  readonly concurrency: number;
+  /** Sends the outcomes gathered for a queue at once (a full gate waits for them). */
+  readonly flush: (url: string) => void;
+  /** Whether a queue is known gone: its tasks must not start. */
+  readonly isGone: (url: string) => boolean;
+  /** Milliseconds after an outcome arrived during which the run's tasks start freely. @default 250 */
+  readonly freshMs?: number;
+  /** The clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * @internal How far a worker runs ahead of the outcomes it has heard arrive, per outcome queue
+ * (per run). While the run's outcomes keep arriving (one within `freshMs`), its tasks start
+ * freely; otherwise at most two tasks per slot are started and not yet answered for (running, or
+ * their outcome gathered or in flight), and when that is full the outcomes gathered for the queue
+ * go at once (`flush`) rather than after the gathering delay. A run ended meanwhile (cancelled,
+ * its outcome queue deleted) learns it from the first outcome refused: so, once its outcomes
+ * have stopped arriving, each slot starts at most one more of its tasks, however short they are.
+ */
+export class ReplyGate {
+  readonly #limit: number;
+  readonly #flush: (url: string) => void;
+  readonly #isGone: (url: string) => boolean;
+  readonly #freshMs: number;
+  readonly #now: () => number;
+  /** URL -> tasks started and not yet answered for. */
+  readonly #open = new Map<string, number>();
+  /** URL -> when an outcome last arrived there. */
+  readonly #heard = new Map<string, number>();
+  /** URL -> tasks waiting to start. */
+  readonly #waiting = new Map<string, (() => void)[]>();
+
+  constructor(options: ReplyGateOptions) {
+    this.#limit = 2 * options.concurrency;
+    this.#flush = options.flush;
+    this.#isGone = options.isGone;
+    this.#freshMs = options.freshMs ?? 250;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Resolves to true once a task replying to `url` may start (it counts from then on, until
+   * {@link leave}), or to false when that queue is known gone (the task must not start).
+   */
+  async enter(url: string): Promise<boolean> {
+    for (;;) {
+      if (this.#isGone(url)) return false;
+      const open = this.#open.get(url) ?? 0;
+      if (open < this.#limit || this.#now() - (this.#heard.get(url) ?? -Infinity) < this.#freshMs) {
+        this.#open.set(url, open + 1);
+        return true;
+      }
+      const woken = new Promise<void>((resolve) => {
+        const waiting = this.#waiting.get(url);
+        if (waiting === undefined) this.#waiting.set(url, [resolve]);
+        else waiting.push(resolve);
+      });
+      this.#flush(url);
+      await woken;
+    }
+  }
+
+  /**
+   * A task that entered is answered for: its outcome arrived (`arrived`), was refused, or will
+   * not be sent.
+   */
+  leave(url: string, arrived = false): void {
+    const open = (this.#open.get(url) ?? 1) - 1;
+    if (open > 0) this.#open.set(url, open);
+    else {
+      this.#open.delete(url);
+      this.#heard.delete(url); // forgotten with the run's last task here
+    }
+    if (arrived && open > 0) this.#heard.set(url, this.#now());
+    const waiting = this.#waiting.get(url);
+    if (waiting === undefined) return;
+    this.#waiting.delete(url);
+    for (const wake of waiting) wake(); // each looks again: the first ones take the room
+  }
+}

@@ -1,0 +1,96 @@
+// Two runs on one checkpoint, on SQS (finding 6 of issue 17): while run A goes on, a second
+// `mazepa run` with the same checkpoint is refused, naming the checkpoint and A's execution,
+// touches none of A's queues, and A then ends well.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { execute } from 'mazepa';
+import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
+import { counted } from '../fixtures/run/sqs-count.js';
+import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
+import { startFaultProxy } from './fault-proxy.js';
+import { queueNames, workerEnv, useEmulator } from './helpers.js';
+
+const emulator = useEmulator();
+
+describe('a checkpoint in use by a live run on SQS (finding 6)', () => {
+  it('should refuse a second `mazepa run` with it, naming the checkpoint and the live execution, and let the first end well', async () => {
+    const QUEUE = 'shared-ckpt-tasks';
+    const dir = await mkdtemp(join(tmpdir(), 'mazepa-shared-ckpt-'));
+    const checkpoint = join(dir, 'job.ckpt');
+    const log = join(dir, 'runs.log'); // countRun holds until `${log}.open` exists: the gate
+    const stop = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const worker = runWorker({
+      queue: new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, waitTimeSeconds: 1 }),
+      concurrency: 2,
+      signal: stop.signal,
+      onEvent: (event) => {
+        if (event.type === 'task_started') started();
+      },
+    });
+    const queue = new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, waitTimeSeconds: 1 });
+    const args = [log, 2, 0] as const;
+    try {
+      const first = execute(counted(...args), {
+        queue,
+        checkpoint,
+        executionId: 'shared-a',
+        showProgress: false,
+      });
+      await running; // A's first task runs on the worker, held at the gate
+      const [outcomeQueue] = await queueNames(emulator.client, `${QUEUE}-out-`);
+      expect(outcomeQueue).toMatch(/^shared-ckpt-tasks-out-shared-a-/);
+
+      // B talks to SQS through a proxy that watches it: a B that receives from an outcome queue or
+      // sends a task went on with the checkpoint, and the test fails at once, saying so.
+      const proxy = await startFaultProxy(emulator.endpoint);
+      const b = spawnScript(
+        'src/cli/main.ts',
+        [
+          'run',
+          'test/fixtures/run/sqs-count.ts',
+          '--export',
+          'counted',
+          '--args',
+          JSON.stringify(args),
+          '--queue-name',
+          QUEUE,
+          '--checkpoint',
+          checkpoint,
+          '--no-progress',
+        ],
+        workerEnv(proxy.endpoint),
+      );
+      const used = Promise.race(
+        ['ReceiveMessage', 'SendMessage', 'SendMessageBatch'].map((action) => proxy.forwardedOf(action, 1)),
+      ).then(() => undefined);
+      const second = await Promise.race([b.exited, used]);
+      if (second === undefined) b.child.kill('SIGKILL');
+      await b.exited;
+      await proxy.stop();
+      if (second === undefined)
+        throw new Error('the second run went on with the checkpoint in use: it was not refused');
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toContain(
+        `mazepa run: The checkpoint ${checkpoint} is in use by execution shared-a (pid ${process.pid},`,
+      );
+      // B neither re-attached to A's outcome queue nor made one, nor ran a task.
+      expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([outcomeQueue]);
+      expect(await readFile(log, 'utf8')).toBe('0\n');
+
+      await writeFile(`${log}.open`, ''); // the gate opens: A goes on
+      expect(await first).toMatchObject({ succeeded: 2, failed: 0 });
+      expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['0', '1']);
+      expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([]);
+    } finally {
+      await writeFile(`${log}.open`, '');
+      stop.abort();
+      await worker;
+      await queue.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
