@@ -3,7 +3,8 @@
 // of a chunked volume job), a `Dependency` between layers; p-queue runs the same calls at
 // concurrency 1 and awaits `Promise.all` of each layer. At 10^5 and 10^6 tasks. Each measurement
 // runs in a fresh child process, so its peak RSS is its own; each is run BENCH_RUNS times
-// (default 3), alternating, and the median time is printed (with the largest peak RSS). Run with
+// (default 3), alternating, and the median time is printed (with the median CPU time of the process, steadier on a shared
+// machine, and the largest peak RSS). Run with
 // `npm run bench` (it builds dist first).
 // Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated; BENCH_SIZES=10000000 is the
 // 10^7 run, about a minute per contender and run); BENCH_SHAPES=layered,flat,dag runs only those
@@ -209,6 +210,9 @@ if (process.argv[2] === '--child') {
           // CPU time of the run (user + system), which other processes on the machine disturb less.
           'CPU vs mazepa': (r.cpuMs / ours.cpuMs).toFixed(3),
           'speed vs p-queue': pq === undefined ? '' : `${(pq.ms / r.ms).toFixed(2)}x`,
+          // CPU time (all threads of the process, GC included): steadier than wall time on a shared machine.
+          'CPU µs/task': ((r.cpuMs * 1000) / n).toFixed(2),
+          'CPU vs p-queue': pq === undefined ? '' : `${(pq.cpuMs / r.cpuMs).toFixed(2)}x`,
           'peak RSS MB': r.maxRssMb.toFixed(0),
         });
       }

@@ -225,7 +225,7 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     },
     taskCompleted({ node, outcome, error }) {
       if (error !== undefined) lifecycle.taskFailed(node, error);
-      tasks.done(node.id, outcome, error, node.task.operationName);
+      tasks.done(node.id, outcome, error, node.task.operationName, node);
       copyOutcome(node.task, outcome, error);
       if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
       inFlight--;

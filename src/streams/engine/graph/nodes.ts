@@ -20,6 +20,8 @@ export interface TaskNode {
   moreOwners: FlowNode[] | undefined;
   /** Flows whose current `Dependency(x)` includes it. */
   waiters: FlowNode[] | undefined;
+  /** Its entry in the task table (-1 until it is added). */
+  entry: number;
 }
 
 /** The execution graph's record of one flow (written only by the graph, see {@link TaskNode}). @internal */
@@ -97,6 +99,7 @@ class ActiveTaskNode implements TaskNode {
   state: TaskNode['state'] = 'queued';
   moreOwners: FlowNode[] | undefined = undefined;
   waiters: FlowNode[] | undefined = undefined;
+  entry = -1;
   constructor(
     readonly id: string,
     readonly task: Task,

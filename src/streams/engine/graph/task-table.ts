@@ -1,5 +1,5 @@
 import type { Task, TaskOutcome } from '../../../flows/task.js';
-import type { TaskNode } from './nodes.js';
+import { isTaskNode, type TaskNode } from './nodes.js';
 import { createTaskIds } from './task-ids.js';
 
 /** What the table holds for a done task that returned `undefined`. */
@@ -12,9 +12,8 @@ const PAGE_MASK = (1 << PAGE_BITS) - 1;
  * Every task id of an execution: its {@link TaskNode} while it is not done, then only its return
  * value. Ids are kept compact (`task-ids.ts`: a derived id as 20 bytes of typed arrays), each with
  * an entry whose slot holds the node, then the value: a task costs one probe when it is yielded
- * and none when it is done (its node knows its entry). The nodes of tasks in flight are also in a
- * small map, for outcomes that come by id. At 10^7 tasks this table is most of the engine's
- * memory. Shared by the stages. @internal
+ * and none when it is done (its node knows its entry). At 10^7 tasks this table is most of the
+ * engine's memory. Shared by the stages. @internal
  */
 export interface TaskTable {
   /** The node of a task that is not done, the stored value of a done one, or `undefined`. */
@@ -23,8 +22,8 @@ export interface TaskTable {
   node(id: string): TaskNode | undefined;
   /** A task starts. */
   add(node: TaskNode): void;
-  /** A task is done (skipped from a checkpoint, or completed): its value stays, its node goes. */
-  done(id: string, outcome: TaskOutcome, error: Error | undefined, operation?: string): void;
+  /** A task is done (skipped from a checkpoint, or completed: its `node`): its value stays, its node goes. */
+  done(id: string, outcome: TaskOutcome, error: Error | undefined, operation?: string, node?: TaskNode): void;
   /** The error of a task that failed for good. */
   failure(id: string): Error | undefined;
   /** Gives a task object the outcome of the done task with its id (`stored` from {@link TaskTable.get}). */
@@ -35,18 +34,13 @@ export interface TaskTable {
 export function createTaskTable(): TaskTable {
   const ids = createTaskIds();
   const pages: unknown[][] = [];
-  // The entries of the tasks in flight, by id.
-  const active = new Map<string, number>();
   const failures = new Map<string, { readonly error: Error; readonly outcome: TaskOutcome }>();
   const at = (entry: number): unknown => pages[entry >>> PAGE_BITS]![entry & PAGE_MASK];
   const set = (entry: number, value: unknown): void => {
     const page = entry >>> PAGE_BITS;
-    if (page === pages.length) pages.push([]);
-    const values = pages[page]!;
-    const at = entry & PAGE_MASK;
-    // Entries come in order: a new one is pushed, which keeps the page's array packed.
-    if (at === values.length) values.push(value);
-    else values[at] = value;
+    // A page is made whole: growing it by pushes would leave copies behind for the collector.
+    if (page === pages.length) pages.push(new Array<unknown>(1 << PAGE_BITS));
+    pages[page]![entry & PAGE_MASK] = value;
   };
   return {
     get(id, operation) {
@@ -54,20 +48,17 @@ export function createTaskTable(): TaskTable {
       return entry < 0 ? undefined : at(entry);
     },
     node(id) {
-      const entry = active.get(id);
-      return entry === undefined ? undefined : (at(entry) as TaskNode);
+      const entry = ids.find(id);
+      const value = entry < 0 ? undefined : at(entry);
+      return isTaskNode(value) ? value : undefined;
     },
     add(node) {
-      const entry = ids.insert(node.id, node.task.operationName);
-      set(entry, node);
-      active.set(node.id, entry);
+      node.entry = ids.insert(node.id, node.task.operationName);
+      set(node.entry, node);
     },
-    done(id, outcome, error, operation) {
-      let entry = active.get(id);
-      if (entry === undefined) {
-        entry = ids.find(id, operation);
-        if (entry < 0) entry = ids.insert(id, operation);
-      } else active.delete(id);
+    done(id, outcome, error, operation, node) {
+      let entry = node === undefined ? ids.find(id, operation) : node.entry;
+      if (entry < 0) entry = ids.insert(id, operation);
       set(entry, outcome.returnValue === undefined ? NOTHING : outcome.returnValue);
       if (error !== undefined) failures.set(id, { error, outcome });
     },
