@@ -33,7 +33,6 @@ import {
 } from './streams/execute-options.js';
 import type { ExecutionQueue } from './streams/execution-queue.js';
 import { abortOnSignals } from './streams/interrupts.js';
-import { loadOtel, otelSettled } from './streams/telemetry/otel-api.js';
 import { renderProgress } from './streams/progress/render-progress.js';
 import type { QueueAttachment } from './streams/queue-attachment.js';
 import { runExecution, type CountsProbe } from './streams/run-execution.js';
@@ -94,8 +93,7 @@ function run(
         : resumable(root, interruptible, queue, options.scheduler, probe);
     return events.pipe(abortOnSignals(interrupt));
   });
-  const traced = withOtelLoaded(started, options.scheduler !== undefined);
-  const run = resolved.dashboard === undefined ? traced : watched(traced, resolved.dashboard, queue, probe!);
+  const run = resolved.dashboard === undefined ? started : watched(started, resolved.dashboard, queue, probe!);
   if (!resolved.showProgress) return run;
   // Queues that send tasks away say so when nothing comes back (no worker running, most often).
   const events = IN_PROCESS_QUEUES.has(queue.name)
@@ -119,16 +117,6 @@ function run(
       renderProgress(events, process.stderr, resolved.scheduler, totals === undefined ? depth : { ...depth, totals }),
     ),
   );
-}
-
-/**
- * The run, once `@opentelemetry/api` has been looked for: the first run of a process waits for
- * that one dynamic import (later runs start at once). A run on a caller's scheduler (virtual
- * time) never waits: it is traced if the API has loaded by then.
- */
-function withOtelLoaded(run: Observable<ExecutionEvent>, ownScheduler: boolean): Observable<ExecutionEvent> {
-  if (ownScheduler || otelSettled()) return run;
-  return defer(() => (otelSettled() ? run : from(loadOtel()).pipe(switchMap(() => run))));
 }
 
 /** The run, served as a live page; the queue's depth shown when it can tell. */

@@ -82,6 +82,15 @@ export function workerCommand(): Command {
     });
 }
 
+/** What the flags of `mazepa worker` (one process or a fleet) lack, if anything. */
+function usageProblem(flags: WorkerFlags): string | undefined {
+  if (!namesSqsQueue(flags)) return 'give --queue-name (or --queue-url)';
+  if (flags.import === undefined || flags.import.length === 0) {
+    return 'give --import with the module(s) that define the operations to run';
+  }
+  return undefined;
+}
+
 /**
  * Runs `mazepa worker --processes N`: N worker processes with the same flags, supervised (see
  * {@link superviseWorkers}); SIGTERM or SIGINT stops them all (again: at once). Returns the exit code.
@@ -93,12 +102,9 @@ export async function fleetAction(
   argv: readonly string[],
   log: (line: string) => void = (line) => stderrLine(stampLine(line)),
 ): Promise<number> {
-  if (!namesSqsQueue(flags)) {
-    log('mazepa worker: give --queue-name (or --queue-url)');
-    return EXIT.usage;
-  }
-  if (flags.import === undefined || flags.import.length === 0) {
-    log('mazepa worker: give --import with the module(s) that define the operations to run');
+  const problem = usageProblem(flags);
+  if (problem !== undefined) {
+    log(`mazepa worker: ${problem}`);
     return EXIT.usage;
   }
   const script = argv[1];
@@ -142,12 +148,9 @@ export async function workerAction(
   flags: WorkerFlags,
   log: (line: string) => void = (line) => stderrLine(stampLine(line)),
 ): Promise<number> {
-  if (!namesSqsQueue(flags)) {
-    log('mazepa worker: give --queue-name (or --queue-url)');
-    return EXIT.usage;
-  }
-  if (flags.import === undefined || flags.import.length === 0) {
-    log('mazepa worker: give --import with the module(s) that define the operations to run');
+  const problem = usageProblem(flags);
+  if (problem !== undefined) {
+    log(`mazepa worker: ${problem}`);
     return EXIT.usage;
   }
   let resourceLimits: Record<string, number> | undefined;
@@ -159,7 +162,7 @@ export async function workerAction(
     log(`mazepa worker: ${(error as Error).message}`);
     return EXIT.usage;
   }
-  for (const spec of flags.import) {
+  for (const spec of flags.import ?? []) {
     try {
       await import(/^\.{0,2}[\\/]/.test(spec) ? pathToFileURL(resolve(spec)).href : spec);
     } catch (error) {

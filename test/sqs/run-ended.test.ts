@@ -57,6 +57,24 @@ describe('ReplyGate', () => {
     expect(next).toBe(true); // fresh again
   });
 
+  it('should send the outcomes on their way at once for a task that waits for the next answer', async () => {
+    const flushed: string[] = [];
+    const gate = new ReplyGate({ concurrency: 4, flush: (url) => flushed.push(url), isGone: () => false });
+    await gate.nextAnswer(Q); // nothing on its way: at once
+    expect(flushed).toEqual([]);
+    await gate.enter(Q);
+    gate.sending(Q);
+    let answered = false;
+    void gate.nextAnswer(Q).then(() => (answered = true));
+    expect(flushed).toEqual([Q]);
+    gate.leave(OTHER, true, false);
+    await settle();
+    expect(answered).toBe(false);
+    gate.leave(Q, true, true);
+    await settle();
+    expect(answered).toBe(true);
+  });
+
   it('should refuse a task, and wake the waiting ones with a refusal, once its queue is gone', async () => {
     const gone = new Set<string>();
     const gate = new ReplyGate({ concurrency: 1, flush: () => undefined, isGone: (url) => gone.has(url) });

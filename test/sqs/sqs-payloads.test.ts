@@ -10,7 +10,16 @@ import { PayloadStore } from '../../src/adapters/sqs/payloads/payload-store.js';
 import { encodeOutcomeEnvelope } from '../../src/adapters/remote/envelope-outcome.js';
 import { echo, floatsOf, sumFloats } from '../fixtures/sqs/ops.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { CREDENTIALS, objectKeys, queueNames, REGION, s3Client, startWorker, useEmulator } from './helpers.js';
+import {
+  CREDENTIALS,
+  objectKeys,
+  queueNames,
+  REGION,
+  s3Client,
+  sqsClient,
+  startWorker,
+  useEmulator,
+} from './helpers.js';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
 const QUEUE = 'payload-tasks';
@@ -134,6 +143,41 @@ describe('a payload that was changed', () => {
     expect(await worker.exited).toBe(0);
     expect(await objectKeys(s3, BUCKET, PREFIX)).toEqual(keys);
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: keys[0] }));
+  }, 120_000);
+
+  it('should fail the task of a task payload replaced by a bigger object on a CLI worker, reading none of it past its size (finding 2)', async () => {
+    const name = 'payload-bigger';
+    // SQS through the proxy too: a worker answers only to outcome queues at its own endpoint.
+    const sqs = sqsClient(proxy.endpoint);
+    const q = queue(name, { client: sqs });
+    await q.connect();
+    const task = echo.makeTask('w'.repeat(300_000));
+    const stored = proxy.answered('PutObject', answered('PutObject') + 1);
+    const failure = execute(task, { queue: q, showProgress: false }).catch((e: unknown) => e);
+    // No worker runs yet: replace the object as soon as it is there.
+    await stored;
+    const [key] = await objectKeys(s3, BUCKET, `${PREFIX}${name}/`);
+    const big = 10 * 2 ** 20; // the emulator takes up to 11 MiB a request
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(big, 119) }));
+    const before = proxy.counts.answerBytesByAction['GetObject'] ?? 0;
+    const worker = startWorker(proxy.endpoint, name, ['--payload-bucket', BUCKET]);
+    try {
+      const error = (await failure) as MazepaExecutionFailure;
+      expect(error).toBeInstanceOf(MazepaExecutionFailure);
+      expect(String((error.cause as Error).message)).toMatch(
+        new RegExp(`is ${big} bytes, not the \\d+ its message says`),
+      );
+      // The proxy passed on only what sat in the sockets' buffers when the worker hung up.
+      expect((proxy.counts.answerBytesByAction['GetObject'] ?? 0) - before).toBeLessThan(big / 4);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(await objectKeys(s3, BUCKET, `${PREFIX}${name}/`)).toEqual([key]); // a failed check deletes nothing
+    } finally {
+      worker.child.kill('SIGKILL');
+      await q.close();
+      sqs.destroy();
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    }
   }, 120_000);
 
   it('should fail only the task of an outcome payload changed in the bucket', async () => {

@@ -1,43 +1,38 @@
+import { createRequire } from 'node:module';
+
 /**
- * The optional peer dependency `@opentelemetry/api`, loaded once, lazily: nothing of it is
- * imported until a run asks, and a process without it (or without an SDK registered) pays
- * nothing more than this check.
+ * The optional peer dependency `@opentelemetry/api`, looked for once, synchronously, the first
+ * time a run asks: nothing of it is loaded before, a process without it pays one failed lookup,
+ * and a run never waits for it (a marble test's run starts in the same tick as without it).
+ * The API keeps its registered SDK on `globalThis`, so this copy (loaded through `require`) sees
+ * the SDK an application registered through `import`.
  */
 export type OtelApi = typeof import('@opentelemetry/api');
 
+const requireHere = createRequire(import.meta.url);
 let loaded: OtelApi | null | undefined;
-let loading: Promise<OtelApi | undefined> | undefined;
 
 /**
- * The API once loaded; `undefined` before the first {@link loadOtel} has settled or when the
- * package is not installed. Synchronous, so a run that starts at once never waits for it.
+ * The API, or `undefined` when the package is not installed.
  *
  * @internal
  */
 export function otelApi(): OtelApi | undefined {
-  if (loaded === undefined) void loadOtel();
+  if (loaded === undefined) {
+    try {
+      loaded = requireHere('@opentelemetry/api') as OtelApi;
+    } catch {
+      loaded = null;
+    }
+  }
   return loaded ?? undefined;
 }
 
 /**
- * Loads `@opentelemetry/api` (one dynamic import, cached); resolves to `undefined` when it is
- * not installed. Never rejects.
+ * The API as a promise, for callers that were written to wait for it; never rejects.
  *
  * @internal
  */
 export function loadOtel(): Promise<OtelApi | undefined> {
-  if (loaded !== undefined) return Promise.resolve(loaded ?? undefined);
-  loading ??= import('@opentelemetry/api').then(
-    (api) => (loaded = api),
-    () => {
-      loaded = null;
-      return undefined;
-    },
-  );
-  return loading;
-}
-
-/** Whether {@link loadOtel} has settled (the API is there, or known to be missing). @internal */
-export function otelSettled(): boolean {
-  return loaded !== undefined;
+  return Promise.resolve(otelApi());
 }

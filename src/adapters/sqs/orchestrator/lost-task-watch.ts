@@ -1,4 +1,6 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { readQueueDepth } from '../calls/queue-depth.js';
+import { queueNameFromUrl } from '../calls/queue-names.js';
 import { Subject, type Observable } from 'rxjs';
 
 /** @internal What a {@link LostTaskWatch} needs. */
@@ -86,23 +88,8 @@ export class LostTaskWatch {
 
   async #queueEmpty(url: string): Promise<boolean> {
     try {
-      const { Attributes = {} } = await this.#options.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      const count = (name: string): number => Number(Attributes[name as keyof typeof Attributes] ?? 0);
-      return (
-        count('ApproximateNumberOfMessages') +
-          count('ApproximateNumberOfMessagesNotVisible') +
-          count('ApproximateNumberOfMessagesDelayed') ===
-        0
-      );
+      const depth = await readQueueDepth(this.#options.client, url, queueNameFromUrl(url));
+      return depth.waiting + depth.inFlight + depth.delayed === 0;
     } catch {
       return false; // unknown: not empty (the time bound still holds)
     }

@@ -5,8 +5,9 @@ import { isQueueMissing } from '../calls/sqs-error.js';
 export interface OutcomeQueuesOptions {
   /**
    * Milliseconds an outcome queue heard of (asked about, or a reply to it went through) is
-   * trusted to exist; a task of it that starts later asks SQS again first. Short, so that a run
-   * cancelled while its tasks run long has none of its queued tasks started. @default 1000
+   * trusted to exist; a task of it that starts later waits for an outcome on its way there, or
+   * asks SQS, first. Short, so that a run cancelled while its tasks run long has none of its
+   * queued tasks started. @default 1000
    */
   readonly existsForMs?: number;
   /** Milliseconds an outcome queue seen gone stays gone (its tasks are dropped). @default 3600000 */
@@ -56,6 +57,11 @@ export class OutcomeQueues {
       this.#asking.set(url, asking);
     }
     return asking;
+  }
+
+  /** Whether the queue at `url` was heard of lately (its existence is trusted); asks nobody. */
+  isFresh(url: string): boolean {
+    return this.#lookup(url) === true;
   }
 
   /** Whether the queue at `url` is known to be gone; asks nobody. */

@@ -33,6 +33,10 @@ export class ReplyGate {
   readonly #heard = new Map<string, number>();
   /** URL -> tasks waiting to start. */
   readonly #waiting = new Map<string, (() => void)[]>();
+  /** URL -> tasks whose outcome is on its way (gathered, or being sent). */
+  readonly #sending = new Map<string, number>();
+  /** URL -> what waits for the next of those outcomes to be answered. */
+  readonly #answers = new Map<string, (() => void)[]>();
 
   constructor(options: ReplyGateOptions) {
     this.#limit = 2 * options.concurrency;
@@ -64,11 +68,40 @@ export class ReplyGate {
     }
   }
 
+  /** A task that entered sends its outcome now: until {@link leave}, it is on its way. */
+  sending(url: string): void {
+    this.#sending.set(url, (this.#sending.get(url) ?? 0) + 1);
+  }
+
+  /**
+   * Sends at once the outcomes gathered for `url` and resolves once the next of them is answered
+   * (arrived, refused, or failed); resolves at once when none is on its way. What a task of a run
+   * not heard of for a while waits for before it starts, rather than asking SQS.
+   */
+  nextAnswer(url: string): Promise<void> {
+    if ((this.#sending.get(url) ?? 0) === 0) return Promise.resolve();
+    const answered = new Promise<void>((resolve) => {
+      const waiting = this.#answers.get(url);
+      if (waiting === undefined) this.#answers.set(url, [resolve]);
+      else waiting.push(resolve);
+    });
+    this.#flush(url);
+    return answered;
+  }
+
   /**
    * A task that entered is answered for: its outcome arrived (`arrived`), was refused, or will
-   * not be sent.
+   * not be sent. `sent`: it had said it was {@link sending}.
    */
-  leave(url: string, arrived = false): void {
+  leave(url: string, arrived = false, sent = false): void {
+    if (sent) {
+      const sending = (this.#sending.get(url) ?? 1) - 1;
+      if (sending > 0) this.#sending.set(url, sending);
+      else this.#sending.delete(url);
+      const answers = this.#answers.get(url);
+      this.#answers.delete(url);
+      for (const answer of answers ?? []) answer();
+    }
     const open = (this.#open.get(url) ?? 1) - 1;
     if (open > 0) this.#open.set(url, open);
     else {

@@ -66,8 +66,8 @@ export interface IntakeContext {
  * @internal Decodes and checks a task message: a pack inside a pack, a payload that cannot be
  * read, a message that does not decode or verify, a payload holding another task, a reply
  * address that is not an outcome queue of this task queue and a task needing resources this
- * worker does not have are rejected; a task whose outcome queue is gone is dropped. Reads the
- * payload bucket and asks SQS whether the outcome queue exists; never throws for a bad message.
+ * worker does not have are rejected; a task whose outcome queue is known gone is dropped. Reads
+ * the payload bucket; never throws for a bad message.
  */
 export async function takeIn(body: string | undefined, context: IntakeContext): Promise<Intake> {
   const { queue, outcomeQueues } = context;
@@ -114,7 +114,8 @@ export async function takeIn(body: string | undefined, context: IntakeContext): 
   }
   // An execution whose outcome queue is gone has ended (cancelled, failed or done): nobody
   // waits for this task. Only the queue this message names counts, never its execution id.
-  if (!(await outcomeQueues.exists(replyTo))) return { kind: 'drop', taskId, operationName, executionId, attempt, ref };
+  // Known here only; a queue not heard of lately is asked about right before the task starts.
+  if (outcomeQueues.isGone(replyTo)) return { kind: 'drop', taskId, operationName, executionId, attempt, ref };
   const { resources } = context;
   const use = resources.limited ? lookupOperation(operationName)?.options.resources : undefined;
   const impossible = use === undefined ? undefined : resources.impossible(use);

@@ -258,9 +258,10 @@ export class SqsWorker {
   /**
    * Runs a task once its resources are taken, sends its outcome, then deletes its message. Its
    * run may end while it waits (a reply of the run refused, its outcome queue deleted): then it
-   * is dropped; right before it starts, its outcome queue is checked once more (asking SQS when
-   * nothing was heard of it for a second), and once the run's outcomes stop arriving the worker
-   * runs at most one task per slot ahead of them ({@link ReplyGate}).
+   * is dropped. Right before it starts, its outcome queue is checked (when nothing was heard of
+   * it for a second: from an outcome on its way there, sent at once, else by asking SQS); and
+   * once the run's outcomes stop arriving, the worker runs at most one task per slot ahead of
+   * them ({@link ReplyGate}).
    */
   async #run(
     { task, ref, resources }: TaskToRun,
@@ -272,8 +273,9 @@ export class SqsWorker {
     const { replyTo } = envelope;
     if (!(await this.#gate.enter(replyTo))) return this.#drop(envelope, receipt, ref);
     let open = true;
+    let sending = false;
     const answered = (arrived = false): void => {
-      if (open) this.#gate.leave(replyTo, arrived);
+      if (open) this.#gate.leave(replyTo, arrived, sending);
       open = false;
     };
     try {
@@ -282,6 +284,8 @@ export class SqsWorker {
         if (taken === 'gone') return await this.#drop(envelope, receipt, ref);
         if (!taken) return await this.#handBack(receipt); // the worker stopped first
       }
+      // Not heard of for a while: an outcome on its way there tells (sent at once), else SQS is asked.
+      if (!this.#outcomeQueues.isFresh(replyTo)) await this.#gate.nextAnswer(replyTo);
       if (!(await this.#outcomeQueues.exists(replyTo))) {
         if (resources !== undefined) this.#resources.release(resources);
         return await this.#drop(envelope, receipt, ref);
@@ -301,6 +305,8 @@ export class SqsWorker {
       // start, although sending the outcome overlaps the next task.
       this.#o.onEvent(finishedEvent(envelope, outcome, failed));
       ran();
+      this.#gate.sending(replyTo);
+      sending = true;
       const sent = await this.#sendReply(envelope, reply);
       answered(sent && !this.#outcomeQueues.isGone(replyTo));
       if (!sent) return;
