@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
+import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import { afterAll, beforeAll } from 'vitest';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -103,6 +104,15 @@ export interface WorkerProcess {
   waitFor(pattern: RegExp): Promise<string>;
   /** Resolves with the next line it prints (stdout or stderr). */
   nextLine(): Promise<string>;
+}
+
+/**
+ * Starts `mazepa run` of the counting flow (`counted` in test/fixtures/run/sqs-count.ts) with
+ * `flowArgs` as its `--args`, the given options and `--no-progress`, against `endpoint`.
+ */
+export function runCounted(endpoint: string, flowArgs: readonly unknown[], options: readonly string[]): MazepaChild {
+  const flow = ['run', 'test/fixtures/run/sqs-count.ts', '--export', 'counted', '--args', JSON.stringify(flowArgs)];
+  return spawnScript('src/cli/main.ts', [...flow, ...options, '--no-progress'], workerEnv(endpoint));
 }
 
 const children = new Set<ChildProcess>();

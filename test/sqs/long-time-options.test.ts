@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnMazepa, spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
+import { spawnMazepa, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { makeQueue, sqsClient, startWorker, workerEnv, useEmulator } from './helpers.js';
+import { makeQueue, runCounted, sqsClient, startWorker, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 /** 2,200,000 s: 2.2e9 ms, past 2^31 - 1 ms. */
@@ -44,15 +44,10 @@ describe('time options past 2^31 ms on the command line (finding 9)', () => {
       });
       stopped.catch(() => undefined); // raced below; once told to stop, it is expected
       const log = join(dir, 'runs.log');
-      run = spawnScript(
-        'src/cli/main.ts',
+      run = runCounted(
+        proxy.endpoint,
+        [log, 4, 4],
         [
-          'run',
-          'test/fixtures/run/sqs-count.ts',
-          '--export',
-          'counted',
-          '--args',
-          JSON.stringify([log, 4, 4]),
           '--queue-url',
           url,
           '--max-outage-ms',
@@ -61,9 +56,7 @@ describe('time options past 2^31 ms on the command line (finding 9)', () => {
           join(dir, 'job.ckpt'),
           '--checkpoint-interval',
           '2147483', // the largest it takes
-          '--no-progress',
         ],
-        workerEnv(proxy.endpoint),
       );
       const done = await Promise.race([run.exited, stopped]);
       expect(done.stdout).toContain('total 6');

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { SqsExecutionQueue, encodeOutcomeEnvelope, runWorker } from 'mazepa/sqs';
-import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
+import { type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import '../fixtures/sqs/ops.js'; // the operations the worker here runs (countRun)
 import { queueNamed } from './admin-helpers.js';
-import { queueUrl, workerEnv, useEmulator } from './helpers.js';
+import { queueUrl, runCounted, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 const FORGED = '\u001b[31m\r\nmazepa: forged line\u202e';
@@ -49,21 +49,7 @@ describe("mazepa run's warnings about refused messages (finding 5)", () => {
     });
     let run: MazepaChild | undefined;
     try {
-      run = spawnScript(
-        'src/cli/main.ts',
-        [
-          'run',
-          'test/fixtures/run/sqs-count.ts',
-          '--export',
-          'counted',
-          '--args',
-          JSON.stringify([log, 1, 0]),
-          '--queue-name',
-          QUEUE,
-          '--no-progress',
-        ],
-        workerEnv(emulator.endpoint),
-      );
+      run = runCounted(emulator.endpoint, [log, 1, 0], ['--queue-name', QUEUE]);
       await running; // the run's task is held: its outcome queue is read meanwhile
       const url = await queueUrl(emulator.client, await queueNamed(emulator.client, `${QUEUE}-out-`));
       // Outcomes of another execution whose id would forge a line.

@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { execute } from 'mazepa';
 import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
 import { counted } from '../fixtures/run/sqs-count.js';
-import { spawnScript } from '../fixtures/run/spawn-mazepa.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { queueNames, workerEnv, useEmulator } from './helpers.js';
+import { queueNames, runCounted, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 
@@ -47,23 +46,7 @@ describe('a checkpoint in use by a live run on SQS (finding 6)', () => {
       // B talks to SQS through a proxy that watches it: a B that receives from an outcome queue or
       // sends a task went on with the checkpoint, and the test fails at once, saying so.
       const proxy = await startFaultProxy(emulator.endpoint);
-      const b = spawnScript(
-        'src/cli/main.ts',
-        [
-          'run',
-          'test/fixtures/run/sqs-count.ts',
-          '--export',
-          'counted',
-          '--args',
-          JSON.stringify(args),
-          '--queue-name',
-          QUEUE,
-          '--checkpoint',
-          checkpoint,
-          '--no-progress',
-        ],
-        workerEnv(proxy.endpoint),
-      );
+      const b = runCounted(proxy.endpoint, args, ['--queue-name', QUEUE, '--checkpoint', checkpoint]);
       const used = Promise.race(
         ['ReceiveMessage', 'SendMessage', 'SendMessageBatch'].map((action) => proxy.forwardedOf(action, 1)),
       ).then(() => undefined);

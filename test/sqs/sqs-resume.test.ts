@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsExecutionQueue } from 'mazepa/sqs';
-import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
+import { type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { queueNames, startWorker, workerEnv, type WorkerProcess, useEmulator } from './helpers.js';
+import { queueNames, runCounted, startWorker, type WorkerProcess, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 let dir: string;
@@ -29,18 +29,10 @@ function run(
   free: number,
   endpoint = emulator.endpoint,
 ): MazepaChild {
-  const args = [
-    'run',
-    'test/fixtures/run/sqs-count.ts',
-    '--export',
-    'counted',
-    '--args',
-    JSON.stringify([log, n, free]),
-  ];
-  return spawnScript(
-    'src/cli/main.ts',
-    [...args, '--queue-name', queueName, '--checkpoint', checkpoint, '--resume-empty', '2', '--no-progress'],
-    workerEnv(endpoint),
+  return runCounted(
+    endpoint,
+    [log, n, free],
+    ['--queue-name', queueName, '--checkpoint', checkpoint, '--resume-empty', '2'],
   );
 }
 
