@@ -58,13 +58,7 @@ export class ReplyGate {
         this.#open.set(url, open + 1);
         return true;
       }
-      const woken = new Promise<void>((resolve) => {
-        const waiting = this.#waiting.get(url);
-        if (waiting === undefined) this.#waiting.set(url, [resolve]);
-        else waiting.push(resolve);
-      });
-      this.#flush(url);
-      await woken;
+      await this.#flushAndWait(this.#waiting, url);
     }
   }
 
@@ -80,13 +74,18 @@ export class ReplyGate {
    */
   nextAnswer(url: string): Promise<void> {
     if ((this.#sending.get(url) ?? 0) === 0) return Promise.resolve();
-    const answered = new Promise<void>((resolve) => {
-      const waiting = this.#answers.get(url);
-      if (waiting === undefined) this.#answers.set(url, [resolve]);
+    return this.#flushAndWait(this.#answers, url);
+  }
+
+  /** Sends at once the outcomes gathered for `url`; resolves when a waiter of `url` in `lists` is woken. */
+  #flushAndWait(lists: Map<string, (() => void)[]>, url: string): Promise<void> {
+    const woken = new Promise<void>((resolve) => {
+      const waiting = lists.get(url);
+      if (waiting === undefined) lists.set(url, [resolve]);
       else waiting.push(resolve);
     });
     this.#flush(url);
-    return answered;
+    return woken;
   }
 
   /**
