@@ -132,9 +132,10 @@ describe('task packs', () => {
   it('should count tasks, not messages, against concurrency, and delete a pack only once all its outcomes are sent', async () => {
     const taskUrl = await makeQueue(emulator.client, 'pack-slots', { VisibilityTimeout: '30' });
     const outcomes = await makeQueue(emulator.client, 'pack-slots-out-e1-abc');
-    const gate = await control('pack-slots-ctl');
+    // One gate per task: a gate's "go" stays on its queue (visibility 0), so it frees only its own task.
     const tags = ['h0', 'h1', 'h2', 'h3'];
-    const bodies = tags.map((tag) => taskBody(outcomes, tag, 'hold', [tag, gate.name]));
+    const gates = await Promise.all(tags.map((tag) => control(`pack-slots-ctl-${tag}`)));
+    const bodies = tags.map((tag, i) => taskBody(outcomes, tag, 'hold', [tag, gates[i]!.name]));
     await send(taskUrl, packTasks(bodies));
     const worker = startWorker(emulator.endpoint, 'pack-slots', [
       '--concurrency',
@@ -144,15 +145,16 @@ describe('task packs', () => {
     ]);
     await worker.waitFor(/^started h0/);
     await worker.waitFor(/^started h1/);
-    await gate.release();
+    await gates[0]!.release();
     await worker.waitFor(/^started h2/);
-    await gate.release();
+    await gates[1]!.release();
     await worker.waitFor(/^started h3/);
     // Two of four tasks done and their outcomes sent: the pack's message is still held.
     const before = await readOutcomes(outcomes, 2);
+    expect(before.map((o) => o.taskId).sort()).toEqual(['h0', 'h1']);
     expect(await depth(taskUrl)).toEqual({ visible: 0, held: 1 });
-    await gate.release();
-    await gate.release();
+    await gates[2]!.release();
+    await gates[3]!.release();
     const after = await readOutcomes(outcomes, 2);
     expect([...before, ...after].map((o) => [o.taskId, o.outcome.returnValue]).sort()).toEqual(
       tags.map((tag) => [tag, tag]),
@@ -341,7 +343,7 @@ async function depth(url: string): Promise<{ visible: number; held: number }> {
   };
 }
 
-/** A control queue that `hold(tag, control)` tasks wait on; `release` lets one of them finish. */
+/** A control queue that `hold(tag, control)` tasks wait on. Its one "go" stays visible (visibility 0): `release` frees every task holding on it, now and later. */
 async function control(name: string): Promise<{ name: string; release(): Promise<void> }> {
   const url = await makeQueue(emulator.client, name, { VisibilityTimeout: '0' });
   return { name, release: () => send(url, 'go') };
