@@ -15,9 +15,9 @@ export interface AttemptTarget {
 
 /**
  * The context a task sees. The AbortController is made only when the task asks for its signal,
- * which keeps the cost of a short synchronous task near that of a plain call.
+ * which keeps the cost of a short synchronous task near that of a plain call. @internal
  */
-class AttemptContext implements TaskContext {
+export class AttemptContext implements TaskContext {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
@@ -43,8 +43,55 @@ class AttemptContext implements TaskContext {
   }
 }
 
-function call(this: AttemptTarget): unknown {
-  return this.fn(...this.args);
+/** The target of the attempt being started (read at once by {@link callTarget}: no closure per attempt). */
+let starting: AttemptTarget | undefined;
+
+function callTarget(): unknown {
+  const target = starting!;
+  starting = undefined;
+  return target.fn(...target.args);
+}
+
+/**
+ * An attempt whose function returned a promise: {@link PendingAttempt.settle} says where its
+ * outcome goes. Made only for async functions. @internal
+ */
+export class PendingAttempt {
+  constructor(
+    readonly target: AttemptTarget,
+    readonly result: PromiseLike<unknown>,
+    readonly context: AttemptContext,
+    readonly start: number,
+    readonly scheduler: SchedulerLike,
+  ) {}
+
+  /**
+   * The outcome goes to `onSettled` when the promise settles, the runtime limit passes (the
+   * task's signal fires and the outcome is a `MazepaTimeoutError`), or `cancelSignal` aborts,
+   * whichever comes first.
+   */
+  settle(onSettled: (outcome: TaskOutcome) => void, cancelSignal?: AbortSignal): void {
+    settleLater(this.target, this.result, this.context, this.start, this.scheduler, onSettled, cancelSignal);
+  }
+}
+
+/**
+ * Starts one attempt of a task in this process, in its task context: a synchronous function's
+ * outcome at once, else a {@link PendingAttempt} (see {@link runAttempt}). @internal
+ */
+export function startAttempt(target: AttemptTarget, scheduler: SchedulerLike): TaskOutcome | PendingAttempt {
+  const start = scheduler.now();
+  const context = new AttemptContext(target.id, target.attempt);
+  let result: unknown;
+  try {
+    starting = target;
+    result = runInTaskContext(context, callTarget);
+  } catch (error) {
+    starting = undefined;
+    return { error: serializeError(error), executionSecs: (scheduler.now() - start) / 1000 };
+  }
+  if (!isThenable(result)) return { returnValue: result, executionSecs: (scheduler.now() - start) / 1000 };
+  return new PendingAttempt(target, result, context, start, scheduler);
 }
 
 /**
@@ -62,16 +109,9 @@ export function runAttempt(
   onSettled: (outcome: TaskOutcome) => void,
   cancelSignal?: AbortSignal,
 ): TaskOutcome | undefined {
-  const start = scheduler.now();
-  const context = new AttemptContext(target.id, target.attempt);
-  let result: unknown;
-  try {
-    result = runInTaskContext(context, call.bind(target));
-  } catch (error) {
-    return { error: serializeError(error), executionSecs: (scheduler.now() - start) / 1000 };
-  }
-  if (!isThenable(result)) return { returnValue: result, executionSecs: (scheduler.now() - start) / 1000 };
-  settleLater(target, result, context, start, scheduler, onSettled, cancelSignal);
+  const started = startAttempt(target, scheduler);
+  if (!(started instanceof PendingAttempt)) return started;
+  started.settle(onSettled, cancelSignal);
   return undefined;
 }
 

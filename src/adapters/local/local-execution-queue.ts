@@ -9,7 +9,7 @@ import type { ExecutionQueue, OutcomeReport } from '../../streams/execution-queu
 import { createResourceLimiter, type ResourceLimiter } from '../../streams/engine/resource-limiter.js';
 import { createResourceWaiting, type ResourceWaiting } from '../../streams/engine/resource-waiting.js';
 import { telemetryOf, type ExecutionTelemetry } from '../../streams/telemetry/execution-telemetry.js';
-import { runAttempt } from '../run-task.js';
+import { PendingAttempt, runAttempt, startAttempt } from '../run-task.js';
 import { createPortabilityCheck, type PortabilityCheck } from './portability-check.js';
 
 /** Options of {@link LocalExecutionQueue}. */
@@ -225,24 +225,27 @@ export class LocalExecutionQueue implements ExecutionQueue {
   #run(task: Task, slot: ExecutionSlot): void {
     if (slot.telemetry !== undefined) return this.#runTraced(task, slot, slot.telemetry);
     task.status = 'running';
+    const started = startAttempt(task, this.#scheduler);
+    if (!(started instanceof PendingAttempt)) {
+      if (task.resources !== undefined) this.#limiter?.release(task.resources);
+      slot.subscriber.next({
+        taskId: task.id,
+        attempt: task.attempt,
+        outcome: this.#portability.checkOutcome(task, started),
+      });
+      return;
+    }
+    // Only an async task needs to be told of later.
     const { id: taskId, attempt } = task;
-    const outcome = runAttempt(
-      task,
-      this.#scheduler,
-      (late) => {
-        this.#limiter?.release(task.resources);
-        this.#running--;
-        if (this.#executions.get(task.executionId!) === slot) {
-          slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, late) });
-        }
-        this.#kick();
-      },
-      slot.cancel.signal,
-    );
-    if (outcome !== undefined) {
+    this.#running++;
+    started.settle((late) => {
       this.#limiter?.release(task.resources);
-      slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, outcome) });
-    } else this.#running++;
+      this.#running--;
+      if (this.#executions.get(task.executionId!) === slot) {
+        slot.subscriber.next({ taskId, attempt, outcome: this.#portability.checkOutcome(task, late) });
+      }
+      this.#kick();
+    }, slot.cancel.signal);
   }
 
   /** {@link #run} inside an attempt span, with the span active while the task runs. */

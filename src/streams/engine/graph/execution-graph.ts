@@ -100,6 +100,9 @@ export interface ExecutionGraph {
   failAwaited(): boolean;
 }
 
+/** At most this many submitted tasks are kept in submission order (see `task`). */
+const MAX_ORDER = 1 << 14;
+
 /** Makes the graph of one execution of `root` (see {@link ExecutionGraph.start}). @internal */
 export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraphConfig): ExecutionGraph {
   const { executionId, raiseOnFailedTask, stats, emit } = config;
@@ -109,6 +112,11 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
   const failed = createHotStream<FlowNode>();
   let readied: FlowNode[] = [];
   let inFlight = 0;
+  // Submitted tasks in the order they went to the queue, from `first`: most queues report
+  // outcomes in about that order, so an outcome's node is most often the first one not done,
+  // found without a probe of the table (whose slots, at 10^6 ids, are not in cache).
+  let submitted: TaskNode[] = [];
+  let first = 0;
 
   const ready = (flow: FlowNode): void => {
     flow.state = 'ready';
@@ -159,7 +167,15 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     get tasksInFlight() {
       return inFlight;
     },
-    task: (id) => tasks.node(id),
+    task(id) {
+      while (first < submitted.length && submitted[first]!.state === 'completed') first++;
+      if (first > 1024 && first * 2 > submitted.length) {
+        submitted = submitted.slice(first);
+        first = 0;
+      }
+      const next = submitted[first];
+      return next !== undefined && next.id === id ? next : tasks.node(id);
+    },
     flows: () => flows.values(),
     failed: failed.observable,
     takeReadied,
@@ -206,6 +222,12 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     flowFailed: (flow, error) => lifecycle.fail(flow, toError(error)),
 
     taskSubmitted(node) {
+      // A task that stays out long (most others done after it) no longer holds the order up.
+      if (submitted.length - first >= MAX_ORDER) {
+        submitted = [];
+        first = 0;
+      }
+      submitted.push(node);
       node.state = 'submitted';
       node.task.status = 'submitted';
       node.task.executionId = executionId;
@@ -226,6 +248,7 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     taskCompleted({ node, outcome, error }) {
       if (error !== undefined) lifecycle.taskFailed(node, error);
       tasks.done(node.id, outcome, error, node.task.operationName, node);
+      node.state = 'completed';
       copyOutcome(node.task, outcome, error);
       if (node.aliases !== undefined) for (const alias of node.aliases) copyOutcome(alias, outcome, error);
       inFlight--;

@@ -14,7 +14,8 @@ export interface TaskNode {
   readonly task: Task;
   /** Other Task objects with the same id, which get the outcome too. */
   aliases: Task[] | undefined;
-  state: 'queued' | 'submitted' | 'retrying';
+  /** `completed` once its outcome is applied (the table then keeps only its value). */
+  state: 'queued' | 'submitted' | 'retrying' | 'completed';
   /** The flow that yielded it first, and any other flows that yielded the same id. */
   readonly owner: FlowNode;
   moreOwners: FlowNode[] | undefined;
