@@ -25,6 +25,12 @@ export function idTextBytes(): { readonly bytes: Uint8Array; readonly length: nu
   return { bytes, length: at };
 }
 
+/** The buffer the text is written to (valid until the next write: it may be replaced as it grows). @internal */
+export const idTextBuffer = (): Uint8Array => bytes;
+
+/** How many bytes were written since {@link startIdText}. @internal */
+export const idTextLength = (): number => at;
+
 /** Where the text is now, to {@link rewindIdText} to. @internal */
 export const idTextMark = (): number => at;
 

@@ -109,7 +109,10 @@ const byte = (w: number, k: number): number => (w >>> (8 * k)) & 0xff;
  */
 export function base64url128(hash: Hash128): string {
   // Five groups of 3 bytes (4 characters each), then the 16th byte (2 characters).
-  const [w0, w1, w2, w3] = hash;
+  const w0 = hash[0];
+  const w1 = hash[1];
+  const w2 = hash[2];
+  const w3 = hash[3];
   const g0 = (byte(w0, 0) << 16) | (byte(w0, 1) << 8) | byte(w0, 2);
   const g1 = (byte(w0, 3) << 16) | (byte(w1, 0) << 8) | byte(w1, 1);
   const g2 = (byte(w1, 2) << 16) | (byte(w1, 3) << 8) | byte(w2, 0);
@@ -140,4 +143,46 @@ export function base64url128(hash: Hash128): string {
     b(last, 2),
     b(last << 4, 0),
   );
+}
+
+/** The character codes of the last id made by {@link prefixedBase64url128}: its prefix, `-`, 22 more. */
+let idCodes: number[] = [];
+let idPrefix: string | undefined;
+
+/**
+ * `<prefix>-<base64url128(hash)>` as one flat string, made in one allocation (a concatenation
+ * would make a rope, and the 22 characters a string of their own). @internal
+ */
+export function prefixedBase64url128(prefix: string, hash: Hash128): string {
+  if (prefix !== idPrefix) {
+    if (prefix.length > 256) return [prefix, base64url128(hash)].join('-');
+    idCodes = new Array<number>(prefix.length + 23).fill(0);
+    for (let i = 0; i < prefix.length; i++) idCodes[i] = prefix.charCodeAt(i);
+    idCodes[prefix.length] = 45; // '-'
+    idPrefix = prefix;
+  }
+  const codes = idCodes;
+  let at = prefix.length + 1;
+  const w0 = hash[0];
+  const w1 = hash[1];
+  const w2 = hash[2];
+  const w3 = hash[3];
+  at = group(codes, at, (byte(w0, 0) << 16) | (byte(w0, 1) << 8) | byte(w0, 2));
+  at = group(codes, at, (byte(w0, 3) << 16) | (byte(w1, 0) << 8) | byte(w1, 1));
+  at = group(codes, at, (byte(w1, 2) << 16) | (byte(w1, 3) << 8) | byte(w2, 0));
+  at = group(codes, at, (byte(w2, 1) << 16) | (byte(w2, 2) << 8) | byte(w2, 3));
+  at = group(codes, at, (byte(w3, 0) << 16) | (byte(w3, 1) << 8) | byte(w3, 2));
+  const last = byte(w3, 3);
+  codes[at] = b(last, 2);
+  codes[at + 1] = b(last << 4, 0);
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** Writes the 4 characters of a group of 3 bytes at `at`; returns where the next go. */
+function group(codes: number[], at: number, g: number): number {
+  codes[at] = b(g, 18);
+  codes[at + 1] = b(g, 12);
+  codes[at + 2] = b(g, 6);
+  codes[at + 3] = b(g, 0);
+  return at + 4;
 }

@@ -1,7 +1,7 @@
 import { checkOptionKeys, type KnownOptions } from './option-keys.js';
 import { registerOperation } from './registry.js';
 import { checkResources } from './resources.js';
-import { Task, checkCount, checkTimeLimit, checkVersion, type TaskRunOptions } from './task.js';
+import { Task, checkCount, checkTimeLimit, checkVersion, type TaskInit, type TaskRunOptions } from './task.js';
 
 /** Options of {@link taskableOperation}. */
 export interface TaskableOperationOptions extends TaskRunOptions {
@@ -55,18 +55,24 @@ export function taskableOperation<A extends readonly unknown[], R>(
   const runOptions = checkRunOptions('taskableOperation', options);
   registerOperation({ kind: 'function', name: operationName, fn, options: runOptions });
   const operation = ((...args: A) => fn(...args)) as TaskableOperation<A, R>;
+  const { maxRetry, runtimeLimitMs, workerType, resources, version } = runOptions;
   Object.defineProperties(operation, {
     name: { value: fn.name },
     operationName: { value: operationName, enumerable: true },
     options: { value: runOptions, enumerable: true },
     makeTask: {
+      // One shape for every call (no spread of the options: it shows at 10^6 tasks).
       value: (...args: A) =>
         new Task<Awaited<R>, A>({
           fn: fn as (...args: A) => Awaited<R>,
           args,
           operationName,
-          ...runOptions,
-        }),
+          maxRetry,
+          runtimeLimitMs,
+          workerType,
+          resources,
+          version,
+        } as TaskInit<Awaited<R>, A>),
     },
   });
   return operation;

@@ -108,28 +108,38 @@ export function batchTasks(config: BatchTasksConfig): OperatorFunction<TaskEmiss
   };
   return (emissions) =>
     new Observable<Task[]>((subscriber) => {
-      let buffer: TaskNode[] = [];
+      // The buffer is kept and reused (no growth copies per batch): `buffer[head, size)` wait.
+      let buffer: (TaskNode | undefined)[] = [];
+      let head = 0;
+      let size = 0;
       const add = (node: TaskNode): void => {
         if (pushedBefore?.(node.id) === true) submitted(node);
-        else buffer.push(node);
+        else buffer[size++] = node;
       };
       const flush = (): void => {
-        while (buffer.length > 0 && !subscriber.closed) {
-          const batch = buffer.length <= maxBatchLen ? buffer : buffer.slice(0, maxBatchLen);
-          buffer = batch === buffer ? [] : buffer.slice(maxBatchLen);
-          const tasks: Task[] = new Array<Task>(batch.length);
-          for (let i = 0; i < batch.length; i++) tasks[i] = submitted(batch[i]!);
+        while (head < size && !subscriber.closed) {
+          // Taken before the push: a push may add tasks, or flush, before it returns.
+          const from = head;
+          const n = Math.min(maxBatchLen, size - from);
+          head += n;
+          const tasks: Task[] = new Array<Task>(n);
+          for (let i = 0; i < n; i++) {
+            tasks[i] = submitted(buffer[from + i]!);
+            buffer[from + i] = undefined;
+          }
           subscriber.next(tasks);
         }
+        if (head === size) head = size = 0;
       };
       subscriber.add(config.flushes.subscribe(flush));
-      if (config.requeued !== undefined) subscriber.add(config.requeued.subscribe((node) => buffer.push(node)));
+      if (config.requeued !== undefined)
+        subscriber.add(config.requeued.subscribe((node) => void (buffer[size++] = node)));
       subscriber.add(
         emissions.subscribe({
           next(emission) {
             if (Array.isArray(emission)) for (const node of emission as readonly TaskNode[]) add(node);
             else add(emission as TaskNode);
-            if (buffer.length >= maxBatchLen) flush();
+            if (size - head >= maxBatchLen) flush();
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
@@ -138,6 +148,9 @@ export function batchTasks(config: BatchTasksConfig): OperatorFunction<TaskEmiss
           },
         }),
       );
-      subscriber.add(() => (buffer = []));
+      subscriber.add(() => {
+        buffer = [];
+        head = size = 0;
+      });
     });
 }

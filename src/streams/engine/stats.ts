@@ -21,12 +21,18 @@ export interface Stats {
 export function createStats(): Stats {
   const operations = new Map<string, OperationCounts>();
   const failures = new Map<string, Map<string, number>>();
+  // Most events in a row are of one operation: its counts are found without a map lookup.
+  let lastOperation: string | undefined;
+  let lastCounts: OperationCounts | undefined;
   const counts = (operation: string): OperationCounts => {
+    if (operation === lastOperation) return lastCounts!;
     let c = operations.get(operation);
     if (c === undefined) {
       c = { submitted: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0 };
       operations.set(operation, c);
     }
+    lastOperation = operation;
+    lastCounts = c;
     return c;
   };
   const stats: Stats = {
