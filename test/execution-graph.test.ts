@@ -63,6 +63,32 @@ describe('createExecutionGraph', () => {
     }
   });
 
+  it('should find a task in flight by id whichever order outcomes come in, and none once it completed', () => {
+    const { graph } = setup();
+    const nodes = [1, 2, 3, 4].map((n) => graph.taskYielded(graph.root, op.makeTask(10 + n))!);
+    for (const node of nodes) graph.taskSubmitted(node);
+    const done = (i: number): void => {
+      expect(graph.task(nodes[i]!.id)).toBe(nodes[i]);
+      graph.taskCompleted({ node: nodes[i]!, outcome: { returnValue: i, executionSecs: 0 }, error: undefined });
+      expect(graph.task(nodes[i]!.id)).toBeUndefined();
+    };
+    // Out of submission order (the second first, the fourth before the third), then in it.
+    done(1);
+    expect(graph.task(nodes[3]!.id)).toBe(nodes[3]);
+    done(0);
+    done(3);
+    done(2);
+    expect(graph.tasksInFlight).toBe(0);
+    // More tasks out at once than the submission order keeps: each still found.
+    const many = Array.from({ length: (1 << 14) + 10 }, (_, n) => graph.taskYielded(graph.root, op.makeTask(100 + n))!);
+    for (const node of many) graph.taskSubmitted(node);
+    for (const node of [...many].reverse()) {
+      expect(graph.task(node.id)).toBe(node);
+      graph.taskCompleted({ node, outcome: { returnValue: 0, executionSecs: 0 }, error: undefined });
+    }
+    expect(graph.task(many[0]!.id)).toBeUndefined();
+  });
+
   it('should count a task from its start to its completion, through retries and requeues', () => {
     const { graph } = setup();
     const c = graph.taskYielded(graph.root, op.makeTask(3))!;

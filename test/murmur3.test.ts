@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64url128, murmur3x86128, type Hash128 } from '../src/flows/murmur3.js';
+import { base64url128, murmur3x86128, prefixedBase64url128, type Hash128 } from '../src/flows/murmur3.js';
 
 const bytesOf = (hash: Hash128): Buffer => {
   const out = Buffer.alloc(16);
@@ -38,6 +38,19 @@ describe('base64url128', () => {
     fc.assert(
       fc.property(fc.tuple(word, word, word, word), (hash) => {
         expect(base64url128(hash)).toBe(bytesOf(hash).toString('base64url'));
+      }),
+    );
+  });
+});
+
+describe('prefixedBase64url128', () => {
+  it('should give `<prefix>-<base64url128>` for any prefix, switching prefixes between calls', () => {
+    const word = fc.integer({ min: 0, max: 0xffffffff });
+    // Short, empty, non-ASCII (surrogate pairs too) and over-long prefixes, in any order.
+    const prefix = fc.oneof(fc.constantFrom('chunk', 'a', '', 'zé😀', 'x'.repeat(300)), fc.string());
+    fc.assert(
+      fc.property(fc.array(fc.tuple(prefix, fc.tuple(word, word, word, word)), { minLength: 1 }), (calls) => {
+        for (const [p, hash] of calls) expect(prefixedBase64url128(p, hash)).toBe(`${p}-${base64url128(hash)}`);
       }),
     );
   });
