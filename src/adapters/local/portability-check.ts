@@ -30,10 +30,23 @@ export function createPortabilityCheck(owner: string, strict: boolean): Portabil
       code: 'MAZEPA_LOCAL_ONLY',
     });
   };
+  // The function of the last task found portable: the next tasks of its operation need no lookup.
+  let portableFn: unknown;
+  let portableOperation: string | undefined;
   return {
     checkTask(task) {
+      if (task.fn === portableFn && task.operationName === portableOperation && task.unencodable === undefined) {
+        return undefined;
+      }
       const why = whyLocalOnly(task);
-      if (why === undefined) return undefined;
+      if (why === undefined) {
+        // Class operations' tasks share no function: only function operations are remembered.
+        if (task.constructorArgs === undefined) {
+          portableFn = task.fn;
+          portableOperation = task.operationName;
+        }
+        return undefined;
+      }
       const what = `task ${task.id} (operation '${task.operationName}')`;
       if (strict) {
         return new MazepaError(`${owner} (strict): ${what} could not run on threads or SQS: ${why}`, {

@@ -10,17 +10,14 @@
  */
 import {
   EMPTY,
+  Observable,
   Subscription,
   catchError,
-  concat,
-  defer,
   filter,
   from,
   map,
   merge,
   mergeMap,
-  throwError,
-  type Observable,
   type OperatorFunction,
 } from 'rxjs';
 import { MazepaCancelledError, MazepaError, MazepaExecutionFailure } from '../../flows/errors.js';
@@ -163,11 +160,13 @@ export function startExecutionPipeline(root: Flow<unknown>, config: ExecutionPip
 
 /** The queue's outcome stream; its failure, or its end before the execution's, is an error. */
 function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<OutcomeReport> {
-  return concat(
-    queue.outcomes(executionId).pipe(
+  // One stage, not catchError and concat: a report per task passes it.
+  return new Observable<OutcomeReport>((subscriber) =>
+    queue.outcomes(executionId).subscribe({
+      next: (report) => subscriber.next(report),
       // A queue may end the run as cancelled (from outside); anything else fails it.
-      catchError((error: unknown) =>
-        throwError(() =>
+      error: (error: unknown) =>
+        subscriber.error(
           error instanceof MazepaCancelledError
             ? error
             : new MazepaError(
@@ -176,13 +175,11 @@ function outcomesOf(queue: ExecutionQueue, executionId: string): Observable<Outc
                 { cause: error },
               ),
         ),
-      ),
-    ),
-    defer(() =>
-      throwError(
-        () => new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
-      ),
-    ),
+      complete: () =>
+        subscriber.error(
+          new MazepaError(`Queue '${queue.name}': the outcome stream of ${executionId} ended before the execution`),
+        ),
+    }),
   );
 }
 
