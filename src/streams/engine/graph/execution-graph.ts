@@ -115,7 +115,7 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
   // Submitted tasks in the order they went to the queue, from `first`: most queues report
   // outcomes in about that order, so an outcome's node is most often the first one not done,
   // found without a probe of the table (whose slots, at 10^6 ids, are not in cache).
-  let submitted: TaskNode[] = [];
+  let submitted: (TaskNode | undefined)[] = [];
   let first = 0;
 
   const ready = (flow: FlowNode): void => {
@@ -168,7 +168,8 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
       return inFlight;
     },
     task(id) {
-      while (first < submitted.length && submitted[first]!.state === 'completed') first++;
+      // The completed ones go (their Task objects are not kept here).
+      while (first < submitted.length && submitted[first]!.state === 'completed') submitted[first++] = undefined;
       if (first > 1024 && first * 2 > submitted.length) {
         submitted = submitted.slice(first);
         first = 0;
