@@ -102,15 +102,13 @@ function writeJsonNumber(value: number): void {
     bytes[at++] = 0x2d;
     n = -n; // at most 2^31: still exact
   }
-  const start = at;
-  do {
-    bytes[at++] = 0x30 + (n % 10);
+  // The digits are written from the last, where the count of them puts it.
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  at += digits;
+  for (let i = at - 1; i >= at - digits; i--) {
+    bytes[i] = 0x30 + (n % 10);
     n = Math.floor(n / 10);
-  } while (n > 0);
-  for (let i = start, j = at - 1; i < j; i++, j--) {
-    const digit = bytes[i]!;
-    bytes[i] = bytes[j]!;
-    bytes[j] = digit;
   }
 }
 
