@@ -9,7 +9,8 @@
 // Env: BENCH_SIZES=1000000 runs only those sizes (comma-separated; BENCH_SIZES=10000000 is the
 // 10^7 run, about a minute per contender and run); BENCH_SHAPES=layered,flat,dag runs only those
 // shapes; BENCH_BASELINE=/path/to/dist adds a contender 'mazepa (baseline)' running another build
-// (e.g. main's), for before/after in one run; BENCH_CONTENDERS=mazepa,baseline runs only those;
+// (e.g. main's), for before/after in one run; BENCH_BASELINE2 another, 'mazepa (baseline 2)' (short
+// name baseline2); BENCH_CONTENDERS=mazepa,baseline runs only those;
 // BENCH_NODE_ARGS adds flags to each child's node. BENCH_OTEL=1 adds two contenders with an
 // OpenTelemetry SDK registered (spans to an exporter that drops them, metrics to a reader nobody
 // reads): 'otel 1%' samples 1% of traces (a run is one trace: almost always sampled out), 'otel
@@ -117,6 +118,7 @@ const allContenders = {
   'p-queue': runPQueue,
 };
 if (process.env.BENCH_BASELINE) allContenders['mazepa (baseline)'] = runMazepa;
+if (process.env.BENCH_BASELINE2) allContenders['mazepa (baseline 2)'] = runMazepa;
 if (process.env.BENCH_OTEL) {
   allContenders['otel 1%'] = runMazepa;
   allContenders['otel on'] = runMazepa;
@@ -142,15 +144,25 @@ async function registerOtel(ratio) {
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new Unread()] }));
 }
 const wanted = process.env.BENCH_CONTENDERS?.split(',');
-const SHORT_NAMES = { 'mazepa (baseline)': 'baseline', 'mazepa + dashboard (page open)': 'dashboard' };
+const SHORT_NAMES = {
+  'mazepa (baseline)': 'baseline',
+  'mazepa (baseline 2)': 'baseline2',
+  'mazepa + dashboard (page open)': 'dashboard',
+};
+/** The build each baseline contender imports. */
+const BASELINES = {
+  'mazepa (baseline)': process.env.BENCH_BASELINE,
+  'mazepa (baseline 2)': process.env.BENCH_BASELINE2,
+};
 const shortName = (name) => SHORT_NAMES[name] ?? name;
 const contenders = Object.fromEntries(
   Object.entries(allContenders).filter(([name]) => wanted === undefined || wanted.includes(shortName(name))),
 );
 /** The environment of a child: the baseline contender imports the other build. */
 function childEnv(name) {
-  if (name !== 'mazepa (baseline)') return process.env;
-  return { ...process.env, BENCH_DIST: new URL(`file://${process.env.BENCH_BASELINE}/index.js`).href };
+  const dist = BASELINES[name];
+  if (dist === undefined) return process.env;
+  return { ...process.env, BENCH_DIST: new URL(`file://${dist}/index.js`).href };
 }
 
 if (process.argv[2] === '--child') {
