@@ -100,8 +100,8 @@ export interface ExecutionGraph {
   failAwaited(): boolean;
 }
 
-/** At most this many submitted tasks are kept in submission order (see `task`). */
-const MAX_ORDER = 1 << 14;
+/** At most this many submitted tasks are kept in submission order (see `task`): a power of 2. */
+const ORDER_SIZE = 1 << 14;
 
 /** Makes the graph of one execution of `root` (see {@link ExecutionGraph.start}). @internal */
 export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraphConfig): ExecutionGraph {
@@ -112,11 +112,13 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
   const failed = createHotStream<FlowNode>();
   let readied: FlowNode[] = [];
   let inFlight = 0;
-  // Submitted tasks in the order they went to the queue, from `first`: most queues report
-  // outcomes in about that order, so an outcome's node is most often the first one not done,
-  // found without a probe of the table (whose slots, at 10^6 ids, are not in cache).
-  let submitted: (TaskNode | undefined)[] = [];
+  // Submitted tasks in the order they went to the queue, `order[first, last)` in a ring: most
+  // queues report outcomes in about that order, so an outcome's node is most often the first
+  // one not completed, found without a probe of the table (whose slots, at 10^6 ids, are not in
+  // cache). A ring of fixed size: no garbage as it turns.
+  const order = new Array<TaskNode | undefined>(ORDER_SIZE).fill(undefined);
   let first = 0;
+  let last = 0;
 
   const ready = (flow: FlowNode): void => {
     flow.state = 'ready';
@@ -168,13 +170,11 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
       return inFlight;
     },
     task(id) {
-      // The completed ones go (their Task objects are not kept here).
-      while (first < submitted.length && submitted[first]!.state === 'completed') submitted[first++] = undefined;
-      if (first > 1024 && first * 2 > submitted.length) {
-        submitted = submitted.slice(first);
-        first = 0;
+      // The completed ones at the front go (their Task objects are not kept here).
+      while (first !== last && order[first & (ORDER_SIZE - 1)]!.state === 'completed') {
+        order[first++ & (ORDER_SIZE - 1)] = undefined;
       }
-      const next = submitted[first];
+      const next = first === last ? undefined : order[first & (ORDER_SIZE - 1)];
       return next !== undefined && next.id === id ? next : tasks.node(id);
     },
     flows: () => flows.values(),
@@ -223,12 +223,12 @@ export function createExecutionGraph(root: Flow<unknown>, config: ExecutionGraph
     flowFailed: (flow, error) => lifecycle.fail(flow, toError(error)),
 
     taskSubmitted(node) {
-      // A task that stays out long (most others done after it) no longer holds the order up.
-      if (submitted.length - first >= MAX_ORDER) {
-        submitted = [];
-        first = 0;
+      // Full: a task that stays out long (most others done after it) no longer holds the order up.
+      if (last - first === ORDER_SIZE) {
+        order.fill(undefined);
+        first = last;
       }
-      submitted.push(node);
+      order[last++ & (ORDER_SIZE - 1)] = node;
       node.state = 'submitted';
       node.task.status = 'submitted';
       node.task.executionId = executionId;
