@@ -9,12 +9,15 @@
 // worker) to the resumption of the flow waiting on it. Run with `npm run bench:sqs`; the default
 // is 20,000 tasks and 2 workers, then 100,000 tasks and 4 workers (BENCH_LARGE=0 skips that).
 // BENCH_TASKS / BENCH_WORKERS run one shape only; BENCH_PACK sets the queue's maxTasksPerMessage;
-// BENCH_FLOOR=0 skips the floor (quicker while iterating; the ratio is not printed then).
+// BENCH_FLOOR=0 skips the floor (quicker while iterating; the ratio is not printed then);
+// BENCH_PROFILE=<file> writes a CPU profile of the orchestrator during the timed execute() only.
 //
 // This file has four roles, chosen by argv[2]: the benchmark (no argument), `emulator`, `proxy`,
 // and `worker <mode> <queue>` (mode `floor`: a raw SDK loop; mode `mazepa`: runWorker).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -280,13 +283,15 @@ async function throughMazepa(ends, n, workers, sequential) {
     }
   });
   await takeCounts(ends.proxy);
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const profiler = process.env.BENCH_PROFILE === undefined ? undefined : await startProfile();
   const cpu = process.cpuUsage();
   const start = now();
   const summary = await execute(layered(n), { queue, showProgress: false });
   const seconds = (now() - start) / 1000;
   const { user, system } = process.cpuUsage(cpu);
+  if (profiler !== undefined) await profiler.stop(`${process.env.BENCH_PROFILE}.${n}.cpuprofile`);
   clearInterval(sampler);
   const counts = await takeCounts(ends.proxy);
   if (summary.succeeded !== n) throw new Error(`mazepa ran ${summary.succeeded} of ${n} tasks`);
@@ -305,6 +310,21 @@ async function throughMazepa(ends, n, workers, sequential) {
   await takeCounts(ends.proxy);
   sqs.destroy();
   return { rate: n / seconds, seconds, unloaded, counts, cpuUs: user + system, peakRss, sdk };
+}
+
+/** Starts the CPU profiler of this process; `stop(file)` writes the profile. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /**
