@@ -19,7 +19,7 @@ describe('PrefetchPace', () => {
       advance(PACE_WINDOW_MS / 500);
       pace.finished();
     }
-    // 500 tasks in one window: 2,000 a second, so 200 within AHEAD_MS (100 ms).
+    // 500 tasks in one window: 2,000 a second, so 400 within AHEAD_MS (200 ms).
     expect(pace.ahead()).toBe((500 * AHEAD_MS) / PACE_WINDOW_MS);
     advance(PACE_WINDOW_MS);
     expect(pace.ahead()).toBe(0); // a window with nothing finished
@@ -50,7 +50,7 @@ describe('WorkerSlots with a pace', () => {
   }
 
   it('should reserve only the free slots while the pace is slow', () => {
-    const slots = slotsAt(4, 2);
+    const slots = slotsAt(4, 1); // 4 a second: none within AHEAD_MS
     for (let i = 0; i < 3; i++) expect(slots.enter(`t${i}`)).toBe(true);
     expect(slots.reserve(100)).toBe(1);
     slots.release(1);
@@ -59,7 +59,7 @@ describe('WorkerSlots with a pace', () => {
   });
 
   it('should reserve the slots and the tasks held ahead while tasks finish fast, once half of those are free', () => {
-    const slots = slotsAt(16, 250); // 1,000 a second: 100 ahead, at most the 100 asked for
+    const slots = slotsAt(16, 250); // 1,000 a second: 200 ahead, at most the 100 asked for
     for (let i = 0; i < 16 + 60; i++) void slots.enter(`t${i}`); // 16 running, 60 waiting for a slot
     expect(slots.reserve(100)).toBe(0); // 60 of the 100 ahead taken: no receive yet
     for (let i = 0; i < 10; i++) slots.finished(`t${i}`); // 10 more start: 50 waiting

@@ -5,7 +5,7 @@
  * tasks of a second or more give a pace of a few a second, so nothing (or next to nothing) is
  * held ahead and the other workers get the rest, as without it.
  */
-export const AHEAD_MS = 100;
+export const AHEAD_MS = 200;
 
 /** @internal The pace is measured over windows at least this long. */
 export const PACE_WINDOW_MS = 250;
