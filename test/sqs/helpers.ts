@@ -1,12 +1,16 @@
 // Helpers of the SQS tests: an emulator on loopback, an SQS client for it, worker processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
+import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
 import { spawnScript, type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -113,6 +117,59 @@ export interface WorkerProcess {
 export function runCounted(endpoint: string, flowArgs: readonly unknown[], options: readonly string[]): MazepaChild {
   const flow = ['run', 'test/fixtures/run/sqs-count.ts', '--export', 'counted', '--args', JSON.stringify(flowArgs)];
   return spawnScript('src/cli/main.ts', [...flow, ...options, '--no-progress'], workerEnv(endpoint));
+}
+
+/** A worker in this process whose `countRun` tasks past the first `free` are held at a gate file. */
+export interface HeldWorker {
+  /** A fresh folder of the test's own (removed by `stop`). */
+  readonly dir: string;
+  /** The log `countRun` writes to: its tasks hold until the gate `${log}.open` exists. */
+  readonly log: string;
+  /** Resolves once the worker has started a task. */
+  readonly running: Promise<void>;
+  /** Opens the gate: the held tasks go on. */
+  open(): Promise<void>;
+  /** Opens the gate, stops the worker (resolves once it has stopped) and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `runWorker` on the emulator's queue `queueName` (long polls of 1 s), with a folder
+ * (`mazepa-<name>-…`) for the log of `countRun` (test/fixtures/sqs/ops.ts: the caller imports
+ * it), whose held tasks wait for the gate that {@link HeldWorker.open} opens.
+ */
+export async function startHeldWorker(
+  client: SQSClient,
+  queueName: string,
+  name: string,
+  concurrency?: number,
+): Promise<HeldWorker> {
+  const dir = await mkdtemp(join(tmpdir(), `mazepa-${name}-`));
+  const log = join(dir, 'runs.log');
+  const stop = new AbortController();
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const worker = runWorker({
+    queue: new SqsExecutionQueue({ queueName, client, waitTimeSeconds: 1 }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    signal: stop.signal,
+    onEvent: (event) => {
+      if (event.type === 'task_started') started();
+    },
+  });
+  const open = (): Promise<void> => writeFile(`${log}.open`, '');
+  return {
+    dir,
+    log,
+    running,
+    open,
+    stop: async () => {
+      await open();
+      stop.abort();
+      await worker;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const children = new Set<ChildProcess>();

@@ -2,16 +2,13 @@
 // text escaped (no escape codes, bidi controls or line breaks reach stderr: no forged log lines),
 // and one warning per kind for a burst of junk, not one per message. The listener alone, with
 // its count of the warnings not shown: test/hardening-round2.test.ts.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { SqsExecutionQueue, encodeOutcomeEnvelope, runWorker } from 'mazepa/sqs';
+import { encodeOutcomeEnvelope } from 'mazepa/sqs';
 import { type MazepaChild } from '../fixtures/run/spawn-mazepa.js';
 import '../fixtures/sqs/ops.js'; // the operations the worker here runs (countRun)
 import { queueNamed } from './admin-helpers.js';
-import { queueUrl, runCounted, useEmulator } from './helpers.js';
+import { queueUrl, runCounted, startHeldWorker, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 const FORGED = '\u001b[31m\r\nmazepa: forged line\u202e';
@@ -35,22 +32,13 @@ async function drained(url: string): Promise<void> {
 describe("mazepa run's warnings about refused messages (finding 5)", () => {
   it('should print their text escaped, one warning for a burst of 30', async () => {
     const QUEUE = 'warn-tasks';
-    const dir = await mkdtemp(join(tmpdir(), 'mazepa-run-warnings-'));
-    const log = join(dir, 'runs.log'); // countRun holds until `${log}.open` exists: the gate
-    const stop = new AbortController();
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    const worker = runWorker({
-      queue: new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, waitTimeSeconds: 1 }),
-      signal: stop.signal,
-      onEvent: (event) => {
-        if (event.type === 'task_started') started();
-      },
-    });
+    // countRun holds its task until the gate opens.
+    const held = await startHeldWorker(emulator.client, QUEUE, 'run-warnings');
+    const { log } = held;
     let run: MazepaChild | undefined;
     try {
       run = runCounted(emulator.endpoint, [log, 1, 0], ['--queue-name', QUEUE]);
-      await running; // the run's task is held: its outcome queue is read meanwhile
+      await held.running; // the run's task is held: its outcome queue is read meanwhile
       const url = await queueUrl(emulator.client, await queueNamed(emulator.client, `${QUEUE}-out-`));
       // Outcomes of another execution whose id would forge a line.
       const forged = encodeOutcomeEnvelope({
@@ -68,7 +56,7 @@ describe("mazepa run's warnings about refused messages (finding 5)", () => {
         await emulator.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries }));
       }
       await drained(url); // each read, refused and deleted
-      await writeFile(`${log}.open`, ''); // the gate opens: the run ends
+      await held.open(); // the gate opens: the run ends
       const done = await run.exited;
       expect(done.code).toBe(0);
       expect(done.stdout).toContain('total 0');
@@ -83,11 +71,8 @@ describe("mazepa run's warnings about refused messages (finding 5)", () => {
         String.raw`an outcome of execution x\x1b[31m\r\nmazepa: forged line\u202e (ignored)`,
       );
     } finally {
-      await writeFile(`${log}.open`, '');
       run?.child.kill('SIGKILL');
-      stop.abort();
-      await worker;
-      await rm(dir, { recursive: true, force: true });
+      await held.stop();
     }
   });
 });

@@ -1,35 +1,24 @@
 // Two runs on one checkpoint, on SQS (finding 6 of issue 17): while run A goes on, a second
 // `mazepa run` with the same checkpoint is refused, naming the checkpoint and A's execution,
 // touches none of A's queues, and A then ends well.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execute } from 'mazepa';
-import { SqsExecutionQueue, runWorker } from 'mazepa/sqs';
+import { SqsExecutionQueue } from 'mazepa/sqs';
 import { counted } from '../fixtures/run/sqs-count.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { queueNames, runCounted, useEmulator } from './helpers.js';
+import { queueNames, runCounted, startHeldWorker, useEmulator } from './helpers.js';
 
 const emulator = useEmulator();
 
 describe('a checkpoint in use by a live run on SQS (finding 6)', () => {
   it('should refuse a second `mazepa run` with it, naming the checkpoint and the live execution, and let the first end well', async () => {
     const QUEUE = 'shared-ckpt-tasks';
-    const dir = await mkdtemp(join(tmpdir(), 'mazepa-shared-ckpt-'));
-    const checkpoint = join(dir, 'job.ckpt');
-    const log = join(dir, 'runs.log'); // countRun holds until `${log}.open` exists: the gate
-    const stop = new AbortController();
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    const worker = runWorker({
-      queue: new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, waitTimeSeconds: 1 }),
-      concurrency: 2,
-      signal: stop.signal,
-      onEvent: (event) => {
-        if (event.type === 'task_started') started();
-      },
-    });
+    // countRun holds its tasks until the gate opens.
+    const held = await startHeldWorker(emulator.client, QUEUE, 'shared-ckpt', 2);
+    const checkpoint = join(held.dir, 'job.ckpt');
+    const { log } = held;
     const queue = new SqsExecutionQueue({ queueName: QUEUE, client: emulator.client, waitTimeSeconds: 1 });
     const args = [log, 2, 0] as const;
     try {
@@ -39,7 +28,7 @@ describe('a checkpoint in use by a live run on SQS (finding 6)', () => {
         executionId: 'shared-a',
         showProgress: false,
       });
-      await running; // A's first task runs on the worker, held at the gate
+      await held.running; // A's first task runs on the worker, held at the gate
       const [outcomeQueue] = await queueNames(emulator.client, `${QUEUE}-out-`);
       expect(outcomeQueue).toMatch(/^shared-ckpt-tasks-out-shared-a-/);
 
@@ -64,16 +53,13 @@ describe('a checkpoint in use by a live run on SQS (finding 6)', () => {
       expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([outcomeQueue]);
       expect(await readFile(log, 'utf8')).toBe('0\n');
 
-      await writeFile(`${log}.open`, ''); // the gate opens: A goes on
+      await held.open(); // the gate opens: A goes on
       expect(await first).toMatchObject({ succeeded: 2, failed: 0 });
       expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['0', '1']);
       expect(await queueNames(emulator.client, `${QUEUE}-out-`)).toEqual([]);
     } finally {
-      await writeFile(`${log}.open`, '');
-      stop.abort();
-      await worker;
+      await held.stop();
       await queue.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,5 @@
 // Payloads over the SQS message limit travel through S3 (the emulator's, on the same port).
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, MazepaExecutionFailure } from 'mazepa';
@@ -157,6 +157,7 @@ describe('a payload that was changed', () => {
     // No worker runs yet: replace the object as soon as it is there.
     await stored;
     const [key] = await objectKeys(s3, BUCKET, `${PREFIX}${name}/`);
+    const { ContentLength: size = 0 } = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     const big = 10 * 2 ** 20; // the emulator takes up to 11 MiB a request
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(big, 119) }));
     const before = proxy.counts.answerBytesByAction['GetObject'] ?? 0;
@@ -167,8 +168,9 @@ describe('a payload that was changed', () => {
       expect(String((error.cause as Error).message)).toMatch(
         new RegExp(`is ${big} bytes, not the \\d+ its message says`),
       );
-      // The proxy passed on only what sat in the sockets' buffers when the worker hung up.
-      expect((proxy.counts.answerBytesByAction['GetObject'] ?? 0) - before).toBeLessThan(big / 4);
+      // The worker asked for one byte past the size its message says, and S3 sent no more.
+      expect(size).toBeGreaterThan(300_000);
+      expect((proxy.counts.answerBytesByAction['GetObject'] ?? 0) - before).toBeLessThanOrEqual(size + 1);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       expect(await objectKeys(s3, BUCKET, `${PREFIX}${name}/`)).toEqual([key]); // a failed check deletes nothing
@@ -179,6 +181,20 @@ describe('a payload that was changed', () => {
       await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     }
   }, 120_000);
+
+  it('should name the size of an object made shorter or empty, from the range S3 answers', async () => {
+    const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY, QUEUE);
+    const owner = { of: 'outcome', executionId: 'exec-s', taskId: 'task-s', attempt: 1, run: 'run-1' } as const;
+    const text = encodeOutcomeEnvelope({ ...owner, executionSecs: 0, returnValue: 's'.repeat(5000) });
+    const ref = await store.offload(text, owner, undefined);
+    const decoded = decodePayloadRef(ref);
+    const { key, size } = decoded.payload;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: text.slice(0, 100) }));
+    await expect(store.fetch(decoded)).rejects.toThrow(`is 100 bytes, not the ${size} its message says`);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '' }));
+    await expect(store.fetch(decoded)).rejects.toThrow(`is 0 bytes, not the ${size} its message says`);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+  });
 
   it('should fail only the task of an outcome payload changed in the bucket', async () => {
     const store = new PayloadStore(s3, BUCKET, 1000, NO_RETRY, QUEUE);

@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOME_HEARTBEAT_MS } from '../orchestrator/outcome-heartbeat.js';
 import { isQueueName } from '../calls/queue-names.js';
 import { makeClient, makeS3Client } from '../calls/sqs-connection.js';
-import { isBucketName } from '../orchestrator/sqs-options.js';
+import { isBucketName } from '../sqs-option-checks.js';
 
 /** The default age past which an outcome queue's last heartbeat marks its run as gone: 10 minutes. */
 export const ORPHAN_AFTER_MS = 600_000;

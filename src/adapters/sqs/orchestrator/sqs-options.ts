@@ -5,7 +5,16 @@ import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import { checkSigningKey, type SigningKey } from '../../remote/envelope-signing.js';
 import { queueEventListener, type SqsQueueEvent } from './queue-events.js';
 import { MAX_TASKS_PER_PACK } from '../messages/task-pack.js';
-import { isQueueName, queueNameFromUrl } from '../calls/queue-names.js';
+import {
+  SQS_OWNER as OWNER,
+  bucketName,
+  buildIdOf,
+  fail,
+  optionalText,
+  outageBudget,
+  queueLocation,
+  wholeNumber,
+} from '../sqs-option-checks.js';
 
 /**
  * Options of {@link SqsExecutionQueue}. Give `queueName`, `queueUrl`, or both.
@@ -159,8 +168,6 @@ export interface ResolvedSqsOptions {
   readonly buildWaitMs: number;
 }
 
-const OWNER = 'SqsExecutionQueue';
-
 const KNOWN: KnownOptions<SqsExecutionQueueOptions> = {
   queueName: true,
   queueUrl: true,
@@ -196,17 +203,7 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
     );
   }
   checkOptionKeys(OWNER, options, KNOWN);
-  const { queueUrl } = options;
-  if (queueUrl !== undefined && (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl))) {
-    fail('queueUrl', 'an http(s) URL', queueUrl);
-  }
-  const queueName = options.queueName ?? (queueUrl === undefined ? undefined : queueNameFromUrl(queueUrl));
-  if (queueName === undefined) {
-    throw new TypeError(`${OWNER}: give option 'queueName' or 'queueUrl', received neither`);
-  }
-  if (typeof queueName === 'string' && queueName.endsWith('.fifo'))
-    fail('queueName', 'a standard (not FIFO) queue', queueName);
-  if (!isQueueName(queueName)) fail('queueName', 'letters, digits, - and _ (1 to 80 of them)', queueName);
+  const { queueName, queueUrl } = queueLocation(options);
   const dlq = options.deadLetterQueue ?? {};
   if (dlq !== false && (typeof dlq !== 'object' || dlq === null)) fail('deadLetterQueue', 'an object or false', dlq);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
@@ -244,61 +241,5 @@ export function resolveSqsOptions(options: SqsExecutionQueueOptions): ResolvedSq
   };
 }
 
-/**
- * @internal A `buildId` option: a short text of letters, digits and `.-_:+/`; when not given, the
- * environment's `MAZEPA_BUILD_ID` (empty: none).
- */
-export function buildIdOf(owner: string, value: unknown): string | undefined {
-  const given = value ?? (process.env.MAZEPA_BUILD_ID || undefined);
-  if (given === undefined) return undefined;
-  if (typeof given !== 'string' || !/^[\w.:+/-]{1,128}$/.test(given)) {
-    const from = value === undefined ? ' (from MAZEPA_BUILD_ID)' : '';
-    throw new TypeError(
-      `${owner}: option 'buildId'${from} must be 1 to 128 letters, digits and . - _ : + /, received ${JSON.stringify(given)}`,
-    );
-  }
-  return given;
-}
-
 /** Just under the SQS limit: room for the attributes SQS counts and for a reference message. */
 const DEFAULT_PAYLOAD_THRESHOLD = MAX_MESSAGE_BYTES - 4096;
-
-/** @internal Whether `value` is an S3 bucket name (3 to 63 of a-z, 0-9, . and -). */
-export function isBucketName(value: unknown): value is string {
-  return typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value);
-}
-
-function bucketName(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isBucketName(value)) {
-    fail('payloadBucket', 'an S3 bucket name (3 to 63 of a-z, 0-9, . and -)', value);
-  }
-  return value;
-}
-
-function optionalText(option: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') fail(option, 'a non-empty string', value);
-  return value;
-}
-
-/** @internal `maxOutageMs`: milliseconds >= 0 (`Infinity` allowed), or a TypeError naming it. */
-export function outageBudget(value: unknown, owner = OWNER): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    fail('maxOutageMs', 'a number of milliseconds >= 0 (Infinity: no limit)', value, owner);
-  }
-  return value;
-}
-
-/** @internal A whole number option within [min, max], or a TypeError naming it. */
-export function wholeNumber(option: string, value: unknown, min: number, max: number, owner = OWNER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `a whole number from ${min} to ${max}`, value, owner);
-  }
-  return value;
-}
-
-function fail(option: string, expected: string, value: unknown, owner = OWNER): never {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  throw new TypeError(`${owner}: option '${option}' must be ${expected}, received ${shown}`);
-}

@@ -100,7 +100,8 @@ export class PayloadStore {
   /**
    * The text a reference stands for; throws a {@link PayloadError} unless the object is where
    * {@link refused} allows and its size and SHA-256 match. Reads no more than the announced size:
-   * an object whose `ContentLength` differs is not read at all, and a body that runs longer is cut.
+   * it asks for one byte past that size (a `Range`), an object of another size (`Content-Range`) is
+   * not read at all, and a body that runs longer is cut.
    */
   async fetch(ref: PayloadRef): Promise<string> {
     const { payload } = ref;
@@ -109,12 +110,22 @@ export class PayloadStore {
     let bytes: Buffer;
     try {
       bytes = await this.#call('GetObject', payload, async () => {
-        const response = await this.client.send(new GetObjectCommand({ Bucket: payload.bucket, Key: payload.key }));
+        // One byte past the announced size at most: a bigger object sends no more than that.
+        const range = payload.size > 0 ? `bytes=0-${payload.size}` : undefined;
+        const response = await this.client
+          .send(new GetObjectCommand({ Bucket: payload.bucket, Key: payload.key, Range: range }))
+          .catch((error: unknown) => {
+            // An empty object has no byte 0: its range is refused.
+            if ((error as { name?: unknown } | undefined)?.name === 'InvalidRange')
+              throw new SizeMismatch(0, payload.size);
+            throw error;
+          });
         const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
         if (body === undefined) throw new Error('the response has no body');
-        if (response.ContentLength !== undefined && response.ContentLength !== payload.size) {
+        const found = objectSize(response.ContentRange, response.ContentLength);
+        if (found !== undefined && found !== payload.size) {
           body.destroy?.(); // not read: it could be any size
-          throw new SizeMismatch(response.ContentLength, payload.size);
+          throw new SizeMismatch(found, payload.size);
         }
         return readAtMost(body, payload.size);
       });
@@ -153,6 +164,12 @@ class SizeMismatch extends Error {
   constructor(found: number, announced: number) {
     super(`is ${found} bytes, not the ${announced} its message says`);
   }
+}
+
+/** The whole object's size: after the slash of `Content-Range` (`bytes 0-9/1234`), else `Content-Length`. */
+function objectSize(contentRange: string | undefined, contentLength: number | undefined): number | undefined {
+  const total = contentRange === undefined ? undefined : /\/(\d+)$/.exec(contentRange)?.[1];
+  return total === undefined ? contentLength : Number(total);
 }
 
 /** The bytes of `body`, or a {@link SizeMismatch} as soon as it holds more or fewer than `size`. */

@@ -1,7 +1,10 @@
+import type { Message } from '@aws-sdk/client-sqs';
 import { encodeBuildNotice } from '../../remote/build-notice.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
 import { thisWorker } from '../../remote/worker-address.js';
+import { receiveCountOf } from './receive-limit.js';
+import type { WorkerParts } from './worker-parts.js';
 
 /**
  * @internal What a worker tells of the tasks of other builds it gives back: the log, once per
@@ -43,4 +46,46 @@ export class BuildRefusals {
 /** @internal Whether a worker of `workerBuild` must not run a task of `taskBuild` (a run without a build id runs anywhere). */
 export function isOtherBuild(taskBuild: string | undefined, workerBuild: string | undefined): taskBuild is string {
   return taskBuild !== undefined && taskBuild !== workerBuild;
+}
+
+/**
+ * @internal A task of another build: its message is made visible again at once for a worker of
+ * that build (the log says so once per build; its run is told once, so that it fails early when
+ * no worker of its build is there).
+ */
+export async function refuseBuild(
+  parts: WorkerParts,
+  message: Message,
+  receipt: string,
+  envelope: TaskEnvelope,
+  maxReceiveCount: number | undefined,
+): Promise<void> {
+  const { builds, messages, onEvent } = parts;
+  const { taskId, executionId, build: taskBuild } = envelope;
+  const workerBuild = parts.buildId;
+  if (taskBuild !== undefined && builds.firstOf(taskBuild)) {
+    onEvent({ type: 'build_refused', taskBuild, workerBuild, taskId, executionId });
+  }
+  const notice = builds.noticeFor(envelope, workerBuild, parts.queue.options.signingKey);
+  if (notice !== undefined) await messages.sendReply(envelope, notice);
+  // Near its last receive, it goes back as a new message: given back, not lost, it must not
+  // drift into the dead-letter queue.
+  const body = message.Body;
+  if (
+    body === undefined ||
+    messages.packs.has(receipt) ||
+    maxReceiveCount === undefined ||
+    receiveCountOf(message.Attributes) < maxReceiveCount - 1
+  ) {
+    await messages.handBack(receipt);
+  } else {
+    try {
+      await messages.resend(receipt, body);
+    } catch (error) {
+      onEvent({ type: 'worker_error', error });
+    } finally {
+      parts.heartbeat.release(receipt);
+    }
+  }
+  onEvent({ type: 'messages_returned', count: 1, reason: 'build' });
 }

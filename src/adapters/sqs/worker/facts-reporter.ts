@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
-import type { WorkerFacts } from '../../remote/worker-facts.js';
+import type { TaskOutcome } from '../../../flows/task.js';
+import type { TaskEnvelope } from '../../remote/envelope.js';
+import { readsWorkerFacts, type WorkerFacts } from '../../remote/worker-facts.js';
 
 /** How often the resident memory is read at most (reading it costs a system call). */
 const RSS_EVERY_MS = 1000;
@@ -18,6 +20,15 @@ export class FactsReporter {
   readonly #host = hostname();
   #rss = 0;
   #rssAt = Number.NEGATIVE_INFINITY;
+  /** Tasks run to their end (their outcome made). */
+  #ran = 0;
+
+  /** `outcome` with these facts when the task's orchestrator reads them; the task counts as run either way. */
+  withFacts(envelope: TaskEnvelope, outcome: TaskOutcome, tasksRunning: number): TaskOutcome {
+    const done = ++this.#ran;
+    if (!readsWorkerFacts(envelope.run)) return outcome;
+    return { ...outcome, worker: this.facts(done, tasksRunning) };
+  }
 
   facts(tasksDone: number, tasksRunning: number): WorkerFacts {
     const now = performance.now();

@@ -1,7 +1,10 @@
 import { WorkerLostError } from '../../../flows/errors.js';
 import type { TaskEnvelope } from '../../remote/envelope.js';
-import type { WorkerAddress } from '../../../flows/serialized-error.js';
+import { serializeError, type WorkerAddress } from '../../../flows/serialized-error.js';
 import { thisWorker, workerText } from '../../remote/worker-address.js';
+import type { PayloadRef } from '../payloads/payload-ref.js';
+import { failureBody } from './worker-payloads.js';
+import type { WorkerParts } from './worker-parts.js';
 
 /**
  * @internal Whether a message received `receiveCount` times is on its last allowed receive
@@ -34,4 +37,27 @@ export function workerLost(
       'reported it lost instead of running it again',
     { taskId, operationName, receiveCount, workers: [by, ...died] },
   );
+}
+
+/**
+ * @internal Fails a task whose message came back `receiveCount` times without an outcome with a
+ * `WorkerLostError` (see {@link workerLost}) instead of running it again, then deletes its message.
+ */
+export async function reportLost(
+  parts: WorkerParts,
+  receipt: string,
+  envelope: TaskEnvelope,
+  receiveCount: number,
+  ref: PayloadRef | undefined,
+  messageId: string | undefined,
+): Promise<void> {
+  const lost = workerLost(envelope, receiveCount);
+  // Not run: its span says why, with the error its run receives.
+  parts.telemetry?.process(envelope, messageId).end(serializeError(lost), undefined);
+  const body = failureBody(parts.queue, envelope, lost);
+  if (!(await parts.messages.sendReply(envelope, body))) return;
+  parts.counts.failed++;
+  const { taskId, operationName, executionId, attempt } = envelope;
+  parts.onEvent({ type: 'task_lost', taskId, operationName, executionId, attempt, receiveCount });
+  await parts.messages.consume(receipt, ref);
 }

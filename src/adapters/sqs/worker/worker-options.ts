@@ -3,7 +3,7 @@ import type { SpanParent } from './worker-telemetry.js';
 import type { SerializedError } from '../../../flows/serialized-error.js';
 import { checkResources, type ResourceUse } from '../../../flows/resources.js';
 import type { SqsExecutionQueue } from '../orchestrator/sqs-execution-queue.js';
-import { buildIdOf, outageBudget, wholeNumber } from '../orchestrator/sqs-options.js';
+import { buildIdOf, outageBudget, wholeNumber } from '../sqs-option-checks.js';
 import type { SqsCallRetried } from '../calls/sqs-retry.js';
 
 /**
