@@ -8,12 +8,16 @@
 // in the same run), the orchestrator's peak RSS and the latency from a task's completion (on the
 // worker) to the resumption of the flow waiting on it. Run with `npm run bench:sqs`; the default
 // is 20,000 tasks and 2 workers, then 100,000 tasks and 4 workers (BENCH_LARGE=0 skips that).
-// BENCH_TASKS / BENCH_WORKERS run one shape only; BENCH_PACK sets the queue's maxTasksPerMessage.
+// BENCH_TASKS / BENCH_WORKERS run one shape only; BENCH_PACK sets the queue's maxTasksPerMessage;
+// BENCH_FLOOR=0 skips the floor (quicker while iterating; the ratio is not printed then);
+// BENCH_PROFILE=<file> writes a CPU profile of the orchestrator during the timed execute() only.
 //
 // This file has four roles, chosen by argv[2]: the benchmark (no argument), `emulator`, `proxy`,
 // and `worker <mode> <queue>` (mode `floor`: a raw SDK loop; mode `mazepa`: runWorker).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -279,13 +283,15 @@ async function throughMazepa(ends, n, workers, sequential) {
     }
   });
   await takeCounts(ends.proxy);
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const profiler = process.env.BENCH_PROFILE === undefined ? undefined : await startProfile();
   const cpu = process.cpuUsage();
   const start = now();
   const summary = await execute(layered(n), { queue, showProgress: false });
   const seconds = (now() - start) / 1000;
   const { user, system } = process.cpuUsage(cpu);
+  if (profiler !== undefined) await profiler.stop(`${process.env.BENCH_PROFILE}.${n}.cpuprofile`);
   clearInterval(sampler);
   const counts = await takeCounts(ends.proxy);
   if (summary.succeeded !== n) throw new Error(`mazepa ran ${summary.succeeded} of ${n} tasks`);
@@ -304,6 +310,21 @@ async function throughMazepa(ends, n, workers, sequential) {
   await takeCounts(ends.proxy);
   sqs.destroy();
   return { rate: n / seconds, seconds, unloaded, counts, cpuUs: user + system, peakRss, sdk };
+}
+
+/** Starts the CPU profiler of this process; `stop(file)` writes the profile. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /**
@@ -347,23 +368,29 @@ async function runShape(ends, { tasks, workers }) {
   console.log(
     `\nSQS bench: ${tasks} no-op tasks in layers of ${LAYER}, ${workers} worker processes (concurrency ${CONCURRENCY}), fauxqs in its own process, counting proxy in its own`,
   );
-  const base = await floor(ends, tasks, workers);
+  const base = process.env.BENCH_FLOOR === '0' ? undefined : await floor(ends, tasks, workers);
   const ours = await throughMazepa(ends, tasks, workers, SEQUENTIAL);
   const { orchestrator, workers: onWorkers } = ours.counts;
   const total = sum(orchestrator) + sum(onWorkers);
-  const floorTotal = sum(base.counts.orchestrator) + sum(base.counts.workers);
-  console.log(`hand-written SDK round trip (floor): ${base.rate.toFixed(0)} tasks/s (${base.seconds.toFixed(2)} s)`);
+  if (base !== undefined) {
+    console.log(`hand-written SDK round trip (floor): ${base.rate.toFixed(0)} tasks/s (${base.seconds.toFixed(2)} s)`);
+  }
   console.log(`execute() + SqsExecutionQueue:      ${ours.rate.toFixed(0)} tasks/s (${ours.seconds.toFixed(2)} s)`);
-  console.log(`ratio (mazepa / floor):              ${(ours.rate / base.rate).toFixed(2)}  (target >= 0.80)`);
+  if (base !== undefined) {
+    console.log(`ratio (mazepa / floor):              ${(ours.rate / base.rate).toFixed(2)}  (target >= 0.80)`);
+  }
   console.log(
     `SQS requests per task, mazepa: ${(total / tasks).toFixed(3)} in all (target <= 0.42), ` +
       `orchestrator ${(sum(orchestrator) / tasks).toFixed(3)} (target <= 0.12), workers ${(sum(onWorkers) / tasks).toFixed(3)}`,
   );
   console.log(`  orchestrator: ${perTask(orchestrator, tasks)}`);
   console.log(`  workers:      ${perTask(onWorkers, tasks)}`);
-  console.log(
-    `SQS requests per task, floor:  ${(floorTotal / tasks).toFixed(3)} in all, orchestrator ${(sum(base.counts.orchestrator) / tasks).toFixed(3)}`,
-  );
+  if (base !== undefined) {
+    const floorTotal = sum(base.counts.orchestrator) + sum(base.counts.workers);
+    console.log(
+      `SQS requests per task, floor:  ${(floorTotal / tasks).toFixed(3)} in all, orchestrator ${(sum(base.counts.orchestrator) / tasks).toFixed(3)}`,
+    );
+  }
   const cpuPerTask = ours.cpuUs / tasks;
   console.log(
     `orchestrator CPU: ${cpuPerTask.toFixed(0)} µs per task (${(ours.cpuUs / 1e6).toFixed(2)} s in all); ` +
@@ -371,9 +398,11 @@ async function runShape(ends, { tasks, workers }) {
       `ceiling per orchestrator core ≈ ${(1e6 / cpuPerTask).toFixed(0)} tasks/s`,
   );
   console.log(`orchestrator peak RSS during the run: ${(ours.peakRss / 2 ** 20).toFixed(0)} MiB`);
-  console.log(
-    `latency, task completion -> outcome received (floor, under load): median ${ms(quantile(base.latencies, 0.5))}, p99 ${ms(quantile(base.latencies, 0.99))}`,
-  );
+  if (base !== undefined) {
+    console.log(
+      `latency, task completion -> outcome received (floor, under load): median ${ms(quantile(base.latencies, 0.5))}, p99 ${ms(quantile(base.latencies, 0.99))}`,
+    );
+  }
   console.log(
     `latency, task completion -> flow resumed (mazepa, ${SEQUENTIAL} sequential tasks): median ${ms(quantile(ours.unloaded, 0.5))}, p99 ${ms(quantile(ours.unloaded, 0.99))}`,
   );

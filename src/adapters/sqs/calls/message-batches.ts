@@ -5,7 +5,7 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { batchCall } from './batch-call.js';
 import { inBatches, SQS_BATCH_LIMIT } from './batch-limit.js';
-import { DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
+import { DELETE_GATHER_MS, MAX_DELETE_GATHER_MS, MicroBatcher } from './micro-batcher.js';
 import type { QueueEndpoint } from './queue-endpoint.js';
 import type { SqsQueueError } from './sqs-error.js';
 import type { CallOptions } from './sqs-retry.js';
@@ -58,14 +58,15 @@ export function changeVisibilityBatch(
 
 /**
  * @internal Deletions of received messages, keyed by queue URL and gathered for
- * {@link DELETE_GATHER_MS} (while more keep coming, up to `maxDelayMs`) into batches of
+ * {@link DELETE_GATHER_MS} (while more keep coming, up to `maxDelayMs`, by default
+ * {@link MAX_DELETE_GATHER_MS}) into batches of
  * {@link SQS_BATCH_LIMIT} (a full batch goes at once);
  * each `add` resolves once its message is deleted, or rejects with its own error.
  */
 export function deleteBatcher(
   queue: Omit<QueueEndpoint, 'url'>,
   options: CallOptions = {},
-  maxDelayMs = DELETE_GATHER_MS,
+  maxDelayMs = MAX_DELETE_GATHER_MS,
 ): MicroBatcher<string> {
   return new MicroBatcher(
     (url, receipts) => deleteMessageBatch({ ...queue, url }, receipts, options),

@@ -19,6 +19,12 @@ export const MAX_GATHER_MS = 100;
  */
 export const DELETE_GATHER_MS = 100;
 
+/**
+ * @internal How long deletions are gathered at most while they keep coming (each within
+ * {@link DELETE_GATHER_MS} of the last): a busy worker deletes in full batches of ten.
+ */
+export const MAX_DELETE_GATHER_MS = 1000;
+
 /** Sends one batch: one result per item, `undefined` for success. @internal */
 export type BatchHandler<T> = (key: string, items: readonly T[]) => Promise<readonly (Error | undefined)[]>;
 

@@ -22,6 +22,11 @@ export interface MessagePack {
   readonly overhead: number;
   /** One message holding these messages. */
   pack(bodies: readonly string[]): string;
+  /**
+   * The same message as {@link pack}, from its entries quoted already ({@link quotedEntry}): no
+   * entry is written twice.
+   */
+  packQuoted(entries: readonly string[]): string;
   /** Whether a message body is a pack of this kind (it may still fail to decode). */
   isPack(body: unknown): body is string;
   /** The messages of a pack; an `EnvelopeError` unless it is a valid one. */
@@ -33,6 +38,21 @@ export function packedBytes(body: string): number {
   return messageBytes(toMessageText(body)) + 1;
 }
 
+/**
+ * @internal A message as an entry of a pack (JSON-quoted), and the bytes it takes there with
+ * its comma, from `bytes`, its own size: the quoting adds only ASCII escapes. `undefined` for a
+ * message holding U+FFFE or U+FFFF, which a pack escapes further (never one of our envelopes,
+ * whose text escapes them already).
+ */
+export function quotedEntry(body: string, bytes: number): { readonly entry: string; readonly bytes: number } | undefined {
+  const entry = JSON.stringify(body);
+  if (NON_CHARACTER.test(entry)) return undefined;
+  // A lone surrogate counts 3 bytes in `bytes` and 6 once escaped, here 5 more: never too few.
+  return { entry, bytes: bytes + entry.length - body.length + 1 };
+}
+
+const NON_CHARACTER = /[\uFFFE\uFFFF]/;
+
 /** @internal The pack format whose kind and list field are `kind`; `what` names it in errors. */
 export function messagePack(kind: 'tasks' | 'outcomes', what: string): MessagePack {
   const fieldNames = new Set(['v', 'kind', kind]);
@@ -40,6 +60,7 @@ export function messagePack(kind: 'tasks' | 'outcomes', what: string): MessagePa
   return {
     overhead: messageBytes(`${prefix},"${kind}":[]}`),
     pack: (bodies) => toMessageText({ v: WRAPPER_VERSION, kind, [kind]: bodies }),
+    packQuoted: (entries) => `${prefix},"${kind}":[${entries.join(',')}]}`,
     isPack: (body): body is string => typeof body === 'string' && body.startsWith(prefix),
     unpack(body) {
       const fields = plainObject(parseMessageText(body, what, MAX_MESSAGE_BYTES), what, fieldNames);

@@ -4,8 +4,7 @@
  * signature and attempt, so a bad one fails only its own task). The pack itself carries nothing
  * to trust: it is a list of task messages.
  */
-import { messageBytes } from '../../remote/envelope-text.js';
-import { messagePack, packedBytes } from './message-pack.js';
+import { messagePack, quotedEntry } from './message-pack.js';
 import type { OutgoingMessage } from '../calls/send-messages.js';
 
 const TASK_PACK = messagePack('tasks', 'task pack');
@@ -61,24 +60,26 @@ export function packTaskMessages(messages: readonly TaskMessage[], maxPerMessage
   const perMessage = tasksPerMessage(packable, maxPerMessage);
   if (perMessage === 1) return messages;
   const out: OutgoingMessage[] = [];
-  let bodies: string[] = [];
+  let entries: string[] = [];
+  let lone: OutgoingMessage | undefined; // the first message of the pack under way, as it is
   let bytes = OVERHEAD;
   const flush = (): void => {
-    if (bodies.length === 1) out.push({ body: bodies[0]!, bytes: messageBytes(bodies[0]!) });
-    else if (bodies.length > 1) out.push({ body: packTasks(bodies), bytes });
-    bodies = [];
+    if (entries.length === 1) out.push(lone!);
+    else if (entries.length > 1) out.push({ body: TASK_PACK.packQuoted(entries), bytes });
+    entries = [];
     bytes = OVERHEAD;
   };
   for (const message of messages) {
-    const packed = message.packable ? packedBytes(message.body) : Infinity;
-    if (packed + OVERHEAD > MAX_PACK_BYTES) {
+    const quoted = message.packable ? quotedEntry(message.body, message.bytes) : undefined;
+    if (quoted === undefined || quoted.bytes + OVERHEAD > MAX_PACK_BYTES) {
       flush();
       out.push(message);
       continue;
     }
-    if (bodies.length === perMessage || bytes + packed > MAX_PACK_BYTES) flush();
-    bodies.push(message.body);
-    bytes += packed;
+    if (entries.length === perMessage || bytes + quoted.bytes > MAX_PACK_BYTES) flush();
+    if (entries.length === 0) lone = message;
+    entries.push(quoted.entry);
+    bytes += quoted.bytes;
   }
   flush();
   return out;

@@ -1,10 +1,13 @@
+import { PrefetchPace } from './prefetch-pace.js';
 import type { WorkerStopReason } from './worker-options.js';
 
 /**
  * @internal A worker's bookkeeping of running tasks and free slots, idleness and stopping.
  * Slots count tasks, not messages: receives reserve the free slots before they ask for
  * messages, and each task of a message enters a slot before it runs; the tasks of a pack
- * that finds no free slot wait for one, in order.
+ * that finds no free slot wait for one, in order. While tasks finish fast, a worker also takes
+ * in the tasks it would start within a moment ({@link PrefetchPace}), and only once half of that
+ * room is free: each receive then brings several messages instead of one.
  */
 export class WorkerSlots {
   /** Keys of the tasks being handled (a single message's receipt handle, or a task of a pack). */
@@ -19,11 +22,18 @@ export class WorkerSlots {
   #idleSince = performance.now();
   #waiters: (() => void)[] = [];
   #stopReason: WorkerStopReason | undefined;
+  readonly #pace: PrefetchPace;
 
-  constructor(concurrency: number, idleTimeoutMs: number | undefined, onStop: (reason: WorkerStopReason) => void) {
+  constructor(
+    concurrency: number,
+    idleTimeoutMs: number | undefined,
+    onStop: (reason: WorkerStopReason) => void,
+    pace = new PrefetchPace(),
+  ) {
     this.#concurrency = concurrency;
     this.#idleTimeoutMs = idleTimeoutMs;
     this.#onStop = onStop;
+    this.#pace = pace;
   }
 
   /** Aborted once the worker stops taking tasks. */
@@ -48,10 +58,15 @@ export class WorkerSlots {
     this.#wake();
   }
 
-  /** Reserves up to `max` free slots for a receive; 0 when none is free. */
+  /**
+   * Reserves up to `max` free slots for a receive; 0 when none is free. With tasks finishing
+   * fast, the room counts the tasks held ahead too, and is given only once half of those are free.
+   */
   reserve(max: number): number {
     const taken = this.running.size + this.#queued.length + this.#reserved;
-    const free = Math.min(max, this.#concurrency - taken);
+    const ahead = Math.min(max, this.#pace.ahead());
+    if (taken > this.#concurrency + Math.floor(ahead / 2)) return 0;
+    const free = Math.min(max, this.#concurrency + ahead - taken);
     if (free <= 0) return 0;
     this.#reserved += free;
     return free;
@@ -86,7 +101,7 @@ export class WorkerSlots {
   }
 
   finished(key: string): void {
-    this.running.delete(key);
+    if (this.running.delete(key)) this.#pace.finished();
     if (this.running.size === 0 && this.#queued.length === 0) this.#idleSince = performance.now();
     this.#wake();
   }
