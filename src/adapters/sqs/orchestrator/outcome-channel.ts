@@ -61,6 +61,14 @@ export const OUTCOME_GATHER_MS = 1000;
 export const OUTCOME_DELETE_GATHER_MS = 1000;
 /** @internal See {@link OUTCOME_GATHER_MS}. */
 export const GATHER_OUTSTANDING = 100;
+/**
+ * @internal How long an outcome message received stays hidden (the receive's own visibility
+ * timeout, not the queue's 30 s). The orchestrator deletes what it received within about
+ * {@link OUTCOME_DELETE_GATHER_MS}, so this only matters for a receive nobody handles: the long
+ * poll of an orchestrator killed while it waited takes the outcomes that arrive next, and its
+ * rerun gets them back after this, not after 30 s. One received twice is ignored.
+ */
+export const OUTCOME_HOLD_SEC = 10;
 
 /**
  * @internal One execution's outcome queue: created when the execution starts, long-polled by a
@@ -175,7 +183,10 @@ export class OutcomeChannel {
     while (!signal.aborted) {
       let messages: Message[];
       try {
-        messages = await receiveMessages({ client, url, name, retry }, { waitSeconds: waitTimeSeconds, signal });
+        messages = await receiveMessages(
+          { client, url, name, retry },
+          { waitSeconds: waitTimeSeconds, visibilityTimeoutSec: OUTCOME_HOLD_SEC, signal },
+        );
       } catch (error) {
         if (isAbort(error, signal)) return;
         // Deleted from outside (`mazepa cancel`, `cancelExecution`): the run is cancelled.
