@@ -14,7 +14,7 @@ import { isOutcomePack, unpackOutcomes } from '../src/adapters/sqs/messages/outc
 import { idlePoll, stubClient } from './sqs/stub-client.js';
 import { outcomeMessage } from '../src/adapters/remote/outcome-message.js';
 import { WORKER_FACTS_MARK, readsWorkerFacts } from '../src/adapters/remote/worker-facts.js';
-import { newRunToken } from '../src/adapters/sqs/orchestrator/outcome-channel.js';
+import { newRunToken } from '../src/adapters/sqs/orchestrator/run-token.js';
 
 const facts = { host: 'node-7', pid: 4242, tasksDone: 12, tasksRunning: 3, rssBytes: 123_456_789 };
 const base = { executionId: 'e', taskId: 't', attempt: 1, executionSecs: 0.5 };

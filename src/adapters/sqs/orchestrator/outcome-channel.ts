@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { decodeBuildNotice, isBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
+import { isBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
-import { WORKER_FACTS_MARK } from '../../remote/worker-facts.js';
 import { MAX_MESSAGE_BYTES } from '../../remote/envelope-text.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
 import { SQS_BATCH_LIMIT } from '../calls/batch-limit.js';
 import { createQueue, deleteQueue, type QueueCalls } from '../calls/ensure-queue.js';
-import { readOutcome, type ReadOutcome } from './outcome-decode.js';
+import { readBuildNotice, readOutcome, type ReadOutcome } from './outcome-decode.js';
+import { newRunToken } from './run-token.js';
 import { deleteBatcher } from '../calls/message-batches.js';
 import { startOutcomeHeartbeat, type OutcomeHeartbeat } from './outcome-heartbeat.js';
 import { isOutcomePack, unpackOutcomes } from '../messages/outcome-pack.js';
@@ -233,7 +232,7 @@ export class OutcomeChannel {
   #handOne(message: Message, body: unknown, onReport: (report: OutcomeReport) => void): void {
     const { executionId, name: queueName, signingKey, payloads } = this.#options;
     const { run } = this;
-    if (isBuildNotice(body)) return this.#notice(message, body);
+    if (isBuildNotice(body)) return this.#notice(message, body, onReport);
     if (isPayloadRef(body)) {
       const consumed = (ref: PayloadRef): void => this.#track(this.#removePayload(ref));
       const options = { queueName, executionId, run, signingKey, payloads, consumed };
@@ -248,26 +247,11 @@ export class OutcomeChannel {
   }
 
   /** A build notice of this run goes to `onNotice`; any other is reported and dropped. */
-  #notice(message: Message, body: string): void {
-    const { executionId, name: queueName, signingKey, onEvent, onNotice } = this.#options;
-    let reason: string;
-    try {
-      const notice = decodeBuildNotice(body, { signingKey });
-      if (notice.executionId === executionId && notice.run === this.run) return onNotice?.(notice);
-      reason = 'a build notice of another execution or run';
-    } catch (error) {
-      reason = `not a valid build notice: ${(error as Error).message}`;
-    }
-    const messageId = message.MessageId ?? '?';
-    onEvent({
-      type: 'outcome_rejected',
-      queueName,
-      executionId,
-      messageId,
-      taskId: undefined,
-      reason,
-      failedTask: false,
-    });
+  #notice(message: Message, body: string, onReport: (report: OutcomeReport) => void): void {
+    const { executionId, signingKey, onNotice } = this.#options;
+    const read = readBuildNotice(body, { executionId, run: this.run, signingKey });
+    if (read.notice !== undefined) return onNotice?.(read.notice);
+    this.#report(message, { report: undefined, rejected: read.rejected, taskId: undefined }, onReport);
   }
 
   #report(message: Message, read: ReadOutcome, onReport: (report: OutcomeReport) => void): void {
@@ -297,14 +281,6 @@ export class OutcomeChannel {
     this.#deletes.add(promise);
     void promise.finally(() => this.#deletes.delete(promise));
   }
-}
-
-/**
- * @internal A new run token: 18 random bytes, base64url, and the mark that asks workers for
- * their facts on each outcome (see {@link WORKER_FACTS_MARK}).
- */
-export function newRunToken(): string {
-  return `${randomBytes(18).toString('base64url')}${WORKER_FACTS_MARK}`;
 }
 
 /** @internal Why an execution ends when its outcome queue was deleted from outside. */

@@ -1,5 +1,6 @@
 import { decodeOutcomeEnvelope } from '../../remote/envelope-outcome.js';
 import type { SigningKey } from '../../remote/envelope-signing.js';
+import { decodeBuildNotice, type BuildNotice } from '../../remote/build-notice.js';
 import { MazepaError } from '../../../flows/errors.js';
 import { serializeError } from '../../../flows/serialized-error.js';
 import type { OutcomeReport } from '../../../streams/execution-queue.js';
@@ -83,4 +84,24 @@ function salvageOutcomeAddress(
   }
   if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
   return { executionId, run, taskId, attempt };
+}
+
+/**
+ * @internal Decodes a build notice received on an outcome queue: the notice when it is of run
+ * `run` of execution `executionId` (and signed, when a key is set), else why it is rejected.
+ * Never throws.
+ */
+export function readBuildNotice(
+  body: string,
+  options: { readonly executionId: string; readonly run: string; readonly signingKey: SigningKey | undefined },
+):
+  | { readonly notice: BuildNotice; readonly rejected?: undefined }
+  | { readonly notice?: undefined; readonly rejected: string } {
+  try {
+    const notice = decodeBuildNotice(body, { signingKey: options.signingKey });
+    if (notice.executionId === options.executionId && notice.run === options.run) return { notice };
+    return { rejected: 'a build notice of another execution or run' };
+  } catch (error) {
+    return { rejected: `not a valid build notice: ${(error as Error).message}` };
+  }
 }

@@ -3,7 +3,7 @@ import { EMPTY } from 'rxjs';
 import type { PreviousRun, QueueAttachment } from '../../../streams/queue-attachment.js';
 import { findQueue, type QueueCalls } from '../calls/ensure-queue.js';
 import { LostTaskWatch } from './lost-task-watch.js';
-import { newRunToken } from './outcome-channel.js';
+import { newRunToken } from './run-token.js';
 import { isOutcomeQueueNameOf, outcomeQueueName } from '../calls/queue-names.js';
 import type { ResolvedSqsOptions } from './sqs-options.js';
 
